@@ -1,0 +1,494 @@
+"""The ledger application: commands and queries on plans, nothing HTTP.
+
+Built on eventsourcing's ``Application``: the library's event store, repository and snapshots, with the
+ledger's own mapper (hash-chained envelopes) and recorders (see ``storage/``). Each command loads the plan,
+checks who is asking, runs one domain method and saves the events it produced in one transaction together
+with their companions (UPN claims, idempotent responses).
+
+Plans being written are cached in memory, and commands on one plan are serialised within this process. A
+writer in another process is detected by the (plan, version) primary key: the command is then re-run on the
+fresh plan, so concurrent writers never lose an update, and a command that no longer makes sense on the fresh
+plan is refused rather than applied blindly. With ``If-Match`` there is no re-run: the caller is told.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
+from eventsourcing.domain import Snapshot
+from eventsourcing.persistence import EventStore, JSONTranscoder, Mapper
+from eventsourcing.utils import Environment, EnvType
+
+from isp_ledger import access
+from isp_ledger.access import Action, User
+from isp_ledger.config import Settings
+from isp_ledger.domain.errors import (
+    IdempotencyMismatch,
+    LedgerError,
+    NotFound,
+    RuleViolation,
+    StaleVersion,
+)
+from isp_ledger.domain.plan import Plan
+from isp_ledger.domain.stamp import Stamp, format_instant, is_backdated
+from isp_ledger.domain.view import plan_document
+from isp_ledger.storage.accounts import UserRecord
+from isp_ledger.storage.chain import Verification, unseal, verify_chain
+from isp_ledger.storage.companions import (
+    ClaimUpn,
+    Companion,
+    IdempotencyKeyTaken,
+    ReleaseUpn,
+    RememberResponse,
+    UpnTaken,
+    VersionConflict,
+)
+from isp_ledger.storage.factory import PERSISTENCE_MODULE, LedgerFactory
+from isp_ledger.storage.keys import KeyRing
+from isp_ledger.storage.mapper import ChainedMapper
+from isp_ledger.users import check_new_user
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime: ...
+
+
+class SystemClock:
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.timezone.utc)
+
+
+class RecordDamaged(LedgerError):
+    """The stored history of a plan cannot be read back: it was altered outside the ledger."""
+
+    title = "The stored record is damaged"
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    key: str
+    fingerprint: str  # of the whole request: method, path and canonical body
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+Command = Callable[[Plan, Stamp], str | None]
+
+
+class Ledger(Application[UUID]):
+    """isp-ledger's application object. Construct with an environment (``ISP_LEDGER_*`` variables)."""
+
+    name = "isp_ledger"
+
+    def __init__(self, env: EnvType | None = None, *, clock: Clock | None = None) -> None:
+        self.clock = clock or SystemClock()
+        super().__init__(env)
+        self.factory: LedgerFactory
+        self.settings: Settings = self.factory.settings
+        self.accounts = self.factory.accounts
+        self.keys = KeyRing(self.settings.key_dir)
+        self._upn_key_secret = self.keys.secret("upn-index")
+        self._cache: OrderedDict[UUID, Plan] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._locks: dict[UUID, _RefLock] = {}
+        self._locks_lock = threading.Lock()
+
+    # ---------------------------------------------------------------- library wiring
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        environment = super().construct_env(name, env)
+        environment["PERSISTENCE_MODULE"] = PERSISTENCE_MODULE
+        return environment
+
+    def construct_factory(self, env: Environment) -> LedgerFactory:
+        return LedgerFactory(env)
+
+    def construct_mapper(self) -> ChainedMapper:
+        return ChainedMapper(transcoder=self.construct_transcoder())
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        transcoder = JSONTranscoder()
+        self.register_transcodings(transcoder)
+        return EventStore(mapper=Mapper(transcoder=transcoder), recorder=self.factory.aggregate_recorder("snapshots"))
+
+    def construct_repository(self) -> Repository[UUID]:
+        return Repository(event_store=self.events, snapshot_store=self.snapshots)
+
+    # ---------------------------------------------------------------- users
+
+    def add_user(self, *, name: str, role: str, setting_urn: str | None = None) -> tuple[User, str]:
+        user = check_new_user(name=name, role=role, setting_urn=setting_urn)
+        token = access.new_token()
+        self.accounts.add_user(
+            UserRecord(user.user_id, user.name, user.role, user.setting_urn), access.token_digest(token)
+        )
+        return user, token
+
+    def authenticate(self, token: str) -> User | None:
+        record = self.accounts.user_by_token_hash(access.token_digest(token))
+        if record is None:
+            return None
+        return User(record.user_id, record.name, record.role, record.setting_urn)
+
+    # ---------------------------------------------------------------- commands
+
+    def open_plan(
+        self, user: User, *, pupil: dict[str, Any], setting_urn: str, tier: str, ehcp_reference: str | None = None,
+        next_review_due: Any = None, agreed_on: Any = None, idempotency: Idempotency | None = None,
+    ) -> WriteResult:
+        access.require_can_open(user, setting_urn)
+        if idempotency and (replay := self._replay(user, idempotency)):
+            return replay
+        plan = Plan.open(
+            self._stamp(user), pupil=pupil, setting_urn=setting_urn, tier=tier, ehcp_reference=ehcp_reference,
+            next_review_due=next_review_due, agreed_on=agreed_on,
+        )
+        result = self._result(plan, 201, None)
+        companions: list[Companion] = [ClaimUpn(self.upn_key(plan.upn), plan.id)]
+        try:
+            with self._plan_lock(plan.id):
+                self._save(plan, companions, user, idempotency, result)
+                self._cache_put(plan)
+        except UpnTaken:
+            existing = self.accounts.open_plan_for(self.upn_key(plan.upn))
+            raise RuleViolation(
+                "one_open_plan_per_upn",
+                f"Pupil {plan.upn} already has an open plan"
+                + (f" ({existing}); amend that plan, or close it first" if existing else ""),
+            ) from None
+        except IdempotencyKeyTaken:
+            return self._replay_after_race(user, idempotency)
+        return result
+
+    def change_tier(self, user: User, plan_id: UUID, *, tier: str, ehcp_reference: str | None, reason: str,
+                    agreed_on: Any = None, **options: Any) -> WriteResult:
+        def command(plan: Plan, by: Stamp) -> None:
+            plan.change_tier(by, tier=tier, ehcp_reference=ehcp_reference, reason=reason, agreed_on=agreed_on)
+
+        return self._execute(user, plan_id, Action.EDIT, command, 200, **options)
+
+    def add_item(self, user: User, plan_id: UUID, section: str, fields: dict[str, Any], *,
+                 agreed_on: Any = None, reason: str | None = None, **options: Any) -> WriteResult:
+        return self._execute(
+            user, plan_id, Action.EDIT,
+            lambda plan, by: plan.add_item(by, section, fields, agreed_on=agreed_on, reason=reason), 201, **options,
+        )
+
+    def amend_item(self, user: User, plan_id: UUID, section: str, item_id: str, changes: dict[str, Any], *,
+                   agreed_on: Any = None, reason: str | None = None, **options: Any) -> WriteResult:
+        def command(plan: Plan, by: Stamp) -> None:
+            plan.amend_item(by, section, item_id, changes, agreed_on=agreed_on, reason=reason)
+
+        return self._execute(user, plan_id, Action.EDIT, command, 200, **options)
+
+    def end_item(self, user: User, plan_id: UUID, section: str, item_id: str, *, reason: str,
+                 outcome: str | None = None, agreed_on: Any = None, **options: Any) -> WriteResult:
+        def command(plan: Plan, by: Stamp) -> None:
+            plan.end_item(by, section, item_id, reason=reason, outcome=outcome, agreed_on=agreed_on)
+
+        return self._execute(user, plan_id, Action.EDIT, command, 200, **options)
+
+    def record_progress(self, user: User, plan_id: UUID, outcome_id: str, fields: dict[str, Any],
+                        **options: Any) -> WriteResult:
+        return self._execute(
+            user, plan_id, Action.RECORD_PROGRESS,
+            lambda plan, by: plan.record_progress(by, outcome_id, fields), 201, **options,
+        )
+
+    def hold_review(self, user: User, plan_id: UUID, fields: dict[str, Any], **options: Any) -> WriteResult:
+        return self._execute(user, plan_id, Action.EDIT, lambda plan, by: plan.hold_review(by, fields), 201, **options)
+
+    def record_contribution(self, user: User, plan_id: UUID, fields: dict[str, Any], *, agreed_on: Any = None,
+                            **options: Any) -> WriteResult:
+        return self._execute(
+            user, plan_id, Action.RECORD_CONTRIBUTION,
+            lambda plan, by: plan.record_contribution(by, fields, agreed_on=agreed_on), 201, **options,
+        )
+
+    def record_acknowledgement(self, user: User, plan_id: UUID, fields: dict[str, Any], *, agreed_on: Any = None,
+                               **options: Any) -> WriteResult:
+        return self._execute(
+            user, plan_id, Action.RECORD_ACKNOWLEDGEMENT,
+            lambda plan, by: plan.record_acknowledgement(by, fields, agreed_on=agreed_on), 201, **options,
+        )
+
+    def correct(self, user: User, plan_id: UUID, *, event_id: str, reason: str, changes: dict[str, Any],
+                **options: Any) -> WriteResult:
+        def command(plan: Plan, by: Stamp) -> None:
+            plan.correct(by, event_id=event_id, reason=reason, changes=changes)
+
+        return self._execute(user, plan_id, Action.CORRECT, command, 201, **options)
+
+    def close_plan(self, user: User, plan_id: UUID, *, reason: str, agreed_on: Any = None,
+                   **options: Any) -> WriteResult:
+        return self._execute(
+            user, plan_id, Action.EDIT, lambda plan, by: plan.close(by, reason=reason, agreed_on=agreed_on), 200,
+            **options,
+        )
+
+    # ---------------------------------------------------------------- queries
+
+    def plan_document(self, user: User, plan_id: UUID, *, as_of: dt.date | None = None,
+                      as_at: dt.datetime | None = None) -> dict[str, Any]:
+        plan = self._plan_at(plan_id, as_at) if as_at is not None else self._current(plan_id)
+        access.require(user, plan.setting_urn, Action.READ, plan_id)
+        document = plan_document(plan, as_of.isoformat() if as_of else None)
+        if document is None:
+            raise NotFound(f"Plan {plan_id} had not been opened by {as_of}")
+        document["as_at"] = format_instant(as_at) if as_at is not None else None
+        return document
+
+    def plan_events(self, user: User, plan_id: UUID) -> list[dict[str, Any]]:
+        self.require_visible(user, plan_id)
+        events = []
+        for stored in self.recorder.select_events(plan_id):
+            try:
+                envelope = unseal(stored.state)
+                envelope["backdated"] = is_backdated(envelope["agreed_on"], envelope["recorded_at"])
+            except (ValueError, KeyError, TypeError) as e:
+                envelope = {"version": stored.originator_version, "damaged": True,
+                            "detail": f"stored event cannot be read ({e.__class__.__name__}); run verify"}
+            events.append(envelope)
+        return events
+
+    def verify(self, user: User | None, plan_id: UUID) -> Verification:
+        """Check the plan's hash chain; ``user`` None is the operator at the command line."""
+        if user is not None:
+            try:
+                self.require_visible(user, plan_id)
+            except RecordDamaged:
+                if user.role != "admin":
+                    raise
+        rows = [(s.originator_version, s.state) for s in self.recorder.select_events(plan_id)]
+        if not rows:
+            raise NotFound(f"No plan {plan_id}")
+        return verify_chain(str(plan_id), rows)
+
+    def require_visible(self, user: User, plan_id: UUID) -> Plan:
+        plan = self._current(plan_id)
+        access.require(user, plan.setting_urn, Action.READ, plan_id)
+        return plan
+
+    def upn_key(self, upn: str) -> str:
+        """The open-plan index holds a keyed digest of the UPN, never the UPN itself."""
+        return hmac.new(self._upn_key_secret, upn.encode(), hashlib.sha256).hexdigest()
+
+    # ---------------------------------------------------------------- the write path
+
+    def _execute(self, user: User, plan_id: UUID, action: Action, command: Command, status_code: int, *,
+                 if_match: int | None = None, idempotency: Idempotency | None = None) -> WriteResult:
+        if idempotency and (replay := self._replay(user, idempotency)):
+            return replay
+        for _attempt in range(MAX_ATTEMPTS):
+            with self._plan_lock(plan_id):
+                plan = self._cached_or_loaded(plan_id)
+                access.require(user, plan.setting_urn, action, plan_id)
+                if if_match is not None and plan.version != if_match:
+                    raise StaleVersion(if_match, plan.version)
+                upn_before = plan.upn
+                try:
+                    item_id = command(plan, self._stamp(user))
+                except Exception:
+                    if plan.pending_events:  # a command that failed part-way: never keep its state
+                        self._cache_evict(plan_id)
+                    raise
+                result = self._result(plan, status_code, item_id)
+                companions = self._upn_companions(plan, upn_before)
+                try:
+                    self._save(plan, companions, user, idempotency, result)
+                except VersionConflict:
+                    self._cache_evict(plan_id)
+                    if if_match is not None:
+                        raise StaleVersion(if_match, self._current(plan_id).version) from None
+                    continue  # another process wrote first: run the command again on the fresh plan
+                except IdempotencyKeyTaken:
+                    self._cache_evict(plan_id)
+                    return self._replay_after_race(user, idempotency)
+                except UpnTaken:
+                    self._cache_evict(plan_id)
+                    raise RuleViolation("one_open_plan_per_upn", f"Pupil {plan.upn} already has an open plan") from None
+                except BaseException:
+                    self._cache_evict(plan_id)
+                    raise
+                return result
+        raise RuleViolation("too_busy", "The plan is being changed by many writers at once; please try again")
+
+    def _upn_companions(self, plan: Plan, upn_before: str) -> list[Companion]:
+        if not plan.is_open:
+            return [ReleaseUpn(self.upn_key(upn_before), plan.id)]
+        if plan.upn != upn_before:  # the UPN itself was corrected
+            return [ReleaseUpn(self.upn_key(upn_before), plan.id), ClaimUpn(self.upn_key(plan.upn), plan.id)]
+        return []
+
+    def _save(self, plan: Plan, companions: list[Companion], user: User, idempotency: Idempotency | None,
+              result: WriteResult) -> None:
+        if idempotency is not None:
+            companions = [*companions, RememberResponse(
+                user.user_id, idempotency.key, idempotency.fingerprint, result.status_code,
+                json.dumps(result.body).encode(),
+            )]
+        events = plan.collect_events()
+        stored = []
+        head = plan.head_hash
+        for event in events:
+            stored_event, head = self.mapper.seal(event, head)
+            stored.append(stored_event)
+        self.recorder.insert_events(stored, companions=companions)
+        plan.head_hash = head
+        interval = self.settings.snapshot_interval
+        if any(e.originator_version % interval == 0 for e in events):
+            self._snapshot(plan)
+
+    def _snapshot(self, plan: Plan) -> None:
+        try:
+            assert self.snapshots is not None
+            self.snapshots.put([Snapshot.take(plan)])
+        except Exception:  # a snapshot is only a cache; the events are stored
+            log.exception("could not store a snapshot of plan %s", plan.id)
+
+    def _result(self, plan: Plan, status_code: int, item_id: str | None) -> WriteResult:
+        last = plan.pending_events[-1]
+        body = {
+            "plan_id": str(plan.id),
+            "version": last.originator_version,
+            "event_id": last.event_id,  # type: ignore[attr-defined]
+            "recorded_at": format_instant(last.timestamp),  # type: ignore[attr-defined]
+        }
+        if item_id is not None:
+            body["item_id"] = item_id
+        return WriteResult(status_code, body)
+
+    def _replay(self, user: User, idempotency: Idempotency) -> WriteResult | None:
+        remembered = self.accounts.remembered_response(user.user_id, idempotency.key)
+        if remembered is None:
+            return None
+        if remembered.fingerprint != idempotency.fingerprint:
+            raise IdempotencyMismatch()
+        return WriteResult(remembered.status_code, json.loads(remembered.body), replayed=True)
+
+    def _replay_after_race(self, user: User, idempotency: Idempotency | None) -> WriteResult:
+        assert idempotency is not None
+        replay = self._replay(user, idempotency)
+        assert replay is not None, "the key's row committed before our conflict"
+        return replay
+
+    def _stamp(self, user: User) -> Stamp:
+        return Stamp(user.actor, self.clock.now())
+
+    # ---------------------------------------------------------------- loading plans
+
+    def _cached_or_loaded(self, plan_id: UUID) -> Plan:
+        """The plan to run a command on (the caller holds its lock): cached, or loaded from the store."""
+        with self._cache_lock:
+            plan = self._cache.get(plan_id)
+            if plan is not None:
+                self._cache.move_to_end(plan_id)
+                return plan
+        plan = self._load(plan_id)
+        self._cache_put(plan)
+        return plan
+
+    def _current(self, plan_id: UUID) -> Plan:
+        """The plan as stored now, including writes by other processes."""
+        with self._plan_lock(plan_id):
+            plan = self._cached_or_loaded(plan_id)
+            try:
+                for event in self.events.get(plan_id, gt=plan.version):
+                    event.mutate(plan)  # type: ignore[attr-defined]
+            except Exception as e:
+                self._cache_evict(plan_id)
+                raise RecordDamaged(f"The stored history of plan {plan_id} cannot be read back ({e}); run verify") from e
+            return plan
+
+    def _load(self, plan_id: UUID) -> Plan:
+        try:
+            plan: Plan = self.repository.get(plan_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"No plan {plan_id}") from None
+        except Exception as e:
+            raise RecordDamaged(f"The stored history of plan {plan_id} cannot be read back ({e}); run verify") from e
+        return plan
+
+    def _plan_at(self, plan_id: UUID, instant: dt.datetime) -> Plan:
+        """The plan exactly as the record stood at ``instant``: only events recorded by then."""
+        plan: Plan | None = None
+        try:
+            assert self.snapshots is not None
+            for snapshot in self.snapshots.get(plan_id, desc=True):
+                if snapshot.state["_modified_on"] <= instant:  # type: ignore[attr-defined]
+                    plan = snapshot.mutate(None)  # type: ignore[attr-defined]
+                    break
+            for event in self.events.get(plan_id, gt=plan.version if plan else None):
+                if event.timestamp > instant:  # type: ignore[attr-defined]
+                    break
+                plan = event.mutate(plan)  # type: ignore[attr-defined]
+        except LedgerError:
+            raise
+        except Exception as e:
+            raise RecordDamaged(f"The stored history of plan {plan_id} cannot be read back ({e}); run verify") from e
+        if plan is None:
+            self.require_exists(plan_id)
+            raise NotFound(f"Plan {plan_id} had not been recorded by {format_instant(instant)}")
+        return plan
+
+    def require_exists(self, plan_id: UUID) -> None:
+        if not self.recorder.select_events(plan_id, limit=1):
+            raise NotFound(f"No plan {plan_id}")
+
+    # ---------------------------------------------------------------- the cache and per-plan locks
+
+    def _cache_put(self, plan: Plan) -> None:
+        with self._cache_lock:
+            self._cache[plan.id] = plan
+            self._cache.move_to_end(plan.id)
+            while len(self._cache) > self.settings.plan_cache_size:
+                self._cache.popitem(last=False)
+
+    def _cache_evict(self, plan_id: UUID) -> None:
+        with self._cache_lock:
+            self._cache.pop(plan_id, None)
+
+    @contextmanager
+    def _plan_lock(self, plan_id: UUID) -> Iterator[None]:
+        with self._locks_lock:
+            lock = self._locks.get(plan_id)
+            if lock is None:
+                lock = self._locks[plan_id] = _RefLock()
+            lock.users += 1
+        try:
+            with lock.lock:
+                yield
+        finally:
+            with self._locks_lock:
+                lock.users -= 1
+                if lock.users == 0:
+                    del self._locks[plan_id]
+
+
+class _RefLock:
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0

@@ -1,0 +1,122 @@
+"""The service's settings: every ``ISP_LEDGER_*`` variable, validated once at start-up.
+
+A bad value stops start-up with a message naming the variable. So does an ``ISP_LEDGER_*`` variable this
+version does not know, because a mistyped name would otherwise be silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+PREFIX = "ISP_LEDGER_"
+DEFAULT_DATABASE_URL = "sqlite:///./isp-ledger.db"
+# Variables read by the test suite and the benchmark, not by the service.
+TOOLING_PREFIXES = ("ISP_LEDGER_TEST_", "ISP_LEDGER_BENCH_")
+
+
+class ConfigError(ValueError):
+    """A setting is wrong; the message names the variable and says what would be right."""
+
+
+@dataclass(frozen=True)
+class DatabaseLocation:
+    kind: Literal["sqlite", "postgresql"]
+    path: str = ""  # sqlite
+    host: str = ""
+    port: int = 5432
+    user: str = ""
+    password: str = ""
+    dbname: str = ""
+    schema: str = "public"
+
+    @property
+    def description(self) -> str:
+        if self.kind == "sqlite":
+            return f"SQLite file {self.path}"
+        return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.dbname} (schema {self.schema})"
+
+
+def parse_database_url(url: str) -> DatabaseLocation:
+    """``sqlite:///PATH`` or ``postgresql://USER:PASSWORD@HOST:PORT/DBNAME[?schema=NAME]``."""
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///") :]
+        if not path:
+            raise ValueError("sqlite URLs name a file: sqlite:///./isp-ledger.db or sqlite:////absolute/path.db")
+        return DatabaseLocation(kind="sqlite", path=path)
+    parts = urlsplit(url)
+    if parts.scheme in ("postgresql", "postgres"):
+        dbname = unquote(parts.path.lstrip("/"))
+        if not dbname or not parts.hostname:
+            raise ValueError("PostgreSQL URLs look like postgresql://USER:PASSWORD@HOST:5432/DBNAME")
+        query = parse_qs(parts.query)
+        unknown = set(query) - {"schema"}
+        if unknown:
+            raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}; only ?schema=NAME is understood")
+        schema = query.get("schema", ["public"])[0]
+        if not schema.replace("_", "").isalnum():
+            raise ValueError("schema must be letters, digits and underscores")
+        try:
+            port = parts.port or 5432
+        except ValueError:
+            raise ValueError("the port must be a number") from None
+        return DatabaseLocation(
+            kind="postgresql",
+            host=parts.hostname,
+            port=port,
+            user=unquote(parts.username or "postgres"),
+            password=unquote(parts.password or ""),
+            dbname=dbname,
+            schema=schema,
+        )
+    raise ValueError(f"must start sqlite:/// or postgresql:// (got {url.split(':', 1)[0]!r}:...)")
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, description="where the ledger is stored")
+    key_dir: Path = Field(
+        Path("./isp-ledger-keys"),
+        description="directory for the service's secret keys; keep it outside the database and back it up",
+    )
+    snapshot_interval: int = Field(100, ge=10, le=100_000, description="events between snapshots of a plan")
+    pool_size: int = Field(10, ge=1, le=200, description="database connections per process")
+    plan_cache_size: int = Field(2_000, ge=0, le=1_000_000, description="plans kept in memory for writing")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        parse_database_url(value)
+        return value
+
+    @property
+    def database(self) -> DatabaseLocation:
+        return parse_database_url(self.database_url)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        known = {PREFIX + name.upper(): name for name in cls.model_fields}
+        values = {}
+        for variable, value in environ.items():
+            if not variable.startswith(PREFIX) or variable.startswith(TOOLING_PREFIXES):
+                continue
+            if variable not in known:
+                raise ConfigError(
+                    f"{variable} is not a setting of isp-ledger (known: {', '.join(sorted(known))})"
+                )
+            values[known[variable]] = value
+        try:
+            return cls(**values)
+        except ValidationError as e:
+            first = e.errors()[0]
+            name = PREFIX + str(first["loc"][0]).upper()
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise ConfigError(f"{name}: {message} (got {values.get(str(first['loc'][0]))!r})") from None

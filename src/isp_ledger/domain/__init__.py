@@ -1,0 +1,1 @@
+"""The domain: the plan aggregate, its events and rules. No I/O, no framework, nothing of the project above it."""

@@ -1,0 +1,179 @@
+"""Corrections (CONTRACT.md §5): saying that an earlier entry was recorded wrongly, without rewriting it.
+
+A correction names one earlier event and the corrected values of some of its fields. It is checked by the
+same field rules as the original write, and by the plan's ordering rules on the record as it would stand
+corrected: ``agreed_on`` still never goes backwards on one item, nothing predates the plan's opening, and links
+still point at barriers of this plan. The original event stays in the log; folds use the corrected values.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from isp_ledger.domain import codes, fields, records, rules
+from isp_ledger.domain.errors import FieldError, InvalidInput, RuleViolation
+from isp_ledger.domain.records import AGREED_ON_FIELD, Record
+from isp_ledger.domain.sections import SECTION_OF_EVENT, SECTIONS
+from isp_ledger.domain.validation import LONG_TEXT, SHORT_TEXT, Checker, Choice, Date, Field, Text
+
+if TYPE_CHECKING:
+    from isp_ledger.domain.plan import Plan
+    from isp_ledger.domain.stamp import Stamp
+
+
+def correctable_fields(record: Record) -> dict[str, Field]:
+    """The fields of an entry that a correction may change."""
+    event_type = record["type"]
+    specs: dict[str, Field]
+    section = SECTION_OF_EVENT.get(event_type)
+    if section is not None:
+        if event_type == section.added:
+            specs = dict(section.fields)
+        elif event_type == section.amended:
+            specs = {name: section.fields[name] for name in record["data"]["changes"]}
+        elif section.name == "outcomes":
+            specs = {"outcome": Choice(("achieved", "discontinued"))}
+        else:
+            specs = {}
+    elif event_type == "PlanOpened":
+        specs = {f"pupil.{name}": spec for name, spec in fields.PUPIL_FIELDS.items()}
+        specs.update(
+            tier=Choice(codes.TIERS),
+            ehcp_reference=Text(SHORT_TEXT, required=False),
+            next_review_due=Date(),
+        )
+    elif event_type == "TierChanged":
+        specs = {"tier": Choice(codes.TIERS), "ehcp_reference": Text(SHORT_TEXT, required=False)}
+    elif event_type == "ProgressRecorded":
+        specs = dict(fields.PROGRESS_FIELDS)
+    elif event_type == "ReviewHeld":
+        specs = dict(fields.REVIEW_FIELDS)
+    elif event_type == "ContributionRecorded":
+        specs = dict(fields.CONTRIBUTION_FIELDS)
+    elif event_type == "AcknowledgementRecorded":
+        specs = {"response": fields.ACKNOWLEDGEMENT_FIELDS["response"],
+                 "comment": fields.ACKNOWLEDGEMENT_FIELDS["comment"]}
+    else:
+        specs = {}
+    if event_type not in AGREED_ON_FIELD:
+        specs["agreed_on"] = Date()
+    specs["reason"] = Text(LONG_TEXT, required=event_type in _REASON_REQUIRED)
+    return specs
+
+
+_REASON_REQUIRED = {s.ended for s in SECTIONS.values()} | {"TierChanged", "PlanClosed"}
+
+
+def prepare_correction(
+    plan: Plan, by: Stamp, event_id: str, changes: dict[str, Any]
+) -> tuple[Record, dict[str, Any], dict[str, Any]]:
+    """Check a correction; return the corrected record, the cleaned changes and the values they replace."""
+    entry = plan.event_index.get(event_id)
+    if entry is None:
+        raise InvalidInput.field("event_id", "no event with this id in this plan")
+    if entry[1] == "CorrectionRecorded":
+        raise RuleViolation(
+            "correcting_a_correction",
+            "That event is itself a correction; correct the original entry again instead",
+        )
+    record = plan.record_of_event(event_id)
+    assert record is not None
+    if not isinstance(changes, dict):
+        raise InvalidInput.field("changes", "must be an object of field: corrected value")
+
+    check = Checker("changes.")
+    specs = correctable_fields(record)
+    if not changes:
+        check.fail("", "name at least one field to correct")
+    cleaned: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key not in specs:
+            allowed = ", ".join(specs) or "none"
+            check.fail(key, f"cannot be corrected on a {record['type']} entry (correctable: {allowed})")
+            continue
+        cleaned[key] = check.clean(key, specs[key], value)
+    check.done()
+    cleaned = {k: v for k, v in cleaned.items() if v != records.current_value(record, k)}
+    if not cleaned:
+        raise InvalidInput.field("changes", "nothing differs from the entry as recorded")
+
+    corrected = records.patch(record, cleaned)
+    errors = _field_errors(plan, by, record, corrected)
+    if errors:
+        raise InvalidInput([FieldError(f"changes.{e.field}", e.message) for e in errors])
+    _check_order(plan, record, corrected)
+    previous = {k: records.current_value(record, k) for k in cleaned}
+    return corrected, cleaned, previous
+
+
+def _field_errors(plan: Plan, by: Stamp, original: Record, corrected: Record) -> list[FieldError]:
+    """The rules of the original write, applied to the entry as corrected."""
+    event_type, data = corrected["type"], corrected["data"]
+    errors: list[FieldError] = []
+    agreed = corrected["agreed_on"]
+    if agreed > by.today.isoformat():
+        errors.append(FieldError(AGREED_ON_FIELD.get(event_type, "agreed_on"), "must not be after today"))
+    section = SECTION_OF_EVENT.get(event_type)
+    if section is not None:
+        key = plan.event_index[original["event_id"]][2]
+        recs = [corrected if r["event_id"] == corrected["event_id"] else r for r in plan.records[key]]
+        state = records.fold_item(key, recs)
+        assert state is not None
+        errors += rules.item_errors(section.name, state, plan.state["tier"])
+        links = data.get("changes", data).get("barrier_ids")
+        if links is not None and links != records.current_value(original, "barrier_ids"):
+            errors += rules.barrier_link_errors(links, plan.barriers(), agreed, require_active=False)
+    elif event_type in ("PlanOpened", "TierChanged"):
+        errors += rules.tier_errors(data["tier"], data["ehcp_reference"])
+        if event_type == "PlanOpened":
+            errors += rules.review_due_errors(agreed, data["next_review_due"])
+    elif event_type == "ReviewHeld":
+        errors += rules.review_due_errors(data["held_on"], data["next_review_due"])
+    elif event_type == "ContributionRecorded":
+        if data["kind"] == "professional_advice" and not data.get("profession"):
+            errors.append(FieldError("profession", "is required for professional advice"))
+    elif event_type == "ProgressRecorded":
+        outcome = plan.items[data["outcome_id"]]
+        if agreed < outcome["added_on"]:
+            errors.append(FieldError("measured_on", f"must not be before the outcome was set ({outcome['added_on']})"))
+    return errors
+
+
+def _check_order(plan: Plan, original: Record, corrected: Record) -> None:
+    """A corrected date must keep the record in order: nothing before the opening, no item going backwards."""
+    if corrected["agreed_on"] == original["agreed_on"]:
+        return
+    key = plan.event_index[original["event_id"]][2]
+    if original["type"] == "PlanOpened":
+        earliest = min(
+            (r["agreed_on"] for r in _all_records(plan) if r["event_id"] != original["event_id"]),
+            default=None,
+        )
+        if earliest is not None and corrected["agreed_on"] > earliest:
+            raise RuleViolation(
+                "correction_breaks_order",
+                f"The plan cannot have opened on {corrected['agreed_on']}: entries agreed on {earliest} follow it",
+            )
+        return
+    opened = plan.state["opened_on"]
+    if corrected["agreed_on"] < opened:
+        raise RuleViolation(
+            "correction_breaks_order",
+            f"The plan was opened on {opened}; a corrected date of {corrected['agreed_on']} would predate it",
+        )
+    if ":" in key:
+        return  # a review, contribution, acknowledgement or progress entry stands alone
+    recs = plan.records[key]
+    dates = [corrected["agreed_on"] if r["event_id"] == original["event_id"] else r["agreed_on"] for r in recs]
+    if any(a > b for a, b in zip(dates, dates[1:], strict=False)):
+        raise RuleViolation(
+            "correction_breaks_order",
+            f"A corrected date of {corrected['agreed_on']} would put this entry out of order with the other "
+            f"decisions on the same {'plan' if key == 'plan' else 'item'} (agreed on {', '.join(dates)})",
+        )
+
+
+def _all_records(plan: Plan) -> list[Record]:
+    every = [r for recs in plan.records.values() for r in recs]
+    every += [r for recs in plan.facts.values() for r in recs]
+    return every

@@ -1,0 +1,641 @@
+"""The Individual Support Plan as an event-sourced aggregate.
+
+Every change is its own past-tense event carrying its actor, ``agreed_on`` and reason; the server's instant
+is the event's ``timestamp`` (``recorded_at``). Commands check every rule first and only then trigger events,
+so a refused command leaves the plan untouched. Event-applying code uses nothing but the event.
+
+State is kept as change records (see ``records.py``), so the same plan answers "what is in force now", "what
+was in force on a date" and, replayed to an earlier version, "what did the record say at an instant".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from functools import cache
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from isp_ledger.domain import codes, records, rules
+from isp_ledger.domain.errors import FieldError, InvalidInput, NotFound, RuleViolation
+from isp_ledger.domain.records import FACT_KINDS, Record
+from isp_ledger.domain.sections import SECTION_OF_EVENT, SECTIONS, Section
+from isp_ledger.domain.stamp import ONE_MICROSECOND, Stamp, format_instant
+from isp_ledger.domain.corrections import prepare_correction
+from isp_ledger.domain.fields import (
+    ACKNOWLEDGEMENT_FIELDS,
+    CONTRIBUTION_FIELDS,
+    OPTIONAL_REASON,
+    PROGRESS_FIELDS,
+    PUPIL_FIELDS,
+    REASON,
+    REVIEW_FIELDS,
+)
+from isp_ledger.domain.validation import SHORT_TEXT, Checker, Choice, Date, Text, Urn, parse_date
+
+GENESIS_HASH = "0" * 64
+
+# Fields every event carries besides its own data (the library's three, plus who, when agreed, and why).
+ENVELOPE_FIELDS = frozenset(
+    {"originator_id", "originator_version", "timestamp", "originator_topic", "event_id", "actor", "agreed_on",
+     "reason"}
+)
+FACT_ID_FIELD = {
+    "ReviewHeld": "review_id",
+    "ContributionRecorded": "contribution_id",
+    "AcknowledgementRecorded": "acknowledgement_id",
+    "ProgressRecorded": "progress_id",
+}
+
+
+@cache
+def data_fields(event_class: type) -> tuple[str, ...]:
+    """The names of an event class's own data fields (everything but the envelope)."""
+    return tuple(f.name for f in dataclasses.fields(event_class) if f.name not in ENVELOPE_FIELDS)
+
+
+class Plan(Aggregate):
+    """One child's Individual Support Plan, with its whole history."""
+
+    class Event(Aggregate.Event):
+        event_id: str
+        actor: dict[str, str]
+        agreed_on: str
+        reason: str | None
+
+        def data(self) -> dict[str, Any]:
+            return {name: getattr(self, name) for name in data_fields(type(self))}
+
+        def apply(self, aggregate: Any) -> None:
+            plan: Plan = aggregate
+            plan._note(self)
+
+    class PlanOpened(Event, Aggregate.Created):
+        pupil: dict[str, str]
+        setting_urn: str
+        tier: str
+        ehcp_reference: str | None
+        next_review_due: str
+
+    class TierChanged(Event):
+        tier: str
+        ehcp_reference: str | None
+
+    class PlanClosed(Event):
+        pass
+
+    class BarrierIdentified(Event):
+        item_id: str
+        description: str
+        area_of_need: str
+        need_type: str
+        evidence: str
+
+    class BarrierAmended(Event):
+        item_id: str
+        changes: dict[str, Any]
+
+    class BarrierResolved(Event):
+        item_id: str
+
+    class ProvisionAgreed(Event):
+        item_id: str
+        description: str
+        barrier_ids: list[str]
+        delivered_by: str
+        group_size: int
+        sessions_per_week: float
+        minutes_per_session: int
+        location: str
+        starts_on: str
+        ends_on: str | None
+        evidence_basis: str | None
+
+    class ProvisionAmended(Event):
+        item_id: str
+        changes: dict[str, Any]
+
+    class ProvisionEnded(Event):
+        item_id: str
+
+    class AdjustmentAgreed(Event):
+        item_id: str
+        description: str
+        category: str
+        barrier_ids: list[str]
+
+    class AdjustmentAmended(Event):
+        item_id: str
+        changes: dict[str, Any]
+
+    class AdjustmentWithdrawn(Event):
+        item_id: str
+
+    class OutcomeSet(Event):
+        item_id: str
+        description: str
+        success_criteria: str | None
+        barrier_ids: list[str]
+        target_date: str
+        baseline: str | None
+        target: str | None
+
+    class OutcomeAmended(Event):
+        item_id: str
+        changes: dict[str, Any]
+
+    class OutcomeClosed(Event):
+        item_id: str
+        outcome: str
+
+    class ProgressRecorded(Event):
+        progress_id: str
+        outcome_id: str
+        measured_on: str
+        value: float | None
+        note: str
+        source: str
+
+    class ReviewHeld(Event):
+        review_id: str
+        held_on: str
+        attendees: list[dict[str, str]]
+        parent_views: str
+        pupil_views: str
+        summary: str
+        next_review_due: str
+
+    class ContributionRecorded(Event):
+        contribution_id: str
+        kind: str
+        profession: str | None
+        text: str
+
+    class AcknowledgementRecorded(Event):
+        acknowledgement_id: str
+        plan_version: int
+        response: str
+        comment: str | None
+
+    class CorrectionRecorded(Event):
+        corrected_event_id: str
+        corrected_version: int
+        changes: dict[str, Any]
+        previous: dict[str, Any]
+
+    def __init__(self) -> None:
+        self.records: dict[str, list[Record]] = {"plan": []}
+        self.section_items: dict[str, list[str]] = {name: [] for name in SECTIONS}
+        self.item_section: dict[str, str] = {}
+        self.facts: dict[str, list[Record]] = {kind: [] for kind in FACT_KINDS.values()}
+        self.event_index: dict[str, list[Any]] = {}  # event_id -> [version, type, record key]
+        self.items: dict[str, dict[str, Any]] = {}  # item_id -> current state
+        self.state: dict[str, Any] = {}  # plan-level current state
+        # The hash of the latest stored event. Storage computes it (the chain covers the stored form) and
+        # keeps it here, so that the next event can name its predecessor without reading it back.
+        self.head_hash = GENESIS_HASH
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def plan_id(self) -> UUID:
+        return self.id
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.state["status"] == "open")
+
+    @property
+    def setting_urn(self) -> str:
+        return str(self.state["setting_urn"])
+
+    @property
+    def upn(self) -> str:
+        return str(self.state["pupil"]["upn"])
+
+    def section_of(self, item_id: str) -> Section | None:
+        name = self.item_section.get(item_id)
+        return SECTIONS[name] if name else None
+
+    def records_of(self, key: str) -> list[Record]:
+        if ":" in key:
+            kind, fact_id = key.split(":", 1)
+            return [r for r in self.facts[kind] if r["data"][_fact_id_field(kind)] == fact_id]
+        return self.records[key]
+
+    def record_of_event(self, event_id: str) -> Record | None:
+        entry = self.event_index.get(event_id)
+        if entry is None:
+            return None
+        version, _type, key = entry
+        for record in self.records_of(key):
+            if record["version"] == version:
+                return record
+        return None
+
+    def barriers(self) -> dict[str, dict[str, Any]]:
+        return {i: self.items[i] for i in self.section_items["barriers"]}
+
+    # ------------------------------------------------------------------ applying events
+
+    def _note(self, event: Plan.Event) -> None:
+        """Keep the event's change record where it belongs and refresh what it changed."""
+        event_type = type(event).__name__
+        data = event.data()
+        if event_type == "CorrectionRecorded":
+            self._correct(event, data)
+            key = "correction"
+        elif event_type in FACT_KINDS:
+            kind = FACT_KINDS[event_type]
+            key = f"{kind}:{data[FACT_ID_FIELD[event_type]]}"
+            self.facts[kind].append(self._make_record(event, event_type, data))
+        elif event_type in SECTION_OF_EVENT:
+            key = data.pop("item_id")
+            section = SECTION_OF_EVENT[event_type]
+            if event_type == section.added:
+                self.records[key] = []
+                self.section_items[section.name].append(key)
+                self.item_section[key] = section.name
+            self.records[key].append(self._make_record(event, event_type, data))
+            self._refresh(key)
+        else:
+            key = "plan"
+            self.records["plan"].append(self._make_record(event, event_type, data))
+            self._refresh("plan")
+        self.event_index[event.event_id] = [event.originator_version, event_type, key]
+        # Replayed events carry the hash storage computed for them; newly triggered ones get theirs on save.
+        stored_hash = event.__dict__.get("stored_hash")
+        if stored_hash is not None:
+            self.head_hash = stored_hash
+
+    @staticmethod
+    def _make_record(event: Plan.Event, event_type: str, data: dict[str, Any]) -> Record:
+        return records.make_record(
+            event_type=event_type,
+            version=event.originator_version,
+            event_id=event.event_id,
+            agreed_on=event.agreed_on,
+            recorded_at=format_instant(event.timestamp),
+            reason=event.reason,
+            actor=event.actor,
+            data=data,
+        )
+
+    def _correct(self, event: Plan.Event, data: dict[str, Any]) -> None:
+        _version, _type, key = self.event_index[data["corrected_event_id"]]
+        note = {
+            "version": event.originator_version,
+            "event_id": event.event_id,
+            "recorded_at": format_instant(event.timestamp),
+            "actor": event.actor,
+            "reason": event.reason,
+            "changes": data["changes"],
+            "previous": data["previous"],
+        }
+        target_list = self.records_of(key) if ":" not in key else self.facts[key.split(":", 1)[0]]
+        for i, record in enumerate(target_list):
+            if record["event_id"] == data["corrected_event_id"]:
+                patched = records.patch(record, data["changes"])
+                patched["corrections"] = [*record["corrections"], note]
+                target_list[i] = patched
+        if ":" not in key:
+            self._refresh(key)
+
+    def _refresh(self, key: str) -> None:
+        if key == "plan":
+            self.state = records.fold_plan(self.records["plan"]) or {}
+        else:
+            item = records.fold_item(key, self.records[key])
+            assert item is not None
+            self.items[key] = item
+
+    # ------------------------------------------------------------------ commands: the plan itself
+
+    @classmethod
+    def open(
+        cls,
+        by: Stamp,
+        *,
+        pupil: dict[str, Any],
+        setting_urn: str,
+        tier: str,
+        ehcp_reference: str | None = None,
+        next_review_due: dt.date | str | None = None,
+        agreed_on: dt.date | str | None = None,
+        plan_id: UUID | None = None,
+    ) -> Plan:
+        check = Checker()
+        agreed = _agreed_on(check, by, agreed_on)
+        pupil_checker = Checker("pupil.")
+        cleaned_pupil = pupil_checker.clean_all(PUPIL_FIELDS, pupil)
+        check.errors.extend(pupil_checker.errors)
+        urn = check.clean("setting_urn", Urn(), setting_urn)
+        tier_value = check.clean("tier", Choice(codes.TIERS), tier)
+        reference = check.clean("ehcp_reference", Text(SHORT_TEXT, required=False), ehcp_reference)
+        due = check.clean("next_review_due", Date(required=False), next_review_due)
+        if cleaned_pupil.get("date_of_birth") and agreed and cleaned_pupil["date_of_birth"] > by.today.isoformat():
+            check.fail("pupil.date_of_birth", "must not be in the future")
+        if tier_value:
+            check.errors.extend(rules.tier_errors(tier_value, reference))
+        if agreed:
+            if due is None:
+                # A termly review unless told otherwise: the Code of Practice expects parents of children on
+                # SEN support to be met three times a year.
+                due = records_add_weeks(agreed, 12)
+            check.errors.extend(rules.review_due_errors(agreed, due))
+        check.done()
+        return cls._create(
+            cls.PlanOpened,
+            id=plan_id or uuid4(),
+            timestamp=by.now,
+            event_id=str(uuid4()),
+            actor=by.actor.as_dict(),
+            agreed_on=agreed,
+            reason=None,
+            pupil=cleaned_pupil,
+            setting_urn=urn,
+            tier=tier_value,
+            ehcp_reference=reference,
+            next_review_due=due,
+        )
+
+    def change_tier(
+        self, by: Stamp, *, tier: str, ehcp_reference: str | None, reason: str, agreed_on: Any = None
+    ) -> None:
+        self._require_open()
+        check = Checker()
+        agreed = _agreed_on(check, by, agreed_on)
+        tier_value = check.clean("tier", Choice(codes.TIERS), tier)
+        reference = check.clean("ehcp_reference", Text(SHORT_TEXT, required=False), ehcp_reference)
+        why = check.clean("reason", REASON, reason)
+        if tier_value:
+            check.errors.extend(rules.tier_errors(tier_value, reference))
+        check.done()
+        self._require_after_opening(agreed)
+        rules.require_in_order("plan", self._latest_agreed("plan"), agreed, self._correction_hint)
+        if tier_value == self.state["tier"] and reference == self.state["ehcp_reference"]:
+            raise RuleViolation("no_change", f"The plan is already at the {tier_value} tier")
+        if tier_value == "specialist":
+            nsa = [b for b in self.barriers().values() if b["status"] == "active" and b["need_type"] == "NSA"]
+            if nsa:
+                raise RuleViolation(
+                    "nsa_beside_ehcp",
+                    "The plan has active barriers with need type NSA, which is valid only for SEN support; "
+                    "amend their need type before moving the plan to the specialist tier",
+                )
+        self._trigger(self.TierChanged, by, agreed, why, tier=tier_value, ehcp_reference=reference)
+
+    def close(self, by: Stamp, *, reason: str, agreed_on: Any = None) -> None:
+        self._require_open()
+        check = Checker()
+        agreed = _agreed_on(check, by, agreed_on)
+        why = check.clean("reason", REASON, reason)
+        check.done()
+        self._require_after_opening(agreed)
+        rules.require_in_order("plan", self._latest_agreed("plan"), agreed, self._correction_hint)
+        self._trigger(self.PlanClosed, by, agreed, why)
+
+    # ------------------------------------------------------------------ commands: items in sections
+
+    def add_item(
+        self, by: Stamp, section_name: str, fields: dict[str, Any], *, agreed_on: Any = None,
+        reason: str | None = None,
+    ) -> str:
+        self._require_open()
+        section = SECTIONS[section_name]
+        check = Checker()
+        agreed = _agreed_on(check, by, agreed_on)
+        why = check.clean("reason", OPTIONAL_REASON, reason)
+        cleaned = check.clean_all(section.fields, fields)
+        if not check.errors:
+            state = {**cleaned, "added_on": agreed}
+            check.errors.extend(rules.item_errors(section.name, state, self.state["tier"]))
+            if section.links_barriers:
+                check.errors.extend(rules.barrier_link_errors(cleaned["barrier_ids"], self.barriers(), agreed))
+        check.done()
+        self._require_after_opening(agreed)
+        item_id = str(uuid4())
+        event_class = getattr(self, section.added)
+        self._trigger(event_class, by, agreed, why, item_id=item_id, **cleaned)
+        return item_id
+
+    def amend_item(
+        self, by: Stamp, section_name: str, item_id: str, changes: dict[str, Any], *, agreed_on: Any = None,
+        reason: str | None = None,
+    ) -> None:
+        self._require_open()
+        section = self._require_item(section_name, item_id)
+        current = self.items[item_id]
+        check = Checker()
+        agreed = _agreed_on(check, by, agreed_on)
+        why = check.clean("reason", OPTIONAL_REASON, reason)
+        cleaned = check.clean_some(section.fields, changes)
+        if not check.errors:
+            cleaned = {k: v for k, v in cleaned.items() if v != current.get(k)}
+            if not cleaned:
+                check.fail("changes", f"nothing differs from the {section.noun} as it stands")
+        if not check.errors:
+            check.errors.extend(rules.item_errors(section.name, {**current, **cleaned}, self.state["tier"]))
+            if "barrier_ids" in cleaned:
+                check.errors.extend(rules.barrier_link_errors(cleaned["barrier_ids"], self.barriers(), agreed))
+        check.done()
+        self._require_active(section, current)
+        rules.require_in_order(section.noun, current["agreed_on"], agreed, self._correction_hint)
+        self._trigger(getattr(self, section.amended), by, agreed, why, item_id=item_id, changes=cleaned)
+
+    def end_item(
+        self, by: Stamp, section_name: str, item_id: str, *, reason: str, outcome: str | None = None,
+        agreed_on: Any = None,
+    ) -> None:
+        self._require_open()
+        section = self._require_item(section_name, item_id)
+        current = self.items[item_id]
+        check = Checker()
+        agreed = _agreed_on(check, by, agreed_on)
+        why = check.clean("reason", REASON, reason)
+        extra: dict[str, Any] = {}
+        if section.name == "outcomes":
+            extra["outcome"] = check.clean("outcome", Choice(codes.OUTCOME_RESULTS), outcome)
+        elif outcome is not None:
+            check.fail("outcome", f"only outcomes take an outcome when closed, not a {section.noun}")
+        check.done()
+        self._require_active(section, current)
+        rules.require_in_order(section.noun, current["agreed_on"], agreed, self._correction_hint)
+        self._trigger(getattr(self, section.ended), by, agreed, why, item_id=item_id, **extra)
+
+    # ------------------------------------------------------------------ commands: facts
+
+    def record_progress(self, by: Stamp, outcome_id: str, fields: dict[str, Any]) -> str:
+        self._require_open()
+        self._require_item("outcomes", outcome_id)
+        outcome = self.items[outcome_id]
+        check = Checker()
+        cleaned = check.clean_all(PROGRESS_FIELDS, fields)
+        measured = cleaned["measured_on"]
+        if measured and measured > by.today.isoformat():
+            check.fail("measured_on", f"must not be after today ({by.today.isoformat()})")
+        check.done()
+        self._require_active(SECTIONS["outcomes"], outcome)
+        if measured < outcome["added_on"]:
+            raise RuleViolation(
+                "before_outcome_set",
+                f"This outcome was set on {outcome['added_on']}; progress measured on {measured} predates it "
+                "(record a starting point as the outcome's baseline instead)",
+            )
+        progress_id = str(uuid4())
+        self._trigger(
+            self.ProgressRecorded, by, measured, None, progress_id=progress_id, outcome_id=outcome_id, **cleaned
+        )
+        return progress_id
+
+    def hold_review(self, by: Stamp, fields: dict[str, Any]) -> str:
+        self._require_open()
+        check = Checker()
+        cleaned = check.clean_all(REVIEW_FIELDS, fields)
+        held = cleaned["held_on"]
+        if held and held > by.today.isoformat():
+            check.fail("held_on", f"must not be after today ({by.today.isoformat()}); record a review once held")
+        if held and cleaned["next_review_due"]:
+            check.errors.extend(rules.review_due_errors(held, cleaned["next_review_due"]))
+        check.done()
+        self._require_after_opening(held)
+        review_id = str(uuid4())
+        self._trigger(self.ReviewHeld, by, held, None, review_id=review_id, **cleaned)
+        return review_id
+
+    def record_contribution(self, by: Stamp, fields: dict[str, Any], *, agreed_on: Any = None) -> str:
+        self._require_open()
+        check = Checker()
+        agreed = _agreed_on(check, by, agreed_on)
+        cleaned = check.clean_all(CONTRIBUTION_FIELDS, fields)
+        check.errors.extend(_contribution_errors(cleaned))
+        check.done()
+        self._require_after_opening(agreed)
+        contribution_id = str(uuid4())
+        self._trigger(self.ContributionRecorded, by, agreed, None, contribution_id=contribution_id, **cleaned)
+        return contribution_id
+
+    def record_acknowledgement(self, by: Stamp, fields: dict[str, Any], *, agreed_on: Any = None) -> str:
+        self._require_open()
+        check = Checker()
+        agreed = _agreed_on(check, by, agreed_on)
+        cleaned = check.clean_all(ACKNOWLEDGEMENT_FIELDS, fields)
+        plan_version = cleaned.pop("version")
+        if plan_version and plan_version > self.version:
+            check.fail("version", f"the plan has no version {plan_version} (it is at version {self.version})")
+        check.done()
+        self._require_after_opening(agreed)
+        acknowledgement_id = str(uuid4())
+        self._trigger(
+            self.AcknowledgementRecorded,
+            by,
+            agreed,
+            None,
+            acknowledgement_id=acknowledgement_id,
+            plan_version=plan_version,
+            **cleaned,
+        )
+        return acknowledgement_id
+
+    # ------------------------------------------------------------------ commands: corrections
+
+    def correct(self, by: Stamp, *, event_id: str, reason: str, changes: dict[str, Any]) -> None:
+        check = Checker()
+        why = check.clean("reason", REASON, reason)
+        check.done()
+        target, cleaned, previous = prepare_correction(self, by, event_id, changes)
+        self._trigger(
+            self.CorrectionRecorded,
+            by,
+            by.today.isoformat(),
+            why,
+            corrected_event_id=event_id,
+            corrected_version=target["version"],
+            changes=cleaned,
+            previous=previous,
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    def _trigger(self, event_class: type[Plan.Event], by: Stamp, agreed_on: str, reason: str | None,
+                 **data: Any) -> None:
+        # recorded_at strictly increases along a plan, so "the record at an instant" is a prefix of its events.
+        recorded_at = max(by.now, self.modified_on + ONE_MICROSECOND)
+        self.trigger_event(
+            event_class,
+            timestamp=recorded_at,
+            event_id=str(uuid4()),
+            actor=by.actor.as_dict(),
+            agreed_on=agreed_on,
+            reason=reason,
+            **data,
+        )
+
+    def _require_open(self) -> None:
+        if not self.is_open:
+            raise RuleViolation("plan_closed", "This plan is closed; open a new plan for the pupil instead")
+
+    def _require_item(self, section_name: str, item_id: str) -> Section:
+        section = SECTIONS[section_name]
+        if self.item_section.get(item_id) != section_name:
+            raise NotFound(f"This plan has no {section.noun} {item_id}")
+        return section
+
+    @staticmethod
+    def _require_active(section: Section, item: dict[str, Any]) -> None:
+        if item["status"] != "active":
+            raise RuleViolation(
+                f"{section.noun}_not_active",
+                f"This {section.noun} is {item['status']} (since {item['ended_on']}); it can no longer change",
+            )
+
+    def _require_after_opening(self, agreed_on: str) -> None:
+        opened = self.state["opened_on"]
+        if agreed_on < opened:
+            raise RuleViolation(
+                "before_plan_opened",
+                f"This plan was opened on {opened}; an entry agreed on {agreed_on} would predate it. If the "
+                f"plan's opening date was recorded wrongly, correct it first: {self._correction_hint()}",
+            )
+
+    def _latest_agreed(self, key: str) -> str | None:
+        recs = self.records[key]
+        return str(recs[-1]["agreed_on"]) if recs else None
+
+    def _correction_hint(self) -> str:
+        return f"POST /v1/plans/{self.id}/corrections with the event_id of the entry to correct"
+
+
+def _fact_id_field(kind: str) -> str:
+    event_type = next(t for t, k in FACT_KINDS.items() if k == kind)
+    return FACT_ID_FIELD[event_type]
+
+
+def _agreed_on(check: Checker, by: Stamp, value: Any) -> str:
+    """``agreed_on`` as recorded: today (London) by default, never after today."""
+    today = by.today
+    if value is None:
+        return today.isoformat()
+    try:
+        day = parse_date(value)
+    except ValueError as e:
+        check.fail("agreed_on", str(e))
+        return today.isoformat()
+    if day > today:
+        check.fail("agreed_on", f"must not be after today ({today.isoformat()}, Europe/London)")
+    return day.isoformat()
+
+
+def _contribution_errors(cleaned: dict[str, Any]) -> list[FieldError]:
+    if cleaned.get("kind") == "professional_advice" and not cleaned.get("profession"):
+        return [FieldError("profession", "is required for professional advice (e.g. speech and language therapist)")]
+    return []
+
+
+def records_add_weeks(day: str, weeks: int) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(weeks=weeks)).isoformat()
+
+
+__all__ = ["GENESIS_HASH", "InvalidInput", "Plan"]

@@ -1,0 +1,154 @@
+"""Change records: what the plan keeps of each event, and how an item's state is folded from them.
+
+Every event leaves one *record* on the thing it is about: the plan itself (key ``"plan"``), one item
+(barrier, provision, adjustment or outcome, keyed by item id), or one fact (a review, a contribution, an
+acknowledgement, a progress measurement). A record holds the event's data *as now known*: a correction patches
+the record it corrects and notes itself on it, so folding the records gives the corrected state, while the
+event log keeps both the original and the correction.
+
+Records are plain JSON-native dicts so that snapshots and read models can store them as they are.
+
+Because ``agreed_on`` never goes backwards on one item (or on the plan), the records of one key are in
+``agreed_on`` order as well as version order, and "the item as in force on DATE" is the fold of a prefix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from isp_ledger.domain.sections import SECTION_OF_EVENT
+
+Record = dict[str, Any]
+
+# Facts whose agreed_on is one of their own fields: a review is agreed the day it is held.
+AGREED_ON_FIELD = {"ReviewHeld": "held_on", "ProgressRecorded": "measured_on"}
+
+FACT_KINDS = {
+    "ReviewHeld": "reviews",
+    "ContributionRecorded": "contributions",
+    "AcknowledgementRecorded": "acknowledgements",
+    "ProgressRecorded": "progress",
+}
+
+
+def make_record(
+    *,
+    event_type: str,
+    version: int,
+    event_id: str,
+    agreed_on: str,
+    recorded_at: str,
+    reason: str | None,
+    actor: dict[str, str],
+    data: dict[str, Any],
+) -> Record:
+    return {
+        "type": event_type,
+        "version": version,
+        "event_id": event_id,
+        "agreed_on": agreed_on,
+        "recorded_at": recorded_at,
+        "reason": reason,
+        "actor": actor,
+        "data": data,
+        "corrections": [],
+    }
+
+
+def patch(record: Record, changes: dict[str, Any]) -> Record:
+    """A copy of ``record`` with corrected values.
+
+    Keys name the entry's fields as a client sees them: ``agreed_on``, ``reason``, a data field, a field an
+    amendment changed, or ``pupil.family_name`` style paths into nested data.
+    """
+    patched = {**record, "data": _copy_data(record["data"])}
+    for key, value in changes.items():
+        if key in ("agreed_on", "reason"):
+            patched[key] = value
+            continue
+        container, name = _locate(patched["data"], key)
+        container[name] = value
+        if AGREED_ON_FIELD.get(record["type"]) == key:
+            patched["agreed_on"] = value
+    return patched
+
+
+def current_value(record: Record, key: str) -> Any:
+    if key in ("agreed_on", "reason"):
+        return record[key]
+    container, name = _locate(record["data"], key)
+    return container.get(name)
+
+
+def _locate(data: dict[str, Any], key: str) -> tuple[dict[str, Any], str]:
+    if "." in key:
+        outer, inner = key.split(".", 1)
+        return data[outer], inner
+    if isinstance(data.get("changes"), dict):  # an amendment: its fields are the ones it changed
+        return data["changes"], key
+    return data, key
+
+
+def _copy_data(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+
+
+def fold_item(item_id: str, records: list[Record], as_of: str | None = None) -> dict[str, Any] | None:
+    """The item as in force on ``as_of`` (or now), or ``None`` if it had not yet been added."""
+    state: dict[str, Any] | None = None
+    for record in records:
+        if as_of is not None and record["agreed_on"] > as_of:
+            break
+        section = SECTION_OF_EVENT[record["type"]]
+        if record["type"] == section.added:
+            state = {
+                "id": item_id,
+                **record["data"],
+                "status": "active",
+                "added_on": record["agreed_on"],
+                "corrected": False,
+            }
+        elif state is None:
+            continue
+        elif record["type"] == section.amended:
+            state.update(record["data"]["changes"])
+        else:
+            state["status"] = record["data"].get("outcome") or section.ended_status
+            state["ended_on"] = record["agreed_on"]
+            state["ended_reason"] = record["reason"]
+        state["agreed_on"] = record["agreed_on"]
+        state["recorded_at"] = record["recorded_at"]
+        state["version"] = record["version"]
+        state["corrected"] = state["corrected"] or bool(record["corrections"])
+    return state
+
+
+def fold_plan(records: list[Record], as_of: str | None = None) -> dict[str, Any] | None:
+    """Plan-level state (pupil, tier, status) as in force on ``as_of``, or ``None`` if not yet opened."""
+    state: dict[str, Any] | None = None
+    for record in records:
+        if as_of is not None and record["agreed_on"] > as_of:
+            break
+        data = record["data"]
+        if record["type"] == "PlanOpened":
+            state = {
+                "status": "open",
+                "pupil": dict(data["pupil"]),
+                "setting_urn": data["setting_urn"],
+                "tier": data["tier"],
+                "ehcp_reference": data["ehcp_reference"],
+                "initial_review_due": data["next_review_due"],
+                "opened_on": record["agreed_on"],
+                "closed_on": None,
+                "closed_reason": None,
+            }
+        elif state is None:
+            continue
+        elif record["type"] == "TierChanged":
+            state["tier"] = data["tier"]
+            state["ehcp_reference"] = data["ehcp_reference"]
+        elif record["type"] == "PlanClosed":
+            state["status"] = "closed"
+            state["closed_on"] = record["agreed_on"]
+            state["closed_reason"] = record["reason"]
+    return state

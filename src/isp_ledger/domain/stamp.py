@@ -1,0 +1,56 @@
+"""Who is acting and when: the stamp every command carries, and the ledger's two time axes (CONTRACT.md §3).
+
+``recorded_at`` is an instant, set by the server. ``agreed_on`` is a date in Europe/London, the date a decision
+was made or a fact happened. An entry whose ``agreed_on`` is before the London date of its ``recorded_at`` is
+back-dated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+ONE_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str
+    name: str
+    role: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"user_id": self.user_id, "name": self.name, "role": self.role}
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """The actor of a command and the server's clock reading when it was received."""
+
+    actor: Actor
+    now: dt.datetime  # timezone-aware
+
+    def __post_init__(self) -> None:
+        if self.now.tzinfo is None:
+            raise ValueError("Stamp.now must be timezone-aware")
+
+    @property
+    def today(self) -> dt.date:
+        return london_date(self.now)
+
+
+def london_date(instant: dt.datetime) -> dt.date:
+    return instant.astimezone(LONDON).date()
+
+
+def is_backdated(agreed_on: str, recorded_at: dt.datetime | str) -> bool:
+    if isinstance(recorded_at, str):
+        recorded_at = dt.datetime.fromisoformat(recorded_at)
+    return agreed_on < london_date(recorded_at).isoformat()
+
+
+def format_instant(instant: dt.datetime) -> str:
+    """The one textual form of an instant the ledger records and hashes: UTC, microseconds, ``+00:00``."""
+    return instant.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")

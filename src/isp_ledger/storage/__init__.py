@@ -1,0 +1,1 @@
+"""Storage: configures eventsourcing for SQLite or PostgreSQL, the chained event format, and small tables."""

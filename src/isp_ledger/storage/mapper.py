@@ -1,0 +1,91 @@
+"""Maps plan events to the chained envelopes the ledger stores, and back.
+
+Stored topics are the event type names ("ProvisionAgreed"), not Python paths, so that stored history does not
+depend on where code lives. A stored envelope is self-describing: it is exactly what ``GET .../events`` shows
+and what the hash chain covers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import CanMutateAggregate
+from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.utils import get_topic
+
+from isp_ledger.domain.plan import ENVELOPE_FIELDS, Plan
+from isp_ledger.domain.stamp import format_instant
+from isp_ledger.storage.chain import seal, unseal
+
+EVENT_TYPES: dict[str, type[Plan.Event]] = {
+    name: cls
+    for name, cls in vars(Plan).items()
+    if isinstance(cls, type) and issubclass(cls, Plan.Event) and cls is not Plan.Event
+}
+PLAN_TOPIC = get_topic(Plan)
+
+
+class ChainedMapper(Mapper[UUID]):
+    """Seals plan events into hash-chained envelopes. (Snapshots use the library's plain mapper.)"""
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        raise TypeError("plan events are stored with seal(), which chains them to their predecessor")
+
+    def seal(self, event: Plan.Event, prev_hash: str) -> tuple[StoredEvent, str]:
+        event_type = type(event).__name__
+        body = {
+            "type": event_type,
+            "plan_id": str(event.originator_id),
+            "version": event.originator_version,
+            "event_id": event.event_id,
+            "recorded_at": format_instant(event.timestamp),
+            "agreed_on": event.agreed_on,
+            "actor": event.actor,
+            "reason": event.reason,
+            "data": event.data(),
+        }
+        class_version = getattr(type(event), "class_version", 1)
+        if class_version > 1:
+            body["class_version"] = class_version
+        state, digest = seal(body, prev_hash)
+        stored = StoredEvent(
+            originator_id=event.originator_id,
+            originator_version=event.originator_version,
+            topic=event_type,
+            state=state,
+        )
+        return stored, digest
+
+    def to_domain_event(self, stored_event: StoredEvent) -> CanMutateAggregate[UUID]:
+        envelope = unseal(stored_event.state)
+        return event_from_envelope(envelope)
+
+
+def event_from_envelope(envelope: dict[str, Any]) -> Plan.Event:
+    """Rebuild a domain event from its stored envelope, upcasting data written by older code."""
+    cls = EVENT_TYPES[envelope["type"]]
+    data = dict(envelope["data"])
+    from_version = envelope.get("class_version", 1)
+    while from_version < getattr(cls, "class_version", 1):
+        getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(data)
+        from_version += 1
+    state: dict[str, Any] = {
+        "originator_id": UUID(envelope["plan_id"]),
+        "originator_version": envelope["version"],
+        "timestamp": dt.datetime.fromisoformat(envelope["recorded_at"]),
+        "event_id": envelope["event_id"],
+        "actor": envelope["actor"],
+        "agreed_on": envelope["agreed_on"],
+        "reason": envelope["reason"],
+        **data,
+    }
+    if issubclass(cls, Plan.PlanOpened):
+        state["originator_topic"] = PLAN_TOPIC
+    assert ENVELOPE_FIELDS.issuperset(k for k in state if k not in data)
+    event = object.__new__(cls)
+    object.__setattr__(event, "__dict__", state)
+    # Storage's own facts about the event, for the aggregate's head hash.
+    event.__dict__["stored_hash"] = envelope["hash"]
+    return event

@@ -1,0 +1,81 @@
+"""Every table of the write side, for both stores, in one place.
+
+``isp_events`` holds the hash-chained plan events. Its ``notification_id`` is the event's position in the
+ledger's single sequence (what projections track): gap-free and assigned in commit order. SQLite assigns it
+while the writer holds the database's write lock. PostgreSQL writers do not serialise on a lock; a sequencer
+numbers committed events in batches (see ``postgres.py``), and until then ``notification_id`` is NULL.
+"""
+
+from __future__ import annotations
+
+SQLITE_TABLES = (
+    """CREATE TABLE IF NOT EXISTS isp_events (
+        notification_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        originator_id TEXT NOT NULL,
+        originator_version INTEGER NOT NULL,
+        topic TEXT NOT NULL,
+        state BLOB NOT NULL,
+        UNIQUE (originator_id, originator_version))""",
+    """CREATE TABLE IF NOT EXISTS isp_snapshots (
+        originator_id TEXT NOT NULL,
+        originator_version INTEGER NOT NULL,
+        topic TEXT NOT NULL,
+        state BLOB NOT NULL,
+        PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS isp_open_plans (
+        upn_key TEXT PRIMARY KEY,
+        plan_id TEXT NOT NULL) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS isp_idempotency (
+        user_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status_code INTEGER NOT NULL,
+        response BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (user_id, key)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS isp_users (
+        user_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        setting_urn TEXT,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL) WITHOUT ROWID""",
+)
+
+POSTGRES_TABLES = (
+    """CREATE TABLE IF NOT EXISTS {schema}.isp_events (
+        originator_id uuid NOT NULL,
+        originator_version bigint NOT NULL,
+        topic text NOT NULL,
+        state bytea NOT NULL,
+        arrival bigserial NOT NULL,
+        notification_id bigint,
+        PRIMARY KEY (originator_id, originator_version))""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS isp_events_notification_id ON {schema}.isp_events (notification_id)",
+    """CREATE INDEX IF NOT EXISTS isp_events_unsequenced ON {schema}.isp_events (arrival)
+        WHERE notification_id IS NULL""",
+    """CREATE TABLE IF NOT EXISTS {schema}.isp_snapshots (
+        originator_id uuid NOT NULL,
+        originator_version bigint NOT NULL,
+        topic text NOT NULL,
+        state bytea NOT NULL,
+        PRIMARY KEY (originator_id, originator_version))""",
+    """CREATE TABLE IF NOT EXISTS {schema}.isp_open_plans (
+        upn_key text PRIMARY KEY,
+        plan_id uuid NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS {schema}.isp_idempotency (
+        user_id text NOT NULL,
+        key text NOT NULL,
+        fingerprint text NOT NULL,
+        status_code integer NOT NULL,
+        response bytea NOT NULL,
+        created_at timestamptz NOT NULL,
+        PRIMARY KEY (user_id, key))""",
+    """CREATE TABLE IF NOT EXISTS {schema}.isp_users (
+        user_id text PRIMARY KEY,
+        name text NOT NULL,
+        role text NOT NULL,
+        setting_urn text,
+        token_hash text NOT NULL UNIQUE,
+        created_at timestamptz NOT NULL)""",
+)

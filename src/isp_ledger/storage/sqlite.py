@@ -1,0 +1,298 @@
+"""SQLite recorders for the ledger: the embedded default, one file, nothing to install.
+
+A write takes the database's write lock (``BEGIN IMMEDIATE``) so writers queue in SQLite rather than fail on
+a read-to-write upgrade, and notification ids are given inside that transaction: ``AUTOINCREMENT`` rolls back
+with it, so ids are gap-free and in commit order.
+
+The library's SQLite recorder cannot be subscribed to. :class:`SQLiteLedgerSubscription` follows the log the
+cheap way: a writer in this process wakes followers through a condition variable the moment it commits, and a
+follower that hears nothing checks ``PRAGMA data_version`` (which changes only when *another* connection
+commits) to notice writes from other processes. Either way it reads only rows after its position, by index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    ApplicationRecorder,
+    Notification,
+    StoredEvent,
+    Subscription,
+)
+from eventsourcing.sqlite import SQLiteDatastore
+
+from isp_ledger.storage.companions import (
+    ClaimUpn,
+    Companion,
+    IdempotencyKeyTaken,
+    ReleaseUpn,
+    RememberResponse,
+    UpnTaken,
+    VersionConflict,
+)
+from isp_ledger.storage.schema import SQLITE_TABLES
+
+CONFLICTS = (
+    ("isp_events.originator_id", VersionConflict),
+    ("isp_open_plans.upn_key", UpnTaken),
+    ("isp_idempotency.user_id", IdempotencyKeyTaken),
+)
+
+
+class CommitSignal:
+    """Wakes this process's followers of one database file when a writer commits."""
+
+    _signals: dict[str, CommitSignal] = {}
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self.condition = threading.Condition()
+        self.generation = 0
+
+    @classmethod
+    def for_database(cls, path: str) -> CommitSignal:
+        with cls._lock:
+            return cls._signals.setdefault(os.path.abspath(path), cls())
+
+    def fire(self) -> None:
+        with self.condition:
+            self.generation += 1
+            self.condition.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> int:
+        with self.condition:
+            self.condition.wait_for(lambda: self.generation != seen, timeout)
+            return self.generation
+
+
+@contextlib.contextmanager
+def raw_connection(datastore: SQLiteDatastore, *, writer: bool) -> Iterator[sqlite3.Connection]:
+    """A pooled sqlite3 connection (autocommit mode); one writer at a time within this process."""
+    with datastore.get_connection(commit=writer) as conn:
+        yield conn._sqlite_conn  # noqa: SLF001 - the library's wrapper hides the connection we need
+
+
+@contextlib.contextmanager
+def write_transaction(datastore: SQLiteDatastore) -> Iterator[sqlite3.Cursor]:
+    with raw_connection(datastore, writer=True) as conn:
+        cursor = conn.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            yield cursor
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+
+def create_tables(datastore: SQLiteDatastore) -> None:
+    with write_transaction(datastore) as cursor:
+        for statement in SQLITE_TABLES:
+            cursor.execute(statement)
+
+
+class SQLiteLedgerRecorder(ApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore, path: str) -> None:
+        self.datastore = datastore
+        self.path = path
+        self.signal = CommitSignal.for_database(path)
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], *, companions: Sequence[Companion] = (), **_: Any
+    ) -> Sequence[int] | None:
+        ids = []
+        try:
+            with write_transaction(self.datastore) as cursor:
+                for e in stored_events:
+                    cursor.execute(
+                        "INSERT INTO isp_events (originator_id, originator_version, topic, state) VALUES (?,?,?,?)",
+                        (str(e.originator_id), e.originator_version, e.topic, e.state),
+                    )
+                    ids.append(cursor.lastrowid)
+                for companion in companions:
+                    _write_companion(cursor, companion)
+        except sqlite3.IntegrityError as e:
+            for marker, conflict in CONFLICTS:
+                if marker in str(e):
+                    raise conflict(str(e)) from None
+            raise
+        self.signal.fire()
+        return [i for i in ids if i is not None]
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        return select_stream(self.datastore, "isp_events", originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        after = (start or 1) - 1 if inclusive_of_start else (start or 0)
+        statement = (
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM isp_events "
+            "WHERE notification_id > ? AND notification_id <= ?"
+        )
+        params: list[Any] = [after, stop if stop is not None else 2**62]
+        if topics:
+            statement += f" AND topic IN ({','.join('?' * len(topics))})"
+            params.extend(topics)
+        statement += " ORDER BY notification_id LIMIT ?"
+        params.append(limit)
+        with raw_connection(self.datastore, writer=False) as conn:
+            rows = conn.execute(statement, params).fetchall()
+        return [
+            Notification(id=n, originator_id=UUID(o), originator_version=v, topic=t, state=bytes(s))
+            for n, o, v, t, s in rows
+        ]
+
+    def max_notification_id(self) -> int | None:
+        with raw_connection(self.datastore, writer=False) as conn:
+            row = conn.execute("SELECT max(notification_id) FROM isp_events").fetchone()
+        return row[0] if row else None
+
+    def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> Subscription[ApplicationRecorder]:
+        return SQLiteLedgerSubscription(self, gt=gt, topics=topics)
+
+    def close(self) -> None:
+        pass
+
+
+def _write_companion(cursor: sqlite3.Cursor, companion: Companion) -> None:
+    if isinstance(companion, ClaimUpn):
+        cursor.execute("INSERT INTO isp_open_plans (upn_key, plan_id) VALUES (?, ?)",
+                       (companion.upn_key, str(companion.plan_id)))
+    elif isinstance(companion, ReleaseUpn):
+        cursor.execute("DELETE FROM isp_open_plans WHERE upn_key = ? AND plan_id = ?",
+                       (companion.upn_key, str(companion.plan_id)))
+    elif isinstance(companion, RememberResponse):
+        cursor.execute(
+            "INSERT INTO isp_idempotency (user_id, key, fingerprint, status_code, response, created_at) "
+            "VALUES (?, ?, ?, ?, ?, datetime('now'))",
+            (companion.user_id, companion.key, companion.fingerprint, companion.status_code, companion.body),
+        )
+    else:  # pragma: no cover - the Companion union is closed
+        raise TypeError(companion)
+
+
+def select_stream(
+    datastore: SQLiteDatastore,
+    table: str,
+    originator_id: UUID | str,
+    *,
+    gt: int | None = None,
+    lte: int | None = None,
+    desc: bool = False,
+    limit: int | None = None,
+) -> list[StoredEvent]:
+    statement = f"SELECT originator_version, topic, state FROM {table} WHERE originator_id = ?"
+    params: list[Any] = [str(originator_id)]
+    if gt is not None:
+        statement += " AND originator_version > ?"
+        params.append(gt)
+    if lte is not None:
+        statement += " AND originator_version <= ?"
+        params.append(lte)
+    statement += " ORDER BY originator_version DESC" if desc else " ORDER BY originator_version"
+    if limit is not None:
+        statement += " LIMIT ?"
+        params.append(limit)
+    with raw_connection(datastore, writer=False) as conn:
+        rows = conn.execute(statement, params).fetchall()
+    return [
+        StoredEvent(originator_id=originator_id, originator_version=v, topic=t, state=bytes(s)) for v, t, s in rows
+    ]
+
+
+class SQLiteLedgerSubscription(Subscription[SQLiteLedgerRecorder]):
+    """Yields notifications after ``gt`` as they are committed; see the module docstring for how it waits."""
+
+    BATCH = 500
+    IDLE_CHECK_SECONDS = 0.25
+
+    def __init__(self, recorder: SQLiteLedgerRecorder, gt: int | None = None, topics: Sequence[str] = ()):
+        super().__init__(recorder=recorder, gt=gt, topics=topics)
+        self._buffer: list[Notification] = []
+        self._generation = recorder.signal.generation
+        self._watch = sqlite3.connect(recorder.path, check_same_thread=False)
+        self._data_version = self._read_data_version()
+
+    def _read_data_version(self) -> int:
+        return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+
+    def stop(self) -> None:
+        super().stop()
+        self._recorder.signal.fire()
+
+    def __next__(self) -> Notification:
+        while not self._buffer:
+            if self._has_been_stopped:
+                self._watch.close()
+                raise StopIteration
+            self._buffer = list(
+                self._recorder.select_notifications(
+                    self._last_notification_id or 0, self.BATCH, topics=self._topics, inclusive_of_start=False
+                )
+            )
+            if not self._buffer:
+                self._wait_for_commit()
+        notification = self._buffer.pop(0)
+        self._last_notification_id = notification.id
+        return notification
+
+    def _wait_for_commit(self) -> None:
+        while not self._has_been_stopped:
+            generation = self._recorder.signal.wait(self._generation, self.IDLE_CHECK_SECONDS)
+            if generation != self._generation:
+                self._generation = generation
+                return
+            data_version = self._read_data_version()
+            if data_version != self._data_version:  # another process committed
+                self._data_version = data_version
+                return
+
+
+class SQLiteSnapshotRecorder(AggregateRecorder):
+    """Snapshots of plans: a cache of state, never evidence. Not chained; any may be deleted safely."""
+
+    def __init__(self, datastore: SQLiteDatastore) -> None:
+        self.datastore = datastore
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int] | None:
+        with write_transaction(self.datastore) as cursor:
+            cursor.executemany(
+                "INSERT OR IGNORE INTO isp_snapshots (originator_id, originator_version, topic, state) "
+                "VALUES (?,?,?,?)",
+                [(str(e.originator_id), e.originator_version, e.topic, e.state) for e in stored_events],
+            )
+        return None
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        return select_stream(self.datastore, "isp_snapshots", originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
