@@ -1,0 +1,120 @@
+"""The ``isp-ledger`` command (CONTRACT.md §1)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+from uuid import UUID
+
+import typer
+from rich.console import Console
+
+from isp_ledger.config import ConfigError, Settings
+from isp_ledger.domain.errors import LedgerError
+
+app = typer.Typer(help="isp-ledger: a tamper-evident record of Individual Support Plans.", no_args_is_help=True)
+users_app = typer.Typer(help="Manage users and their tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+err = Console(stderr=True)
+out = Console()
+
+
+@contextmanager
+def ledger_or_exit() -> Iterator[object]:
+    from isp_ledger.application import Ledger
+
+    try:
+        Settings.from_env()
+        ledger = Ledger()
+    except ConfigError as e:
+        err.print(f"[red]Configuration error:[/red] {e}")
+        raise typer.Exit(2) from None
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Run the HTTP service."""
+    import uvicorn
+
+    from isp_ledger.api.app import create_app
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as e:
+        err.print(f"[red]Configuration error:[/red] {e}")
+        raise typer.Exit(2) from None
+    err.print(f"isp-ledger on http://{host}:{port}  (store: {settings.database.description}; docs at /docs)")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Option(help="the person's name, as it will appear in history")],
+    role: Annotated[str, typer.Option(help="admin, senco, teacher, parent, professional or complaint_handler")],
+    setting: Annotated[str | None, typer.Option(help="6-digit URN of the setting (senco and teacher)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Create a user and print their bearer token (shown once; only a digest is stored)."""
+    with ledger_or_exit() as ledger:
+        try:
+            user, token = ledger.add_user(name=name, role=role, setting_urn=setting)  # type: ignore[attr-defined]
+        except LedgerError as e:
+            err.print(f"[red]Not created:[/red] {e.detail}")
+            raise typer.Exit(2) from None
+    if as_json:
+        print(json.dumps({"user_id": user.user_id, "role": user.role, "token": token,
+                          "name": user.name, "setting_urn": user.setting_urn}))
+    else:
+        out.print(f"Created {user.role} {user.name} ({user.user_id}).")
+        out.print(f"Token (shown only now): [bold]{token}[/bold]")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users (never their tokens)."""
+    with ledger_or_exit() as ledger:
+        for user in ledger.accounts.users():  # type: ignore[attr-defined]
+            out.print(f"{user.user_id}  {user.role:<17} {user.setting_urn or '':<6}  {user.name}")
+
+
+@app.command()
+def verify(target: Annotated[str, typer.Argument(help="a plan id, or the path of a JSON evidence bundle")]) -> None:
+    """Check integrity: exit 0 when the record holds, 1 when it was altered."""
+    try:
+        plan_id = UUID(target)
+    except ValueError:
+        err.print(f"[red]{target} is not a plan id[/red]")
+        raise typer.Exit(2) from None
+    with ledger_or_exit() as ledger:
+        try:
+            result = ledger.verify(None, plan_id)  # type: ignore[attr-defined]
+        except LedgerError as e:
+            err.print(f"[red]{e.detail}[/red]")
+            raise typer.Exit(2) from None
+    print(json.dumps(result.as_dict(), indent=2))
+    if not result.ok:
+        err.print(f"[red]Integrity check FAILED at version {result.first_bad_version}:[/red] {result.detail}")
+        raise typer.Exit(1)
+    err.print(f"[green]OK[/green]: {result.events_checked} events chain to {result.head_hash}")
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as e:  # pragma: no cover - raised before a command could catch it
+        err.print(f"[red]Configuration error:[/red] {e}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
