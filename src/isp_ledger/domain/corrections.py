@@ -17,7 +17,7 @@ from isp_ledger.domain.sections import SECTION_OF_EVENT, SECTIONS
 from isp_ledger.domain.validation import LONG_TEXT, SHORT_TEXT, Checker, Choice, Date, Field, Text
 
 if TYPE_CHECKING:
-    from isp_ledger.domain.plan import Plan
+    from isp_ledger.domain.plan import Located, Plan
     from isp_ledger.domain.stamp import Stamp
 
 
@@ -68,16 +68,15 @@ def prepare_correction(
     plan: Plan, by: Stamp, event_id: str, changes: dict[str, Any]
 ) -> tuple[Record, dict[str, Any], dict[str, Any]]:
     """Check a correction; return the corrected record, the cleaned changes and the values they replace."""
-    entry = plan.event_index.get(event_id)
-    if entry is None:
+    located = plan.locate(event_id)
+    if located is None:
+        if plan.is_correction(event_id):
+            raise RuleViolation(
+                "correcting_a_correction",
+                "That event is itself a correction; correct the original entry again instead",
+            )
         raise InvalidInput.field("event_id", "no event with this id in this plan")
-    if entry[1] == "CorrectionRecorded":
-        raise RuleViolation(
-            "correcting_a_correction",
-            "That event is itself a correction; correct the original entry again instead",
-        )
-    record = plan.record_of_event(event_id)
-    assert record is not None
+    record = located.record
     if not isinstance(changes, dict):
         raise InvalidInput.field("changes", "must be an object of field: corrected value")
 
@@ -98,16 +97,17 @@ def prepare_correction(
         raise InvalidInput.field("changes", "nothing differs from the entry as recorded")
 
     corrected = records.patch(record, cleaned)
-    errors = _field_errors(plan, by, record, corrected)
+    errors = _field_errors(plan, by, located, corrected)
     if errors:
         raise InvalidInput([FieldError(f"changes.{e.field}", e.message) for e in errors])
-    _check_order(plan, record, corrected)
+    _check_order(plan, located, corrected)
     previous = {k: records.current_value(record, k) for k in cleaned}
     return corrected, cleaned, previous
 
 
-def _field_errors(plan: Plan, by: Stamp, original: Record, corrected: Record) -> list[FieldError]:
+def _field_errors(plan: Plan, by: Stamp, located: Located, corrected: Record) -> list[FieldError]:
     """The rules of the original write, applied to the entry as corrected."""
+    original = located.record
     event_type, data = corrected["type"], corrected["data"]
     errors: list[FieldError] = []
     agreed = corrected["agreed_on"]
@@ -115,9 +115,8 @@ def _field_errors(plan: Plan, by: Stamp, original: Record, corrected: Record) ->
         errors.append(FieldError(AGREED_ON_FIELD.get(event_type, "agreed_on"), "must not be after today"))
     section = SECTION_OF_EVENT.get(event_type)
     if section is not None:
-        key = plan.event_index[original["event_id"]][2]
-        recs = [corrected if r["event_id"] == corrected["event_id"] else r for r in plan.records[key]]
-        state = records.fold_item(key, recs)
+        recs = [corrected if r["event_id"] == corrected["event_id"] else r for r in located.records]
+        state = records.fold_item(located.key, recs)
         assert state is not None
         errors += rules.item_errors(section.name, state, plan.state["tier"])
         links = data.get("changes", data).get("barrier_ids")
@@ -139,11 +138,11 @@ def _field_errors(plan: Plan, by: Stamp, original: Record, corrected: Record) ->
     return errors
 
 
-def _check_order(plan: Plan, original: Record, corrected: Record) -> None:
+def _check_order(plan: Plan, located: Located, corrected: Record) -> None:
     """A corrected date must keep the record in order: nothing before the opening, no item going backwards."""
+    original = located.record
     if corrected["agreed_on"] == original["agreed_on"]:
         return
-    key = plan.event_index[original["event_id"]][2]
     if original["type"] == "PlanOpened":
         earliest = min(
             (r["agreed_on"] for r in _all_records(plan) if r["event_id"] != original["event_id"]),
@@ -161,15 +160,15 @@ def _check_order(plan: Plan, original: Record, corrected: Record) -> None:
             "correction_breaks_order",
             f"The plan was opened on {opened}; a corrected date of {corrected['agreed_on']} would predate it",
         )
-    if ":" in key:
+    if located.is_fact:
         return  # a review, contribution, acknowledgement or progress entry stands alone
-    recs = plan.records[key]
-    dates = [corrected["agreed_on"] if r["event_id"] == original["event_id"] else r["agreed_on"] for r in recs]
+    dates = [corrected["agreed_on"] if r["event_id"] == original["event_id"] else r["agreed_on"]
+             for r in located.records]
     if any(a > b for a, b in zip(dates, dates[1:], strict=False)):
         raise RuleViolation(
             "correction_breaks_order",
             f"A corrected date of {corrected['agreed_on']} would put this entry out of order with the other "
-            f"decisions on the same {'plan' if key == 'plan' else 'item'} (agreed on {', '.join(dates)})",
+            f"decisions on the same {'plan' if located.key == 'plan' else 'item'} (agreed on {', '.join(dates)})",
         )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
@@ -190,12 +190,27 @@ class Plan(Aggregate):
         self.section_items: dict[str, list[str]] = {name: [] for name in SECTIONS}
         self.item_section: dict[str, str] = {}
         self.facts: dict[str, list[Record]] = {kind: [] for kind in FACT_KINDS.values()}
-        self.event_index: dict[str, list[Any]] = {}  # event_id -> [version, type, record key]
         self.items: dict[str, dict[str, Any]] = {}  # item_id -> current state
         self.state: dict[str, Any] = {}  # plan-level current state
         # The hash of the latest stored event. Storage computes it (the chain covers the stored form) and
         # keeps it here, so that the next event can name its predecessor without reading it back.
         self.head_hash = GENESIS_HASH
+        self.snapshot_version = 0  # the version of the latest snapshot, also kept by storage
+
+    def frozen_state(self) -> dict[str, Any]:
+        """A copy of the plan's state that later events will not change, made without copying records.
+
+        Events only ever append to the lists and replace entries in the dicts below; the records and item
+        states themselves are never changed in place (a correction replaces a record). So copying the
+        containers, not their contents, is enough.
+        """
+        state = dict(vars(self))
+        state.pop("_pending_events", None)
+        for name in ("records", "facts", "section_items"):
+            state[name] = {key: list(values) for key, values in state[name].items()}
+        state["items"] = dict(self.items)
+        state["item_section"] = dict(self.item_section)
+        return state
 
     # ------------------------------------------------------------------ reading
 
@@ -219,21 +234,21 @@ class Plan(Aggregate):
         name = self.item_section.get(item_id)
         return SECTIONS[name] if name else None
 
-    def records_of(self, key: str) -> list[Record]:
-        if ":" in key:
-            kind, fact_id = key.split(":", 1)
-            return [r for r in self.facts[kind] if r["data"][_fact_id_field(kind)] == fact_id]
-        return self.records[key]
-
-    def record_of_event(self, event_id: str) -> Record | None:
-        entry = self.event_index.get(event_id)
-        if entry is None:
-            return None
-        version, _type, key = entry
-        for record in self.records_of(key):
-            if record["version"] == version:
-                return record
+    def locate(self, event_id: str) -> Located | None:
+        """Where the record of an event is kept (a scan: only corrections need it, and they are rare)."""
+        for key, recs in self.records.items():
+            for index, record in enumerate(recs):
+                if record["event_id"] == event_id:
+                    return Located(key, recs, index)
+        for kind, recs in self.facts.items():
+            for index, record in enumerate(recs):
+                if record["event_id"] == event_id:
+                    return Located(f"{kind}:{index}", recs, index)
         return None
+
+    def is_correction(self, event_id: str) -> bool:
+        every = [*self.records.values(), *self.facts.values()]
+        return any(note["event_id"] == event_id for recs in every for r in recs for note in r["corrections"])
 
     def barriers(self) -> dict[str, dict[str, Any]]:
         return {i: self.items[i] for i in self.section_items["barriers"]}
@@ -246,11 +261,8 @@ class Plan(Aggregate):
         data = event.data()
         if event_type == "CorrectionRecorded":
             self._correct(event, data)
-            key = "correction"
         elif event_type in FACT_KINDS:
-            kind = FACT_KINDS[event_type]
-            key = f"{kind}:{data[FACT_ID_FIELD[event_type]]}"
-            self.facts[kind].append(self._make_record(event, event_type, data))
+            self.facts[FACT_KINDS[event_type]].append(self._make_record(event, event_type, data))
         elif event_type in SECTION_OF_EVENT:
             key = data.pop("item_id")
             section = SECTION_OF_EVENT[event_type]
@@ -261,10 +273,8 @@ class Plan(Aggregate):
             self.records[key].append(self._make_record(event, event_type, data))
             self._refresh(key)
         else:
-            key = "plan"
             self.records["plan"].append(self._make_record(event, event_type, data))
             self._refresh("plan")
-        self.event_index[event.event_id] = [event.originator_version, event_type, key]
         # Replayed events carry the hash storage computed for them; newly triggered ones get theirs on save.
         stored_hash = event.__dict__.get("stored_hash")
         if stored_hash is not None:
@@ -284,7 +294,8 @@ class Plan(Aggregate):
         )
 
     def _correct(self, event: Plan.Event, data: dict[str, Any]) -> None:
-        _version, _type, key = self.event_index[data["corrected_event_id"]]
+        located = self.locate(data["corrected_event_id"])
+        assert located is not None, "a correction names an event of this plan"
         note = {
             "version": event.originator_version,
             "event_id": event.event_id,
@@ -294,14 +305,12 @@ class Plan(Aggregate):
             "changes": data["changes"],
             "previous": data["previous"],
         }
-        target_list = self.records_of(key) if ":" not in key else self.facts[key.split(":", 1)[0]]
-        for i, record in enumerate(target_list):
-            if record["event_id"] == data["corrected_event_id"]:
-                patched = records.patch(record, data["changes"])
-                patched["corrections"] = [*record["corrections"], note]
-                target_list[i] = patched
-        if ":" not in key:
-            self._refresh(key)
+        record = located.record
+        patched = records.patch(record, data["changes"])
+        patched["corrections"] = [*record["corrections"], note]
+        located.records[located.index] = patched
+        if not located.is_fact:
+            self._refresh(located.key)
 
     def _refresh(self, key: str) -> None:
         if key == "plan":
@@ -608,9 +617,20 @@ class Plan(Aggregate):
         return f"POST /v1/plans/{self.id}/corrections with the event_id of the entry to correct"
 
 
-def _fact_id_field(kind: str) -> str:
-    event_type = next(t for t, k in FACT_KINDS.items() if k == kind)
-    return FACT_ID_FIELD[event_type]
+class Located(NamedTuple):
+    """Where an event's record is kept: under ``key`` (``"plan"``, an item id, or ``"reviews:3"``)."""
+
+    key: str
+    records: list[Record]
+    index: int
+
+    @property
+    def record(self) -> Record:
+        return self.records[self.index]
+
+    @property
+    def is_fact(self) -> bool:
+        return ":" in self.key
 
 
 def _agreed_on(check: Checker, by: Stamp, value: Any) -> str:

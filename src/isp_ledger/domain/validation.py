@@ -124,6 +124,10 @@ class OptionalNumber(Field):
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValueError("must be a number")
+        if abs(value) >= 2**53:
+            raise ValueError("is too large")
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
         return value
 
 

@@ -60,7 +60,6 @@ class LedgerFactory(InfrastructureFactory[TrackingRecorder]):
                 max_overflow=self.settings.pool_size,
                 connect_timeout=10,
                 idle_in_transaction_session_timeout=30,
-                pre_ping=True,
             )
             postgres.create_tables(self.datastore)
             self.events = postgres.PostgresLedgerRecorder(self.datastore)

@@ -6,16 +6,19 @@ different plans queue behind each other, and it needs two round trips (insert, t
 one pipelined round trip (BEGIN, insert, companions, COMMIT) with no table lock: the (plan, version) primary
 key is the only point of contention, exactly as for a plain insert.
 
-Positions in the ledger's sequence are given afterwards by a :class:`Sequencer`. Under an advisory lock it
-numbers every committed, unnumbered event ``max + 1, max + 2, ...`` in arrival order and commits, then
-NOTIFYs listeners. Ids are therefore gap-free (a rolled-back write or a failed pass consumes none), in
-commit order, and each batch becomes visible atomically: a reader that has seen id N will never later find a
-new event below N. Events of one plan keep their version order because version N+1 can only be written after
-N committed, so it arrives later.
+Positions in the ledger's sequence are given afterwards by a :class:`Sequencer`. A writer notes its events
+in ``isp_unsequenced`` in the same statement; under an advisory lock the sequencer moves every committed,
+noted event into ``isp_sequence`` as ``max + 1, max + 2, ...`` (in plan and version order within the batch)
+and commits, then NOTIFYs listeners. Ids are therefore gap-free (a rolled-back write or a failed pass consumes
+none), in commit order, and each batch becomes visible atomically: a reader that has seen id N will never
+later find a new event below N. Events of one plan keep their version order: version N+1 can only be
+written after N committed, so N is numbered in the same batch or an earlier one. The wide event rows are
+written once and never updated; numbering touches only narrow rows.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import threading
@@ -28,8 +31,11 @@ import psycopg.errors
 from eventsourcing.persistence import (
     AggregateRecorder,
     ApplicationRecorder,
+    IntegrityError,
     ListenNotifySubscription,
     Notification,
+    OperationalError,
+    PersistenceError,
     StoredEvent,
     Subscription,
 )
@@ -69,6 +75,14 @@ def create_tables(datastore: PostgresDatastore) -> None:
         curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{datastore.schema}.isp_ledger_ddl",))
         for statement in POSTGRES_TABLES:
             curs.execute(q(statement, datastore.schema))
+        # Snapshots are large and read whole: lz4 (PostgreSQL 14+, when built with it) is several times faster
+        # than the default pglz. Without it the default stays.
+        try:
+            with curs.connection.transaction():
+                curs.execute(q("ALTER TABLE {schema}.isp_snapshots ALTER COLUMN state SET COMPRESSION lz4",
+                               datastore.schema))
+        except psycopg.Error:
+            log.info("lz4 compression unavailable; snapshots use PostgreSQL's default")
 
 
 class PostgresLedgerRecorder(ApplicationRecorder):
@@ -79,9 +93,10 @@ class PostgresLedgerRecorder(ApplicationRecorder):
         schema = datastore.schema
         self.channel_name = f"{schema}_isp_events"
         self._insert = q(
-            "INSERT INTO {schema}.isp_events (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[])",
-            schema,
+            "INSERT INTO {schema}.isp_events (originator_id, originator_version, topic, state) VALUES ", schema
+        )
+        self._note_unsequenced = q(
+            "INSERT INTO {schema}.isp_unsequenced (originator_id, originator_version) VALUES ", schema
         )
         self._claim = q("INSERT INTO {schema}.isp_open_plans (upn_key, plan_id) VALUES (%s, %s)", schema)
         self._release = q("DELETE FROM {schema}.isp_open_plans WHERE upn_key = %s AND plan_id = %s", schema)
@@ -94,11 +109,14 @@ class PostgresLedgerRecorder(ApplicationRecorder):
             "SELECT originator_version, topic, state FROM {schema}.isp_events WHERE originator_id = %s", schema
         )
         self._notifications = q(
-            "SELECT notification_id, originator_id, originator_version, topic, state FROM {schema}.isp_events "
-            "WHERE notification_id > %s AND notification_id <= %s",
+            "SELECT s.notification_id, e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM {schema}.isp_sequence s JOIN {schema}.isp_events e USING (originator_id, originator_version) "
+            "WHERE s.notification_id > %s AND s.notification_id <= %s",
             schema,
         )
-        self._max_id = q("SELECT max(notification_id) FROM {schema}.isp_events", schema)
+        self._max_id = q("SELECT max(notification_id) FROM {schema}.isp_sequence", schema)
+        self.writers = ConnectionQueue(datastore, size=datastore.pool.max_size)
+        self._statements: dict[tuple[int, tuple[type, ...]], bytes] = {}
         self.sequencer = Sequencer(self)
 
     # -------------------------------------------------------------- writing
@@ -106,49 +124,67 @@ class PostgresLedgerRecorder(ApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], *, companions: Sequence[Companion] = (), **_: Any
     ) -> Sequence[int] | None:
+        """Store events and their companions atomically, in one statement and one round trip."""
         if not stored_events and not companions:
             return None
-        columns: tuple[list[Any], list[int], list[str], list[bytes]] = ([], [], [], [])
-        for e in stored_events:
-            columns[0].append(e.originator_id)
-            columns[1].append(e.originator_version)
-            columns[2].append(e.topic)
-            columns[3].append(e.state)
-        with self.datastore.get_connection() as conn:
-            try:
-                with conn.pipeline():
-                    conn.execute("BEGIN")
-                    if stored_events:
-                        conn.execute(self._insert, columns, prepare=True)
-                    for companion in companions:
-                        self._write_companion(conn, companion)
-                    conn.execute("COMMIT")
-            except psycopg.errors.UniqueViolation as e:
-                conn.rollback()
-                conflict = CONFLICTS.get(e.diag.constraint_name or "")
-                if conflict is None:
-                    raise
-                raise conflict(str(e)) from None
-            except BaseException:
-                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                    conn.rollback()
-                raise
+        statement, params = self._write_statement(stored_events, companions)
+        conn = self.writers.get()
+        try:
+            conn.execute(statement, params, prepare=True)
+        except psycopg.errors.UniqueViolation as e:
+            conflict = CONFLICTS.get(e.diag.constraint_name or "")
+            if conflict is None:
+                raise IntegrityError(str(e)) from e
+            raise conflict(str(e)) from None
+        except psycopg.OperationalError as e:
+            self.writers.discard(conn)
+            conn = None
+            raise OperationalError(str(e)) from e
+        except psycopg.Error as e:
+            raise PersistenceError(str(e)) from e
+        finally:
+            if conn is not None:
+                self.writers.put(conn)
         self.sequencer.poke()
         return None
 
-    def _write_companion(self, conn: Connection[DictRow], companion: Companion) -> None:
-        if isinstance(companion, ClaimUpn):
-            conn.execute(self._claim, (companion.upn_key, companion.plan_id), prepare=True)
-        elif isinstance(companion, ReleaseUpn):
-            conn.execute(self._release, (companion.upn_key, companion.plan_id), prepare=True)
-        elif isinstance(companion, RememberResponse):
-            conn.execute(
-                self._remember,
-                (companion.user_id, companion.key, companion.fingerprint, companion.status_code, companion.body),
-                prepare=True,
-            )
-        else:  # pragma: no cover - the Companion union is closed
-            raise TypeError(companion)
+    def _write_statement(
+        self, stored_events: Sequence[StoredEvent], companions: Sequence[Companion]
+    ) -> tuple[bytes, list[Any]]:
+        params: list[Any] = []
+        for e in stored_events:
+            params.extend((e.originator_id, e.originator_version, e.topic, e.state))
+        for e in stored_events:
+            params.extend((e.originator_id, e.originator_version))
+        for companion in companions:
+            if isinstance(companion, (ClaimUpn, ReleaseUpn)):
+                params.extend((companion.upn_key, companion.plan_id))
+            else:
+                params.extend((companion.user_id, companion.key, companion.fingerprint, companion.status_code,
+                               companion.body))
+        shape = (len(stored_events), tuple(type(c) for c in companions))
+        statement = self._statements.get(shape)
+        if statement is None:
+            statement = self._statements[shape] = self._compose(*shape)
+        return statement, params
+
+    def _compose(self, event_count: int, companion_types: tuple[type, ...]) -> bytes:
+        """The SQL of a write of this shape (composed once, then reused as a prepared statement).
+
+        One statement is one implicit transaction: its data-modifying CTEs commit or fail together.
+        """
+        parts: list[Composed] = []
+        if event_count:
+            parts.append(self._insert + SQL(", ").join([SQL("(%s, %s, %s, %s)")] * event_count))
+            parts.append(self._note_unsequenced + SQL(", ").join([SQL("(%s, %s)")] * event_count))
+        kinds = {ClaimUpn: self._claim, ReleaseUpn: self._release, RememberResponse: self._remember}
+        parts.extend(kinds[kind] for kind in companion_types)
+        if len(parts) == 1:
+            statement = parts[0]
+        else:
+            ctes = SQL(", ").join(SQL("w{0} AS ({1})").format(SQL(str(i)), part) for i, part in enumerate(parts))
+            statement = SQL("WITH {0} SELECT 1").format(ctes)
+        return statement.as_string().encode()
 
     # -------------------------------------------------------------- reading a plan
 
@@ -194,9 +230,9 @@ class PostgresLedgerRecorder(ApplicationRecorder):
         statement = self._notifications
         params: list[Any] = [after, stop if stop is not None else 2**62]
         if topics:
-            statement += SQL(" AND topic = ANY(%s)")
+            statement += SQL(" AND e.topic = ANY(%s)")
             params.append(list(topics))
-        statement += SQL(" ORDER BY notification_id LIMIT %s")
+        statement += SQL(" ORDER BY s.notification_id LIMIT %s")
         params.append(limit)
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=psycopg.rows.tuple_row) as curs:
             curs.execute(statement, params, prepare=True)
@@ -216,6 +252,76 @@ class PostgresLedgerRecorder(ApplicationRecorder):
 
     def close(self) -> None:
         self.sequencer.stop()
+        self.writers.close()
+
+
+class ConnectionQueue:
+    """Autocommit connections for the write path, handed out without ceremony.
+
+    The write path is a single statement per command, so the general pool's bookkeeping is most of what is
+    left to save: checking a connection out and back in is a ``deque`` pop and append, atomic under the GIL,
+    with no lock taken. Connections are created on demand up to ``size``; beyond that a writer waits (the
+    only path that locks). Connections the server reports broken are dropped.
+    """
+
+    TIMEOUT = 30.0
+
+    def __init__(self, datastore: PostgresDatastore, size: int) -> None:
+        kwargs = datastore.pool.kwargs
+        assert isinstance(kwargs, dict)
+        self._conninfo = {k: v for k, v in kwargs.items() if k != "row_factory"}
+        self._idle: collections.deque[Connection[Any]] = collections.deque()
+        self._size = size
+        self._opened = 0
+        self._returned = threading.Condition()
+        self._closed = False
+
+    def get(self) -> Connection[Any]:
+        while True:
+            try:
+                conn = self._idle.pop()
+            except IndexError:
+                conn = self._open_or_wait()
+            if not conn.closed:
+                return conn
+            self._forget()
+
+    def _open_or_wait(self) -> Connection[Any]:
+        with self._returned:
+            if self._opened < self._size:
+                self._opened += 1
+            else:
+                if not self._returned.wait_for(lambda: bool(self._idle), self.TIMEOUT):
+                    raise OperationalError(f"no database connection became free within {self.TIMEOUT:.0f}s")
+                return self._idle.pop()
+        try:
+            return psycopg.connect(**self._conninfo, autocommit=True, row_factory=psycopg.rows.dict_row)
+        except BaseException:
+            self._forget()
+            raise
+
+    def put(self, conn: Connection[Any]) -> None:
+        if self._closed or conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            self.discard(conn)
+            return
+        self._idle.append(conn)
+        if self._opened >= self._size:  # someone may be waiting
+            with self._returned:
+                self._returned.notify()
+
+    def discard(self, conn: Connection[Any]) -> None:
+        conn.close()
+        self._forget()
+
+    def _forget(self) -> None:
+        with self._returned:
+            self._opened -= 1
+            self._returned.notify()
+
+    def close(self) -> None:
+        self._closed = True
+        while self._idle:
+            self._idle.pop().close()
 
 
 class Sequencer:
@@ -228,7 +334,7 @@ class Sequencer:
 
     BATCH_LIMIT = 5_000
 
-    def __init__(self, recorder: PostgresLedgerRecorder, batch_delay: float = 0.002,
+    def __init__(self, recorder: PostgresLedgerRecorder, batch_delay: float = 0.01,
                  sweep_interval: float = 1.0) -> None:
         self.recorder = recorder
         self.batch_delay = batch_delay
@@ -236,13 +342,16 @@ class Sequencer:
         schema = recorder.datastore.schema
         self._lock_key = f"{schema}.isp_events.sequencer"
         self._number = q(
-            "WITH pending AS ("
-            "  SELECT originator_id, originator_version, row_number() OVER (ORDER BY arrival) AS n"
-            "  FROM {schema}.isp_events WHERE notification_id IS NULL ORDER BY arrival LIMIT %s"
-            "), base AS (SELECT coalesce(max(notification_id), 0) AS m FROM {schema}.isp_events) "
-            "UPDATE {schema}.isp_events e SET notification_id = base.m + pending.n FROM pending, base "
-            "WHERE e.originator_id = pending.originator_id AND e.originator_version = pending.originator_version "
-            "RETURNING e.notification_id",
+            "WITH moved AS ("
+            "  DELETE FROM {schema}.isp_unsequenced WHERE (originator_id, originator_version) IN ("
+            "    SELECT originator_id, originator_version FROM {schema}.isp_unsequenced"
+            "    ORDER BY originator_id, originator_version LIMIT %s)"
+            "  RETURNING originator_id, originator_version"
+            "), base AS (SELECT coalesce(max(notification_id), 0) AS m FROM {schema}.isp_sequence) "
+            "INSERT INTO {schema}.isp_sequence (notification_id, originator_id, originator_version) "
+            "SELECT base.m + row_number() OVER (ORDER BY originator_id, originator_version),"
+            "       originator_id, originator_version FROM moved, base "
+            "RETURNING notification_id",
             schema,
         )
         self._notify = SQL("SELECT pg_notify(%s, %s)")
@@ -263,7 +372,8 @@ class Sequencer:
     def poke(self) -> None:
         if self._thread is None:
             self.start()
-        self._poked.set()
+        if not self._poked.is_set():  # during a batch delay most writers find it set already: skip the lock
+            self._poked.set()
 
     def stop(self) -> None:
         self._stopping.set()

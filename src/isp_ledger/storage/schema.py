@@ -1,9 +1,11 @@
 """Every table of the write side, for both stores, in one place.
 
-``isp_events`` holds the hash-chained plan events. Its ``notification_id`` is the event's position in the
-ledger's single sequence (what projections track): gap-free and assigned in commit order. SQLite assigns it
-while the writer holds the database's write lock. PostgreSQL writers do not serialise on a lock; a sequencer
-numbers committed events in batches (see ``postgres.py``), and until then ``notification_id`` is NULL.
+``isp_events`` holds the hash-chained plan events. Each event also has a position in the ledger's single
+sequence (its notification id, what projections track): gap-free and assigned in commit order. SQLite
+assigns it while the writer holds the database's write lock, as the events table's own key. PostgreSQL
+writers do not serialise on a lock: a writer also notes its events in ``isp_unsequenced``, and a sequencer
+moves them into ``isp_sequence`` in batches (see ``postgres.py``). Events rows are written once and never
+updated.
 """
 
 from __future__ import annotations
@@ -48,12 +50,16 @@ POSTGRES_TABLES = (
         originator_version bigint NOT NULL,
         topic text NOT NULL,
         state bytea NOT NULL,
-        arrival bigserial NOT NULL,
-        notification_id bigint,
         PRIMARY KEY (originator_id, originator_version))""",
-    "CREATE UNIQUE INDEX IF NOT EXISTS isp_events_notification_id ON {schema}.isp_events (notification_id)",
-    """CREATE INDEX IF NOT EXISTS isp_events_unsequenced ON {schema}.isp_events (arrival)
-        WHERE notification_id IS NULL""",
+    """CREATE TABLE IF NOT EXISTS {schema}.isp_unsequenced (
+        originator_id uuid NOT NULL,
+        originator_version bigint NOT NULL,
+        PRIMARY KEY (originator_id, originator_version))""",
+    """CREATE TABLE IF NOT EXISTS {schema}.isp_sequence (
+        notification_id bigint PRIMARY KEY,
+        originator_id uuid NOT NULL,
+        originator_version bigint NOT NULL,
+        UNIQUE (originator_id, originator_version))""",
     """CREATE TABLE IF NOT EXISTS {schema}.isp_snapshots (
         originator_id uuid NOT NULL,
         originator_version bigint NOT NULL,
