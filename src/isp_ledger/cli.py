@@ -53,8 +53,11 @@ def serve(
     except ConfigError as e:
         err.print(f"[red]Configuration error:[/red] {e}")
         raise typer.Exit(2) from None
+    api = create_app()
     err.print(f"isp-ledger on http://{host}:{port}  (store: {settings.database.description}; docs at /docs)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    if not api.state.ledger.accounts.users():
+        err.print("No users yet: create one with  isp-ledger users add --name 'Ada Admin' --role admin")
+    uvicorn.run(api, host=host, port=port, log_level="info")
 
 
 @users_app.command("add")
