@@ -56,6 +56,22 @@ def can_see(user: User, setting_urn: str) -> bool:
     return user.role in ("senco", "teacher") and user.setting_urn == setting_urn
 
 
+def visible_settings(user: User) -> list[str] | None:
+    """The settings whose plans the user may list: ``None`` for every setting."""
+    if user.role == "admin":
+        return None
+    if user.role in ("senco", "teacher") and user.setting_urn:
+        return [user.setting_urn]
+    return []
+
+
+def require_staff_of(user: User, setting_urn: str) -> None:
+    """Setting reports are for the setting's staff and administrators."""
+    if user.role == "admin" or (user.role in ("senco", "teacher") and user.setting_urn == setting_urn):
+        return
+    raise Forbidden(f"Only staff of setting {setting_urn} and administrators may see its reports")
+
+
 def require(user: User, setting_urn: str, action: Action, plan_id: object) -> None:
     if not can_see(user, setting_urn):
         raise NotFound(f"No plan {plan_id}")

@@ -113,6 +113,8 @@ class Ledger(Application[UUID]):
         # Each OrderedDict operation is atomic under the GIL; the cache needs no lock of its own.
         self._cache: OrderedDict[UUID, Plan] = OrderedDict()
         self._locks = PlanLocks()
+        # Each user's latest write in this process, so their next read can wait for the read models to show it.
+        self.last_writes: dict[str, tuple[UUID, int]] = {}
         assert self.snapshots is not None
         self.snapshotter = Snapshotter(self.snapshots)
 
@@ -184,6 +186,7 @@ class Ledger(Application[UUID]):
             ) from None
         except IdempotencyKeyTaken:
             return self._replay_after_race(user, idempotency)
+        self.last_writes[user.user_id] = (plan.id, plan.version)
         return result
 
     def change_tier(self, user: User, plan_id: UUID, *, tier: str, ehcp_reference: str | None, reason: str,
@@ -336,6 +339,7 @@ class Ledger(Application[UUID]):
                 except BaseException:
                     self._cache_evict(plan_id)
                     raise
+                self.last_writes[user.user_id] = (plan_id, plan.version)
                 return result
         raise RuleViolation("too_busy", "The plan is being changed by many writers at once; please try again")
 

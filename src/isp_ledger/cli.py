@@ -60,6 +60,52 @@ def serve(
     uvicorn.run(api, host=host, port=port, log_level="info")
 
 
+@app.command()
+def project() -> None:
+    """Run the read models as their own process (for PostgreSQL deployments), until stopped."""
+    import signal
+    import threading
+
+    from projections.runner import Projector
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    with ledger_or_exit() as ledger:
+        projector = Projector(ledger)  # type: ignore[arg-type]
+        err.print(f"Projecting {', '.join(projector.models)} from position {projector.position()}")
+        projector.run(stop)
+    err.print("Projector stopped.")
+
+
+@app.command()
+def rebuild(
+    name: Annotated[str | None, typer.Argument(help="one read model (default: all)")] = None,
+) -> None:
+    """Rebuild read models from the event log beside the live ones, then switch to them."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from projections import READ_MODELS
+    from projections.runner import rebuild as rebuild_read_models
+
+    if name is not None and name not in READ_MODELS:
+        err.print(f"[red]No read model called {name!r}[/red] (there are: {', '.join(READ_MODELS)})")
+        raise typer.Exit(2)
+    names = [name] if name else list(READ_MODELS)
+    with ledger_or_exit() as ledger, Progress(
+        TextColumn("[bold]Rebuilding {task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err,
+    ) as progress:
+        task = progress.add_task(", ".join(names), total=ledger.recorder.max_notification_id() or 0)  # type: ignore[attr-defined]
+
+        def advance(position: int, head: int) -> None:
+            progress.update(task, completed=position, total=head)
+
+        generations = rebuild_read_models(ledger, names, advance)  # type: ignore[arg-type]
+    for model, generation in generations.items():
+        out.print(f"{model}: rebuilt as generation {generation}, now current")
+
+
 @users_app.command("add")
 def users_add(
     name: Annotated[str, typer.Option(help="the person's name, as it will appear in history")],

@@ -89,6 +89,12 @@ class Settings(BaseModel):
     snapshot_interval: int = Field(100, ge=10, le=100_000, description="events between snapshots of a plan")
     pool_size: int = Field(10, ge=1, le=200, description="database connections per process")
     plan_cache_size: int = Field(2_000, ge=0, le=1_000_000, description="plans kept in memory for writing")
+    projections: Literal["in-process", "external"] = Field(
+        "in-process", description="run the read models inside `serve`, or leave them to `isp-ledger project`"
+    )
+    read_your_writes_timeout: float = Field(
+        2.0, ge=0, le=30, description="how long a read waits for the read models to show the caller's last write"
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -2,47 +2,106 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from isp_ledger import __version__
 from isp_ledger.api import problems
-from isp_ledger.api.deps import LedgerDep, current_user
-from isp_ledger.api.routes import facts, integrity, me, plans, sections
+from isp_ledger.api.deps import current_user
+from isp_ledger.api.routes import facts, history, integrity, me, plans, sections, settings
 from isp_ledger.application import Ledger
+from projections.read_side import ReadSide
+from projections.runner import Projector
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """\
 An event-sourced record of children's Individual Support Plans: every change is an immutable, hash-chained
 event, so anyone entitled can see what was agreed, when, by whom and why, and what the record said at any
 moment. Authenticate with `Authorization: Bearer TOKEN` (tokens come from `isp-ledger users add`).
-Errors are `application/problem+json` (RFC 9457).
+Errors are `application/problem+json` (RFC 9457). Reads answered from read models carry `ISP-Ledger-*`
+headers saying how fresh they are.
 """
 
 
 def create_app(ledger: Ledger | None = None, *, close_ledger: bool | None = None) -> FastAPI:
-    """The API over ``ledger`` (by default one configured from ``ISP_LEDGER_*`` variables)."""
+    """The API over ``ledger`` (by default one configured from ``ISP_LEDGER_*`` variables).
+
+    Unless ``ISP_LEDGER_PROJECTIONS=external``, the read models run in this process while the app runs.
+    """
     owns_ledger = ledger is None if close_ledger is None else close_ledger
+    ledger = ledger if ledger is not None else Ledger()
+    projector = Projector(ledger) if ledger.settings.projections == "in-process" else None
+    read_side = ReadSide(ledger, projector, timeout=ledger.settings.read_your_writes_timeout)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owns_ledger:
-            app.state.ledger.close()
+        if projector is not None:
+            projector.start()
+        try:
+            yield
+        finally:
+            if projector is not None:
+                projector.stop()
+            if owns_ledger:
+                ledger.close()
 
     app = FastAPI(title="isp-ledger", version=__version__, description=DESCRIPTION, lifespan=lifespan)
-    app.state.ledger = ledger if ledger is not None else Ledger()
+    app.state.ledger = ledger
+    app.state.read_side = read_side
+    app.state.projector = projector
     problems.install(app)
-    for module in (plans, sections, facts, integrity, me):
+    for module in (plans, sections, facts, history, integrity, settings, me):
         # Authenticate before anything else is looked at, so an unknown caller learns nothing (401 first).
         app.include_router(module.router, dependencies=[Depends(current_user)])
 
     @app.get("/healthz", tags=["operations"])
-    def healthz(ledger: LedgerDep) -> dict[str, Any]:
-        """Liveness and store health; needs no token."""
+    def healthz() -> JSONResponse:
+        """Liveness, the store, and how far behind each read model is; needs no token."""
         ledger.recorder.max_notification_id()  # a round trip to the store
-        return {"status": "ok", "store": ledger.factory.kind, "version": __version__}
+        body: dict[str, Any] = {"status": "ok", "store": ledger.factory.kind, "version": __version__,
+                                "projections": read_side.health()}
+        if projector is not None:
+            body["projector"] = {"running": projector.last_error is None, "last_error": projector.last_error,
+                                 "damaged_plans": projector.damaged}
+        return JSONResponse(body)
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    def metrics() -> Response:
+        """Prometheus metrics: projection lag per read model."""
+        registry = CollectorRegistry()
+        registry.register(_LagCollector(read_side))
+        return Response(generate_latest(registry), media_type="text/plain; version=0.0.4; charset=utf-8")
 
     return app
+
+
+class _LagCollector(Collector):
+    def __init__(self, read_side: ReadSide) -> None:
+        self.read_side = read_side
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        health = self.read_side.health()
+        events = GaugeMetricFamily("isp_ledger_projection_lag_events", "Events a read model has not yet processed",
+                                   labels=["read_model"])
+        seconds = GaugeMetricFamily("isp_ledger_projection_lag_seconds",
+                                    "Seconds since the oldest event a read model has not yet processed was recorded",
+                                    labels=["read_model"])
+        position = GaugeMetricFamily("isp_ledger_projection_position",
+                                     "The last position in the ledger's sequence a read model has processed",
+                                     labels=["read_model"])
+        head = GaugeMetricFamily("isp_ledger_sequence_head", "The last position in the ledger's sequence")
+        for name, state in health.items():
+            events.add_metric([name], state["events_behind"])
+            seconds.add_metric([name], state["seconds_behind"])
+            position.add_metric([name], state["position"])
+        head.add_metric([], max((s["head"] for s in health.values()), default=0))
+        yield from (events, seconds, position, head)

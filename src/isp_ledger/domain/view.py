@@ -56,6 +56,17 @@ def plan_document(plan: Plan, as_of: str | None = None) -> dict[str, Any] | None
     }
 
 
+def next_review_due(plan: Plan) -> str | None:
+    """When the plan's next review falls due: as its latest review (by date held) set, or as opened."""
+    if not plan.is_open:
+        return None
+    reviews = plan.facts["reviews"]
+    if not reviews:
+        return str(plan.state["initial_review_due"])
+    latest = max(reviews, key=lambda r: (r["agreed_on"], r["version"]))
+    return str(latest["data"]["next_review_due"])
+
+
 def fact_view(record: Record) -> dict[str, Any]:
     """A review, contribution, acknowledgement or progress entry as shown in the plan document."""
     id_field = FACT_ID_FIELD[record["type"]]

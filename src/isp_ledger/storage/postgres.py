@@ -115,6 +115,10 @@ class PostgresLedgerRecorder(ApplicationRecorder):
             schema,
         )
         self._max_id = q("SELECT max(notification_id) FROM {schema}.isp_sequence", schema)
+        self._position_of = q(
+            "SELECT notification_id FROM {schema}.isp_sequence WHERE originator_id = %s AND originator_version = %s",
+            schema,
+        )
         self.writers = ConnectionQueue(datastore, size=datastore.pool.max_size)
         self._statements: dict[tuple[int, tuple[type, ...]], bytes] = {}
         self.sequencer = Sequencer(self)
@@ -241,6 +245,13 @@ class PostgresLedgerRecorder(ApplicationRecorder):
                 for n, o, v, t, s in curs.fetchall()
             ]
 
+    def notification_id_of(self, originator_id: UUID, version: int) -> int | None:
+        """The event's place in the sequence, once the sequencer has given it one."""
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=psycopg.rows.tuple_row) as curs:
+            curs.execute(self._position_of, (originator_id, version), prepare=True)
+            row = curs.fetchone()
+            return row[0] if row else None
+
     def max_notification_id(self) -> int | None:
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=psycopg.rows.tuple_row) as curs:
             curs.execute(self._max_id)
@@ -249,6 +260,9 @@ class PostgresLedgerRecorder(ApplicationRecorder):
 
     def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> Subscription[ApplicationRecorder]:
         return PostgresLedgerSubscription(self, gt=gt, topics=topics)
+
+    def waiter(self) -> NotifyWaiter:
+        return NotifyWaiter(self)
 
     def close(self) -> None:
         self.sequencer.stop()
@@ -455,6 +469,28 @@ class PostgresLedgerSubscription(ListenNotifySubscription[PostgresLedgerRecorder
             if self._thread_error is None:
                 self._thread_error = e
             self.stop()
+
+
+class NotifyWaiter:
+    """Waits for the sequencer's NOTIFY: new events have their place in the sequence."""
+
+    def __init__(self, recorder: PostgresLedgerRecorder) -> None:
+        kwargs = recorder.datastore.pool.kwargs
+        assert isinstance(kwargs, dict)
+        conninfo = {k: v for k, v in kwargs.items() if k != "row_factory"}
+        self._conn: Connection[Any] = psycopg.connect(**conninfo, autocommit=True)
+        self._conn.execute(SQL("LISTEN {0}").format(Identifier(recorder.channel_name)))
+
+    def wait(self, timeout: float) -> bool:
+        for _ in self._conn.notifies(timeout=timeout, stop_after=1):
+            return True
+        return False
+
+    def interrupt(self) -> None:
+        """Waits are bounded by their timeout; the caller checks for stopping between waits."""
+
+    def close(self) -> None:
+        self._conn.close()
 
 
 class PostgresSnapshotRecorder(AggregateRecorder):

@@ -16,6 +16,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
@@ -165,6 +166,14 @@ class SQLiteLedgerRecorder(ApplicationRecorder):
             for n, o, v, t, s in rows
         ]
 
+    def notification_id_of(self, originator_id: UUID, version: int) -> int | None:
+        with raw_connection(self.datastore, writer=False) as conn:
+            row = conn.execute(
+                "SELECT notification_id FROM isp_events WHERE originator_id = ? AND originator_version = ?",
+                (str(originator_id), version),
+            ).fetchone()
+        return row[0] if row else None
+
     def max_notification_id(self) -> int | None:
         with raw_connection(self.datastore, writer=False) as conn:
             row = conn.execute("SELECT max(notification_id) FROM isp_events").fetchone()
@@ -172,6 +181,9 @@ class SQLiteLedgerRecorder(ApplicationRecorder):
 
     def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> Subscription[ApplicationRecorder]:
         return SQLiteLedgerSubscription(self, gt=gt, topics=topics)
+
+    def waiter(self) -> CommitWaiter:
+        return CommitWaiter(self)
 
     def close(self) -> None:
         pass
@@ -223,15 +235,14 @@ def select_stream(
     ]
 
 
-class SQLiteLedgerSubscription(Subscription[SQLiteLedgerRecorder]):
-    """Yields notifications after ``gt`` as they are committed; see the module docstring for how it waits."""
+class CommitWaiter:
+    """Waits until something may have been committed to the database: by this process (a condition variable
+    fired by its writers) or by another (``PRAGMA data_version`` changes when another connection commits)."""
 
-    BATCH = 500
     IDLE_CHECK_SECONDS = 0.25
 
-    def __init__(self, recorder: SQLiteLedgerRecorder, gt: int | None = None, topics: Sequence[str] = ()):
-        super().__init__(recorder=recorder, gt=gt, topics=topics)
-        self._buffer: list[Notification] = []
+    def __init__(self, recorder: SQLiteLedgerRecorder) -> None:
+        self._signal = recorder.signal
         self._generation = recorder.signal.generation
         self._watch = sqlite3.connect(recorder.path, check_same_thread=False)
         self._data_version = self._read_data_version()
@@ -239,14 +250,46 @@ class SQLiteLedgerSubscription(Subscription[SQLiteLedgerRecorder]):
     def _read_data_version(self) -> int:
         return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
 
+    def wait(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            generation = self._signal.wait(self._generation, max(0.0, min(remaining, self.IDLE_CHECK_SECONDS)))
+            if generation != self._generation:
+                self._generation = generation
+                return True
+            data_version = self._read_data_version()
+            if data_version != self._data_version:
+                self._data_version = data_version
+                return True
+            if remaining <= 0:
+                return False
+
+    def interrupt(self) -> None:
+        self._signal.fire()
+
+    def close(self) -> None:
+        self._watch.close()
+
+
+class SQLiteLedgerSubscription(Subscription[SQLiteLedgerRecorder]):
+    """Yields notifications after ``gt`` as they are committed; see the module docstring for how it waits."""
+
+    BATCH = 500
+
+    def __init__(self, recorder: SQLiteLedgerRecorder, gt: int | None = None, topics: Sequence[str] = ()):
+        super().__init__(recorder=recorder, gt=gt, topics=topics)
+        self._buffer: list[Notification] = []
+        self._waiter = CommitWaiter(recorder)
+
     def stop(self) -> None:
         super().stop()
-        self._recorder.signal.fire()
+        self._waiter.interrupt()
 
     def __next__(self) -> Notification:
         while not self._buffer:
             if self._has_been_stopped:
-                self._watch.close()
+                self._waiter.close()
                 raise StopIteration
             self._buffer = list(
                 self._recorder.select_notifications(
@@ -254,21 +297,10 @@ class SQLiteLedgerSubscription(Subscription[SQLiteLedgerRecorder]):
                 )
             )
             if not self._buffer:
-                self._wait_for_commit()
+                self._waiter.wait(1.0)
         notification = self._buffer.pop(0)
         self._last_notification_id = notification.id
         return notification
-
-    def _wait_for_commit(self) -> None:
-        while not self._has_been_stopped:
-            generation = self._recorder.signal.wait(self._generation, self.IDLE_CHECK_SECONDS)
-            if generation != self._generation:
-                self._generation = generation
-                return
-            data_version = self._read_data_version()
-            if data_version != self._data_version:  # another process committed
-                self._data_version = data_version
-                return
 
 
 class SQLiteSnapshotRecorder(AggregateRecorder):

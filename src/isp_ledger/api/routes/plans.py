@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
+from isp_ledger import access
+from isp_ledger.access import Action
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId, WriteOptions
+from isp_ledger.api.readside import ReadSideDep
 from isp_ledger.api.responses import WRITE_RESPONSES, written
 from isp_ledger.api.schemas import Close, PlanCreate, TierChange, WriteResponse
 from isp_ledger.domain.errors import InvalidInput
+from isp_ledger.domain.validation import Upn
+from projections import current_plan, plan_index
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
@@ -33,24 +38,68 @@ def open_plan(body: PlanCreate, user: CurrentUser, ledger: LedgerDep, options: W
     return written(result)
 
 
+@router.get("")
+def list_plans(
+    user: CurrentUser,
+    ledger: LedgerDep,
+    read_side: ReadSideDep,
+    setting_urn: Annotated[str | None, Query(description="6-digit URN of a setting")] = None,
+    upn: Annotated[str | None, Query(description="a pupil's UPN")] = None,
+    tier: Annotated[Literal["targeted", "targeted_plus", "specialist"] | None, Query()] = None,
+    status: Annotated[Literal["open", "closed"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor from the previous page")] = None,
+) -> JSONResponse:
+    """Plans the caller may see, by pupil name, a page at a time (from the plan index read model)."""
+    settings = access.visible_settings(user)
+    if setting_urn is not None:
+        settings = [setting_urn] if settings is None or setting_urn in settings else []
+    upn_key = None
+    if upn is not None:
+        try:
+            upn_key = ledger.upn_key(Upn().clean(upn))
+        except ValueError as e:
+            raise InvalidInput.field("upn", str(e)) from None
+    view, freshness = read_side.for_user(plan_index.PlanIndex.name, user.user_id)
+    try:
+        plans, next_cursor = plan_index.search(view, setting_urns=settings, upn_key=upn_key, tier=tier,
+                                               status=status, limit=limit, cursor=cursor)
+    except ValueError as e:
+        raise InvalidInput.field("cursor", str(e)) from None
+    for plan in plans:
+        plan["pupil"] = {"given_name": plan.pop("given_name"), "family_name": plan.pop("family_name")}
+    return JSONResponse({"plans": plans, "next_cursor": next_cursor}, headers=freshness.headers())
+
+
 @router.get("/{plan_id}")
 def get_plan(
     plan_id: PlanId,
     user: CurrentUser,
     ledger: LedgerDep,
-    response: Response,
+    read_side: ReadSideDep,
     as_of: Annotated[dt.date | None, Query(description="the plan in force on this date (YYYY-MM-DD)")] = None,
     as_at: Annotated[
         dt.datetime | None, Query(description="the record exactly as it stood at this instant (ISO-8601 with offset)")
     ] = None,
-) -> dict[str, Any]:
-    """The plan document: as it stands, as in force on a date (`as_of`), as recorded at an instant (`as_at`)."""
+) -> Response:
+    """The plan document: as it stands, as in force on a date (`as_of`), as recorded at an instant (`as_at`).
+
+    As it stands comes from the current-plan read model (after waiting for the caller's own last write);
+    `as_of` and `as_at` are folded from the event log itself.
+    """
     if as_at is not None and as_at.tzinfo is None:
         raise InvalidInput.field("as_at", "must include a UTC offset, e.g. 2026-11-20T09:00:00+00:00")
-    document = ledger.plan_document(user, plan_id, as_of=as_of, as_at=as_at)
-    if as_of is None and as_at is None:
-        response.headers["ETag"] = f'"{document["version"]}"'
-    return document
+    if as_of is not None or as_at is not None:
+        return JSONResponse(ledger.plan_document(user, plan_id, as_of=as_of, as_at=as_at))
+    view, freshness = read_side.for_user(current_plan.CurrentPlans.name, user.user_id)
+    stored = current_plan.read(view, plan_id)
+    if stored is None:  # not projected yet (or cannot be): the event log is the truth
+        document = ledger.plan_document(user, plan_id)
+        headers = {"ETag": f'"{document["version"]}"', "ISP-Ledger-Source": "event-log"}
+        return JSONResponse(document, headers=headers)
+    access.require(user, stored.setting_urn, Action.READ, plan_id)
+    headers = {"ETag": f'"{stored.version}"', "ISP-Ledger-Source": "read-model", **freshness.headers()}
+    return Response(stored.json, media_type="application/json", headers=headers)
 
 
 @router.post("/{plan_id}/tier", response_model=WriteResponse, responses=WRITE_RESPONSES)

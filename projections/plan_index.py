@@ -1,0 +1,110 @@
+"""The plan index: one summary row per plan, for ``GET /v1/plans`` with its filters and pagination.
+
+The pupil's UPN is kept only as the keyed digest the write side uses for its open-plan index, so a lookup by
+UPN works without the UPN being stored in clear here.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import orjson
+
+from isp_ledger.domain.plan import Plan
+from isp_ledger.domain.view import next_review_due
+from isp_ledger.storage.sql import Cursor
+from projections.base import DirtyPlans, PlanFolder, View
+
+COLUMNS = ("plan_id", "setting_urn", "given_name", "family_name", "tier", "status", "next_review_due", "opened_on",
+           "version")
+
+
+class PlanIndex(DirtyPlans):
+    name = "plan_index"
+    tables = {
+        "plans": "CREATE TABLE IF NOT EXISTS {plans} (plan_id TEXT PRIMARY KEY, setting_urn TEXT NOT NULL, "
+        "upn_key TEXT NOT NULL, given_name TEXT NOT NULL, family_name TEXT NOT NULL, tier TEXT NOT NULL, "
+        "status TEXT NOT NULL, next_review_due TEXT, opened_on TEXT NOT NULL, version BIGINT NOT NULL)",
+        "by_setting": "CREATE INDEX IF NOT EXISTS {=by_setting} ON {plans} (setting_urn, family_name, given_name, "
+        "plan_id)",
+        "by_upn": "CREATE INDEX IF NOT EXISTS {=by_upn} ON {plans} (upn_key)",
+    }
+
+    def __init__(self, view: View, plans: PlanFolder, *, upn_key: Callable[[str], str]) -> None:
+        super().__init__(view, plans)
+        self.upn_key = upn_key
+
+    def write(self, cursor: Cursor, plans: Iterable[Plan]) -> None:
+        rows = []
+        for plan in plans:
+            state, pupil = plan.state, plan.state["pupil"]
+            rows.append((str(plan.id), plan.setting_urn, self.upn_key(pupil["upn"]), pupil["given_name"],
+                         pupil["family_name"], state["tier"], state["status"], next_review_due(plan),
+                         state["opened_on"], plan.version))
+        cursor.executemany(
+            self.view.q(
+                "INSERT INTO {plans} (plan_id, setting_urn, upn_key, given_name, family_name, tier, status, "
+                "next_review_due, opened_on, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (plan_id) DO UPDATE SET setting_urn = excluded.setting_urn, "
+                "upn_key = excluded.upn_key, given_name = excluded.given_name, "
+                "family_name = excluded.family_name, tier = excluded.tier, status = excluded.status, "
+                "next_review_due = excluded.next_review_due, opened_on = excluded.opened_on, "
+                "version = excluded.version"
+            ),
+            rows,
+        )
+
+
+def search(
+    view: View,
+    *,
+    setting_urns: list[str] | None,
+    upn_key: str | None = None,
+    tier: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Plans matching the filters, by family name then given name; ``setting_urns`` None means any setting."""
+    where, params = [], []
+    if setting_urns is not None:
+        if not setting_urns:
+            return [], None
+        where.append(f"setting_urn IN ({', '.join('?' * len(setting_urns))})")
+        params.extend(setting_urns)
+    for column, value in (("upn_key", upn_key), ("tier", tier), ("status", status)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if cursor is not None:
+        family, given, plan_id = decode_cursor(cursor)
+        where.append("(family_name > ? OR (family_name = ? AND (given_name > ? OR (given_name = ? AND plan_id > ?))))")
+        params.extend([family, family, given, given, plan_id])
+    statement = "SELECT " + ", ".join(COLUMNS) + " FROM {plans}"
+    if where:
+        statement += " WHERE " + " AND ".join(where)
+    statement += " ORDER BY family_name, given_name, plan_id LIMIT ?"
+    params.append(limit + 1)
+    rows = view.sql.fetch(view.q(statement), params)
+    plans = [dict(zip(COLUMNS, row, strict=True)) for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = plans[-1]
+        next_cursor = encode_cursor([last["family_name"], last["given_name"], last["plan_id"]])
+    return plans, next_cursor
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(values)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, orjson.JSONDecodeError):
+        raise ValueError("cursor is not one this service gave out") from None
+    if not isinstance(values, list):
+        raise ValueError("cursor is not one this service gave out")
+    return values

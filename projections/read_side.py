@@ -1,0 +1,98 @@
+"""What the API asks of the read side: the current generation of each read model, read-your-writes, and lag.
+
+Read-your-writes: the ledger remembers each user's latest write in this process. Before answering that user
+from a read model, the read side waits (at most ``timeout`` seconds) until the read model has processed that
+write. If the bound is hit it answers anyway, and :class:`Freshness` says how far behind the answer is, for
+the response headers.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from isp_ledger.application import Ledger
+from isp_ledger.storage.sql import Sql
+from projections import READ_MODELS
+from projections.base import View
+from projections.registry import Registry
+from projections.runner import Projector, lag
+
+GENERATION_CACHE_SECONDS = 1.0
+POLL_SECONDS = 0.02
+
+
+@dataclass(frozen=True)
+class Freshness:
+    read_model: str
+    position: int
+    fresh: bool
+    events_behind: int = 0
+    seconds_behind: float = 0.0
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "ISP-Ledger-Read-Model": self.read_model,
+            "ISP-Ledger-Position": str(self.position),
+            "ISP-Ledger-Freshness": "fresh" if self.fresh else "stale",
+        }
+        if not self.fresh:
+            headers["ISP-Ledger-Behind-Events"] = str(self.events_behind)
+            headers["ISP-Ledger-Behind-Seconds"] = f"{self.seconds_behind:.3f}"
+        return headers
+
+
+class ReadSide:
+    def __init__(self, ledger: Ledger, projector: Projector | None = None, *, timeout: float = 2.0) -> None:
+        self.ledger = ledger
+        self.projector = projector
+        self.timeout = timeout
+        self.sql = Sql(ledger.factory.datastore)
+        self.registry = Registry(self.sql)
+        self._views: dict[str, tuple[View, float]] = {}
+
+    def view(self, name: str) -> View:
+        """The current generation of a read model (as the projector in this process has it, if there is one)."""
+        if self.projector is not None and name in self.projector.models:
+            return self.projector.models[name].view
+        cached = self._views.get(name)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        view = View(self.sql, name, self.registry.current(name), READ_MODELS[name].tables)
+        view.create_table()
+        self._views[name] = (view, time.monotonic() + GENERATION_CACHE_SECONDS)
+        return view
+
+    def for_user(self, name: str, user_id: str) -> tuple[View, Freshness]:
+        """The read model, once it shows the user's latest write (waiting at most ``timeout``)."""
+        view = self.view(name)
+        last = self.ledger.last_writes.get(user_id)
+        if last is None:
+            return view, Freshness(name, view.position(), fresh=True)
+        deadline = time.monotonic() + self.timeout
+        notification_id = self._sequenced(*last, deadline)
+        if notification_id is not None and self._reached(name, view, notification_id, deadline):
+            return view, Freshness(name, view.position(), fresh=True)
+        state = lag(self.ledger, view)
+        return view, Freshness(name, state["position"], fresh=False, events_behind=state["events_behind"],
+                               seconds_behind=state["seconds_behind"])
+
+    def _sequenced(self, plan_id: Any, version: int, deadline: float) -> int | None:
+        while True:
+            notification_id: int | None = self.ledger.recorder.notification_id_of(plan_id, version)  # type: ignore[attr-defined]
+            if notification_id is not None or time.monotonic() >= deadline:
+                return notification_id
+            time.sleep(POLL_SECONDS)
+
+    def _reached(self, name: str, view: View, notification_id: int, deadline: float) -> bool:
+        if self.projector is not None and name in self.projector.models:
+            return self.projector.wait_for(name, notification_id, max(0.0, deadline - time.monotonic()))
+        while view.position() < notification_id:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(POLL_SECONDS)
+        return True
+
+    def health(self) -> dict[str, dict[str, Any]]:
+        return {name: lag(self.ledger, self.view(name)) for name in READ_MODELS}

@@ -1,0 +1,67 @@
+"""Reviews due: for each open plan, when its next review falls due, for the setting's report of plans whose
+review is overdue or due within 30 days (``GET /v1/settings/{urn}/reviews-due``). "Today" is applied when the
+report is read, so the report is right every morning without reprocessing anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from isp_ledger.domain.plan import Plan
+from isp_ledger.domain.quality import last_review_on
+from isp_ledger.domain.view import next_review_due
+from isp_ledger.storage.sql import Cursor
+from projections.base import DirtyPlans, View
+
+DUE_WITHIN_DAYS = 30
+
+
+class ReviewsDue(DirtyPlans):
+    name = "reviews_due"
+    tables = {
+        "plans": "CREATE TABLE IF NOT EXISTS {plans} (plan_id TEXT PRIMARY KEY, setting_urn TEXT NOT NULL, "
+        "given_name TEXT NOT NULL, family_name TEXT NOT NULL, tier TEXT NOT NULL, status TEXT NOT NULL, "
+        "next_review_due TEXT, last_review_on TEXT, version BIGINT NOT NULL)",
+        "by_due": "CREATE INDEX IF NOT EXISTS {=by_due} ON {plans} (setting_urn, next_review_due)",
+    }
+
+    def write(self, cursor: Cursor, plans: Iterable[Plan]) -> None:
+        rows = [
+            (str(plan.id), plan.setting_urn, plan.state["pupil"]["given_name"], plan.state["pupil"]["family_name"],
+             plan.state["tier"], plan.state["status"], next_review_due(plan), last_review_on(plan), plan.version)
+            for plan in plans
+        ]
+        cursor.executemany(
+            self.view.q(
+                "INSERT INTO {plans} (plan_id, setting_urn, given_name, family_name, tier, status, next_review_due, "
+                "last_review_on, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (plan_id) DO UPDATE SET "
+                "setting_urn = excluded.setting_urn, given_name = excluded.given_name, "
+                "family_name = excluded.family_name, tier = excluded.tier, status = excluded.status, "
+                "next_review_due = excluded.next_review_due, last_review_on = excluded.last_review_on, "
+                "version = excluded.version"
+            ),
+            rows,
+        )
+
+
+def report(view: View, setting_urn: str, today: dt.date) -> list[dict[str, Any]]:
+    """Open plans of the setting whose review is overdue or due within 30 days, soonest first."""
+    horizon = (today + dt.timedelta(days=DUE_WITHIN_DAYS)).isoformat()
+    rows = view.sql.fetch(
+        view.q(
+            "SELECT plan_id, given_name, family_name, tier, next_review_due, last_review_on FROM {plans} "
+            "WHERE setting_urn = ? AND status = 'open' AND next_review_due <= ? "
+            "ORDER BY next_review_due, family_name, given_name, plan_id"
+        ),
+        (setting_urn, horizon),
+    )
+    plans = []
+    for plan_id, given, family, tier, due, last in rows:
+        days = (dt.date.fromisoformat(due) - today).days
+        plans.append({
+            "plan_id": plan_id, "pupil": {"given_name": given, "family_name": family}, "tier": tier,
+            "next_review_due": due, "last_review_on": last, "overdue": days < 0, "days_until_due": days,
+        })
+    return plans

@@ -1,0 +1,254 @@
+"""Running the read models: following the ledger's sequence in batches, and rebuilding from zero.
+
+The library's ``ProjectionRunner`` commits one event per transaction; catching up on hundreds of thousands of
+events needs batches. A :class:`Projector` reads a batch of notifications after the lowest position of its
+read models, lets each read model note the events it has not yet seen, applies them to the shared plans, then
+commits each read model's rows with its new position. It waits for new events with the store's own signal:
+PostgreSQL's LISTEN/NOTIFY (from the sequencer) or, on SQLite, a commit signal plus ``PRAGMA data_version``.
+
+A rebuild fills a new generation of the read models beside the live ones (the service keeps answering from
+the current generation), catches up with the head, then switches.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification, Tracking
+
+from isp_ledger.application import Ledger, replay
+from isp_ledger.domain.plan import Plan
+from isp_ledger.storage.sql import Sql
+from projections import READ_MODELS
+from projections.base import APPLICATION, PlanFolder, ReadModel, View
+from projections.plan_index import PlanIndex
+from projections.registry import Registry
+
+log = logging.getLogger(__name__)
+
+REGISTRY_CHECK_SECONDS = 1.0
+
+
+class Projector:
+    """Keeps the named read models (all by default) up to date with the ledger."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        names: Iterable[str] | None = None,
+        *,
+        generations: dict[str, int] | None = None,
+        batch_size: int = 500,
+    ) -> None:
+        self.ledger = ledger
+        self.sql = Sql(ledger.factory.datastore)
+        self.registry = Registry(self.sql)
+        self.batch_size = batch_size
+        self.plans = PlanFolder(self._load_plan)
+        self.damaged: dict[str, str] = {}  # plan id -> what could not be read
+        self._pinned = generations
+        self.models: dict[str, ReadModel] = {}
+        for name in names or READ_MODELS:
+            if name not in READ_MODELS:
+                raise ValueError(f"no read model called {name!r} (there are: {', '.join(READ_MODELS)})")
+            generation = generations[name] if generations else self.registry.current(name)
+            self.models[name] = self._open(name, generation)
+        self._progress = threading.Condition()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_error: str | None = None
+
+    def _open(self, name: str, generation: int) -> ReadModel:
+        cls = READ_MODELS[name]
+        view = View(self.sql, name, generation, cls.tables)
+        view.create_table()
+        if cls is PlanIndex:
+            return PlanIndex(view, self.plans, upn_key=self.ledger.upn_key)
+        return cls(view, self.plans)
+
+    def _load_plan(self, plan_id: UUID, version: int) -> Plan:
+        plan: Plan = self.ledger.repository.get(plan_id, version=version, projector_func=replay)
+        return plan
+
+    # ------------------------------------------------------------------ positions
+
+    def position(self, name: str | None = None) -> int:
+        if name is not None:
+            return self.models[name].position
+        return min(model.position for model in self.models.values())
+
+    def wait_for(self, name: str, notification_id: int, timeout: float) -> bool:
+        """Block until read model ``name`` has processed ``notification_id`` (or the timeout passes)."""
+        with self._progress:
+            return self._progress.wait_for(lambda: self.models[name].position >= notification_id, timeout)
+
+    # ------------------------------------------------------------------ processing
+
+    def step(self) -> int:
+        """Process one batch; return how many events it held (0 when there was nothing new)."""
+        notifications = self.ledger.recorder.select_notifications(
+            self.position(), self.batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            return 0
+        try:
+            for notification in notifications:
+                self._process(notification)
+            last = Tracking(APPLICATION, notifications[-1].id)
+            for model in self.models.values():
+                if model.position < last.notification_id:
+                    with model.view.sql.write() as cursor:
+                        model.flush(cursor)
+                        model.view.record(cursor, last)
+                    model.position = last.notification_id
+        except BaseException:
+            self._reset()
+            raise
+        with self._progress:
+            self._progress.notify_all()
+        return len(notifications)
+
+    def _process(self, notification: Notification) -> None:
+        plan_id = str(notification.originator_id)
+        if plan_id in self.damaged:
+            return
+        try:
+            event: Plan.Event = self.ledger.mapper.to_domain_event(notification)  # type: ignore[assignment]
+            self.plans.before(event)
+        except Exception as e:  # a stored event altered outside the ledger: report it, keep the rest going
+            self.damaged[plan_id] = f"version {notification.originator_version}: {e.__class__.__name__}: {e}"
+            log.error("plan %s cannot be projected past version %s (%s); run verify",
+                      plan_id, notification.originator_version, e)
+            return
+        tracking = Tracking(APPLICATION, notification.id)
+        for model in self.models.values():
+            if notification.id > model.position:
+                model.process_event(event, tracking)
+        self.plans.apply(event)
+
+    def _reset(self) -> None:
+        """Forget everything not committed and start again from the committed positions."""
+        self.plans.clear()
+        for model in self.models.values():
+            model.discard()
+            model.position = model.view.position()
+
+    def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Process everything up to the head as it is now; return the number of events processed."""
+        done = 0
+        head = self.ledger.recorder.max_notification_id() or 0
+        while self.position() < head:
+            processed = self.step()
+            if processed == 0:
+                break  # the head is not visible yet (or was removed by tampering)
+            done += processed
+            if progress is not None:
+                progress(self.position(), head)
+        return done
+
+    # ------------------------------------------------------------------ running
+
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Follow the ledger until ``stop`` is set, recovering from errors."""
+        stop = stop or self._stopping
+        sequencer = getattr(self.ledger.recorder, "sequencer", None)
+        if sequencer is not None:
+            sequencer.start()  # also number events left behind by writers that died
+        waiter = self.ledger.recorder.waiter()  # type: ignore[attr-defined]
+        next_check = 0.0
+        failures = 0
+        try:
+            self._drop_retired()
+            while not stop.is_set():
+                try:
+                    processed = self.step()
+                    failures = 0
+                    self.last_error = None
+                except Exception as e:
+                    failures += 1
+                    self.last_error = f"{e.__class__.__name__}: {e}"
+                    log.exception("projection failed; retrying from the committed position")
+                    stop.wait(min(0.1 * 2**failures, 10.0))
+                    continue
+                if time.monotonic() >= next_check and self._pinned is None:
+                    self._follow_registry()
+                    next_check = time.monotonic() + REGISTRY_CHECK_SECONDS
+                if processed < self.batch_size:
+                    waiter.wait(REGISTRY_CHECK_SECONDS)
+        finally:
+            waiter.close()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="isp-ledger-projector", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _follow_registry(self) -> None:
+        """Carry on with a generation a rebuild has made current, and drop the one it replaced."""
+        currents = self.registry.currents()
+        for name, model in list(self.models.items()):
+            generation = currents.get(name, model.view.generation)
+            if generation != model.view.generation:
+                log.info("read model %s: switching to generation %d", name, generation)
+                self.models[name] = self._open(name, generation)
+                model.view.drop()
+                self.registry.forget(name, model.view.generation)
+        with self._progress:
+            self._progress.notify_all()
+
+    def _drop_retired(self) -> None:
+        for name, generation in self.registry.retired():
+            if name in READ_MODELS:
+                View(self.sql, name, generation, READ_MODELS[name].tables).drop()
+                self.registry.forget(name, generation)
+
+
+def rebuild(
+    ledger: Ledger,
+    names: Iterable[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    batch_size: int = 2_000,
+) -> dict[str, int]:
+    """Rebuild read models from zero beside the live ones, then switch to them; return their generations."""
+    names = list(names or READ_MODELS)
+    sql = Sql(ledger.factory.datastore)
+    registry = Registry(sql)
+    generations = {name: registry.begin_build(name) for name in names}
+    try:
+        for name, generation in generations.items():
+            View(sql, name, generation, READ_MODELS[name].tables).drop()
+        projector = Projector(ledger, names, generations=generations, batch_size=batch_size)
+        while projector.catch_up(progress):
+            pass  # the head moved while we caught up: go round again
+        for name, generation in generations.items():
+            registry.switch(name, generation)
+    except BaseException:
+        for name, generation in generations.items():
+            View(sql, name, generation, READ_MODELS[name].tables).drop()
+            registry.forget(name, generation)
+        raise
+    return generations
+
+
+def lag(ledger: Ledger, view: View) -> dict[str, Any]:
+    """How far a read model is behind the ledger: in events, and in seconds since the first it has not seen."""
+    head = ledger.recorder.max_notification_id() or 0
+    position = view.position()
+    seconds = 0.0
+    if position < head:
+        first = ledger.recorder.select_notifications(position, 1, inclusive_of_start=False)
+        if first:
+            recorded_at = ledger.mapper.to_domain_event(first[0]).timestamp  # type: ignore[attr-defined]
+            seconds = max(0.0, time.time() - recorded_at.timestamp())
+    return {"position": position, "head": head, "events_behind": max(0, head - position),
+            "seconds_behind": round(seconds, 3), "generation": view.generation}

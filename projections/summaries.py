@@ -1,0 +1,254 @@
+"""One line of plain English per event, for a parent reading the plan's history.
+
+"Provision amended: small-group phonics now 2 sessions a week (was 3). Reason: timetable change agreed with
+parent." Each summary is made from the event and the plan just before it, so it can say what changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from isp_ledger.domain import codes
+from isp_ledger.domain.plan import Plan
+from isp_ledger.domain.sections import SECTION_OF_EVENT, SECTIONS
+
+TIER_NAMES = {"targeted": "Targeted", "targeted_plus": "Targeted Plus", "specialist": "Specialist"}
+AREA_NAMES = {
+    "communication_and_interaction": "communication and interaction",
+    "cognition_and_learning": "cognition and learning",
+    "semh": "social, emotional and mental health",
+    "sensory_and_physical": "sensory and/or physical",
+}
+LOCATION_NAMES = {"in_class": "in class", "withdrawal": "withdrawn from class", "external": "off site",
+                  "online": "online"}
+FIELD_NAMES = {
+    "sessions_per_week": "sessions a week",
+    "minutes_per_session": "minutes a session",
+    "group_size": "group size",
+    "delivered_by": "delivered by",
+    "starts_on": "start date",
+    "ends_on": "end date",
+    "evidence_basis": "evidence basis",
+    "barrier_ids": "barriers addressed",
+    "area_of_need": "area of need",
+    "need_type": "need type",
+    "success_criteria": "success criteria",
+    "target_date": "target date",
+    "agreed_on": "date agreed",
+    "held_on": "date held",
+    "next_review_due": "next review due",
+    "parent_views": "parent's views",
+    "pupil_views": "pupil's views",
+    "measured_on": "date measured",
+    "ehcp_reference": "EHCP reference",
+    "pupil.given_name": "given name",
+    "pupil.family_name": "family name",
+    "pupil.date_of_birth": "date of birth",
+    "pupil.upn": "UPN",
+}
+CONTRIBUTION_NAMES = {"parent_view": "Parent's view", "pupil_voice": "Pupil's voice",
+                      "professional_advice": "Professional advice"}
+EVENT_NAMES = {
+    "PlanOpened": "plan opened", "TierChanged": "tier changed", "PlanClosed": "plan closed",
+    "ProgressRecorded": "progress recorded", "ReviewHeld": "review held", "ContributionRecorded": "contribution",
+    "AcknowledgementRecorded": "acknowledgement", "CorrectionRecorded": "correction",
+    **{s.added: f"{s.noun} {s.added_verb}" for s in SECTIONS.values()},
+    **{s.amended: f"{s.noun} amended" for s in SECTIONS.values()},
+    **{s.ended: f"{s.noun} {s.ended_verb}" for s in SECTIONS.values()},
+}
+MAX_QUOTE = 120
+
+
+def summarise(event: Plan.Event, before: Plan | None) -> str:
+    """The event in one line; ``before`` is the plan just before it (``None`` for the opening)."""
+    event_type = type(event).__name__
+    data = event.data()
+    if event_type in SECTION_OF_EVENT:
+        text = _item(event_type, data, before)
+    else:
+        text = _SUMMARIES[event_type](data, before)
+    if event.reason and event_type not in ("CorrectionRecorded",):
+        text += f" Reason: {_sentence(event.reason)}"
+    return text
+
+
+def kind_of(event_type: str) -> str:
+    """The timeline's ``kind`` filter: plan, barrier, provision, ..., progress, review, correction."""
+    section = SECTION_OF_EVENT.get(event_type)
+    if section is not None:
+        return section.noun
+    return {
+        "ProgressRecorded": "progress", "ReviewHeld": "review", "ContributionRecorded": "contribution",
+        "AcknowledgementRecorded": "acknowledgement", "CorrectionRecorded": "correction",
+    }.get(event_type, "plan")
+
+
+KINDS = ("plan", "barrier", "provision", "adjustment", "outcome", "progress", "review", "contribution",
+         "acknowledgement", "correction")
+
+
+def _item(event_type: str, data: dict[str, Any], before: Plan | None) -> str:
+    section = SECTION_OF_EVENT[event_type]
+    noun = section.noun.capitalize()
+    if event_type == section.added:
+        return f"{noun} {section.added_verb}: {_describe_new(section.name, data, before)}."
+    assert before is not None
+    old = before.items[data["item_id"]]
+    name = _short(old["description"])
+    if event_type == section.amended:
+        changes = data["changes"]
+        parts = [_change(key, value, old.get(key), before) for key, value in changes.items()]
+        return f"{noun} amended: {name} " + "; ".join(parts) + "."
+    result = f" ({data['outcome']})" if data.get("outcome") else ""
+    return f"{noun} {section.ended_verb}{result}: {name}."
+
+
+def _describe_new(section: str, data: dict[str, Any], before: Plan | None) -> str:
+    name = _short(data["description"])
+    if section == "barriers":
+        need = codes.NEED_TYPE_NAMES.get(data["need_type"], data["need_type"])
+        return f"{name} ({AREA_NAMES.get(data['area_of_need'], data['area_of_need'])}; {need})"
+    if section == "provisions":
+        group = "one-to-one" if data["group_size"] == 1 else f"in a group of {data['group_size']}"
+        text = (f"{name}, {_number(data['sessions_per_week'])} {_plural(data['sessions_per_week'], 'session')} "
+                f"a week of {data['minutes_per_session']} minutes, {group}, "
+                f"{LOCATION_NAMES.get(data['location'], data['location'])}, by a {data['delivered_by']}, "
+                f"from {data['starts_on']}")
+        if data.get("ends_on"):
+            text += f" to {data['ends_on']}"
+        return text
+    if section == "adjustments":
+        return f"{name} ({data['category']})"
+    return f"{name}, by {data['target_date']}"
+
+
+def _change(key: str, new: Any, old: Any, before: Plan | None) -> str:
+    label = FIELD_NAMES.get(key, key.replace("_", " "))
+    new_text, old_text = _value(key, new, before), _value(key, old, before)
+    if key == "sessions_per_week":
+        return f"now {new_text} {_plural(new, 'session')} a week (was {old_text})"
+    if key == "minutes_per_session":
+        return f"now {new_text} minutes a session (was {old_text})"
+    return f"{label} now {new_text} (was {old_text})"
+
+
+def _value(key: str, value: Any, before: Plan | None) -> str:
+    if value is None or value == "":
+        return "not set"
+    if key == "barrier_ids" and before is not None:
+        return ", ".join(_short(before.items[b]["description"]) if b in before.items else b for b in value)
+    if key == "location":
+        return LOCATION_NAMES.get(value, value)
+    if key == "tier":
+        return TIER_NAMES.get(value, value)
+    if key == "area_of_need":
+        return AREA_NAMES.get(value, value)
+    if isinstance(value, (int, float)):
+        return _number(value)
+    if isinstance(value, list):
+        return ", ".join(_short(str(v)) for v in value)
+    return _short(str(value), limit=60)
+
+
+def _opened(data: dict[str, Any], _before: Plan | None) -> str:
+    pupil = data["pupil"]
+    text = f"Plan opened at the {TIER_NAMES[data['tier']]} tier for {pupil['given_name']} {pupil['family_name']}"
+    if data.get("ehcp_reference"):
+        text += f" (EHCP {data['ehcp_reference']})"
+    return text + f"; first review due {data['next_review_due']}."
+
+
+def _tier(data: dict[str, Any], before: Plan | None) -> str:
+    old = TIER_NAMES[before.state["tier"]] if before else "?"
+    text = f"Tier changed to {TIER_NAMES[data['tier']]} (was {old})"
+    if data.get("ehcp_reference"):
+        text += f"; EHCP {data['ehcp_reference']}"
+    return text + "."
+
+
+def _closed(_data: dict[str, Any], _before: Plan | None) -> str:
+    return "Plan closed."
+
+
+def _progress(data: dict[str, Any], before: Plan | None) -> str:
+    outcome = before.items.get(data["outcome_id"], {}).get("description", "an outcome") if before else "an outcome"
+    value = f" {_number(data['value'])}:" if data.get("value") is not None else ""
+    return f"Progress towards {_short(outcome)} measured on {data['measured_on']}:{value} {_sentence(data['note'])}" + (
+        f" (source: {data['source']})"
+    )
+
+
+def _review(data: dict[str, Any], _before: Plan | None) -> str:
+    people = ", ".join(f"{a['name']} ({a['role']})" for a in data["attendees"])
+    return f"Review held on {data['held_on']} with {people}; next review due {data['next_review_due']}."
+
+
+def _contribution(data: dict[str, Any], _before: Plan | None) -> str:
+    name = CONTRIBUTION_NAMES[data["kind"]]
+    if data.get("profession"):
+        name += f" from a {data['profession']}"
+    return f"{name} added: {_quoted(data['text'])}."
+
+
+def _acknowledgement(data: dict[str, Any], _before: Plan | None) -> str:
+    verb = {"agree": "agreed with", "disagree": "disagreed with", "seen": "saw"}[data["response"]]
+    text = f"Parent {verb} version {data['plan_version']} of the plan"
+    if data.get("comment"):
+        text += f": {_quoted(data['comment'])}"
+    return text + "."
+
+
+def _correction(data: dict[str, Any], before: Plan | None) -> str:
+    located = before.locate(data["corrected_event_id"]) if before else None
+    what = "an earlier entry"
+    if located is not None:
+        record = located.record
+        what = f"the {EVENT_NAMES.get(record['type'], record['type'])} entry of {record['agreed_on']} " \
+               f"(version {record['version']})"
+    changes = "; ".join(
+        f"{FIELD_NAMES.get(k, k.replace('_', ' '))} {_value(k, data['previous'].get(k), before)} → "
+        f"{_value(k, v, before)}"
+        for k, v in data["changes"].items()
+    )
+    return f"Correction to {what}: {changes}."
+
+
+_SUMMARIES: dict[str, Callable[[dict[str, Any], Plan | None], str]] = {
+    "PlanOpened": _opened,
+    "TierChanged": _tier,
+    "PlanClosed": _closed,
+    "ProgressRecorded": _progress,
+    "ReviewHeld": _review,
+    "ContributionRecorded": _contribution,
+    "AcknowledgementRecorded": _acknowledgement,
+    "CorrectionRecorded": _correction,
+}
+
+
+def _short(text: str, limit: int = MAX_QUOTE) -> str:
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def _quoted(text: str) -> str:
+    return f"“{_short(text)}”"
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > MAX_QUOTE * 2:
+        text = text[: MAX_QUOTE * 2 - 1].rstrip() + "…"
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _plural(value: Any, word: str) -> str:
+    return word if value == 1 else word + "s"

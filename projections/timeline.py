@@ -1,0 +1,122 @@
+"""The timeline: a plan's history as a parent would read it, newest first (``GET .../timeline``).
+
+One entry per event, with a one-line summary, both times, the actor and the back-dated flag. A correction's
+entry points to the entry it corrects, and the corrected entry lists the corrections made to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+import orjson
+from eventsourcing.persistence import Tracking
+
+from isp_ledger.domain.plan import Plan
+from isp_ledger.domain.stamp import format_instant, is_backdated, london_date
+from isp_ledger.storage.sql import Cursor
+from projections.base import ReadModel, View
+from projections.summaries import kind_of, summarise
+
+COLUMNS = ("version", "event_id", "type", "kind", "summary", "recorded_at", "agreed_on", "backdated", "actor",
+           "item_id", "corrects_version", "corrects_event_id", "corrected_by")
+
+
+class Timeline(ReadModel):
+    name = "timeline"
+    tables = {
+        "entries": "CREATE TABLE IF NOT EXISTS {entries} (plan_id TEXT NOT NULL, version BIGINT NOT NULL, "
+        "event_id TEXT NOT NULL, type TEXT NOT NULL, kind TEXT NOT NULL, summary TEXT NOT NULL, "
+        "recorded_at TEXT NOT NULL, recorded_on TEXT NOT NULL, agreed_on TEXT NOT NULL, backdated INTEGER NOT NULL, "
+        "actor TEXT NOT NULL, item_id TEXT, corrects_version BIGINT, corrects_event_id TEXT, corrected_by TEXT, "
+        "PRIMARY KEY (plan_id, version))",
+    }
+
+    def __init__(self, view: View, plans: Any) -> None:
+        super().__init__(view, plans)
+        self._rows: list[tuple[Any, ...]] = []
+        self._corrected: dict[tuple[UUID, str], None] = {}
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+        event: Plan.Event = domain_event
+        before = self.plans.before(event)
+        event_type = type(event).__name__
+        data = event.data()
+        corrects_version = corrects_event_id = None
+        if event_type == "CorrectionRecorded":
+            corrects_version, corrects_event_id = data["corrected_version"], data["corrected_event_id"]
+            self._corrected[(event.originator_id, corrects_event_id)] = None
+        recorded_at = format_instant(event.timestamp)
+        self._rows.append((
+            str(event.originator_id), event.originator_version, event.event_id, event_type, kind_of(event_type),
+            summarise(event, before), recorded_at, london_date(event.timestamp).isoformat(), event.agreed_on,
+            int(is_backdated(event.agreed_on, event.timestamp)), orjson.dumps(event.actor).decode(),
+            data.get("item_id") or data.get("outcome_id"), corrects_version, corrects_event_id, None,
+        ))
+
+    def flush(self, cursor: Cursor) -> None:
+        cursor.executemany(
+            self.view.q(
+                "INSERT INTO {entries} (plan_id, version, event_id, type, kind, summary, recorded_at, recorded_on, "
+                "agreed_on, backdated, actor, item_id, corrects_version, corrects_event_id, corrected_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ),
+            self._rows,
+        )
+        updates = []
+        for plan_id, event_id in self._corrected:
+            located = self.plans.get(plan_id).locate(event_id)
+            if located is not None:
+                notes = [{"version": n["version"], "event_id": n["event_id"]} for n in located.record["corrections"]]
+                updates.append((orjson.dumps(notes).decode(), str(plan_id), event_id))
+        cursor.executemany(
+            self.view.q("UPDATE {entries} SET corrected_by = ? WHERE plan_id = ? AND event_id = ?"), updates
+        )
+        self.discard()
+
+    def discard(self) -> None:
+        self._rows.clear()
+        self._corrected.clear()
+
+
+def entries(
+    view: View,
+    plan_id: UUID,
+    *,
+    limit: int,
+    before_version: int | None = None,
+    recorded_from: dt.date | None = None,
+    recorded_to: dt.date | None = None,
+    kinds: list[str] | None = None,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Newest first; returns the entries and the version to continue below (``None`` at the end)."""
+    where, params = ["plan_id = ?"], [str(plan_id)]
+    if before_version is not None:
+        where.append("version < ?")
+        params.append(before_version)
+    if recorded_from is not None:
+        where.append("recorded_on >= ?")
+        params.append(recorded_from.isoformat())
+    if recorded_to is not None:
+        where.append("recorded_on <= ?")
+        params.append(recorded_to.isoformat())
+    if kinds:
+        where.append(f"kind IN ({', '.join('?' * len(kinds))})")
+        params.extend(kinds)
+    statement = f"SELECT {', '.join(COLUMNS)} FROM {{entries}} WHERE {' AND '.join(where)} ORDER BY version DESC LIMIT ?"
+    params.append(limit + 1)
+    rows = view.sql.fetch(view.q(statement), params)
+    result = []
+    for row in rows[:limit]:
+        entry = dict(zip(COLUMNS, row, strict=True))
+        entry["backdated"] = bool(entry["backdated"])
+        entry["actor"] = orjson.loads(entry["actor"])
+        corrects_version, corrects_event_id = entry.pop("corrects_version"), entry.pop("corrects_event_id")
+        entry["corrects"] = (
+            {"version": corrects_version, "event_id": corrects_event_id} if corrects_version is not None else None
+        )
+        entry["corrected_by"] = orjson.loads(entry["corrected_by"]) if entry["corrected_by"] else []
+        result.append(entry)
+    next_version = result[-1]["version"] if len(rows) > limit else None
+    return result, next_version

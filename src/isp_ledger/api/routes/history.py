@@ -1,0 +1,62 @@
+"""A plan's history as people read it: the timeline (CONTRACT.md §6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from isp_ledger import access
+from isp_ledger.access import Action
+from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId
+from isp_ledger.api.readside import ReadSideDep
+from isp_ledger.domain.errors import InvalidInput
+from projections import current_plan, timeline
+from projections.plan_index import decode_cursor, encode_cursor
+from projections.summaries import KINDS
+
+router = APIRouter(prefix="/v1/plans", tags=["history"])
+
+
+@router.get("/{plan_id}/timeline")
+def plan_timeline(
+    plan_id: PlanId,
+    user: CurrentUser,
+    ledger: LedgerDep,
+    read_side: ReadSideDep,
+    from_: Annotated[dt.date | None, Query(alias="from", description="recorded on or after (YYYY-MM-DD)")] = None,
+    to: Annotated[dt.date | None, Query(description="recorded on or before (YYYY-MM-DD)")] = None,
+    kind: Annotated[str | None, Query(description=f"comma-separated, of: {', '.join(KINDS)}")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor from the previous page")] = None,
+) -> JSONResponse:
+    """The plan's history, newest first, one plain-English line per entry."""
+    kinds = [k.strip() for k in kind.split(",") if k.strip()] if kind else None
+    unknown = [k for k in kinds or [] if k not in KINDS]
+    if unknown:
+        raise InvalidInput.field("kind", f"unknown kind {', '.join(unknown)}; use {', '.join(KINDS)}")
+    if from_ is not None and to is not None and from_ > to:
+        raise InvalidInput.field("from", "must not be after 'to'")
+    before_version = None
+    if cursor is not None:
+        try:
+            (before_version,) = decode_cursor(cursor)
+            before_version = int(before_version)
+        except (ValueError, TypeError):
+            raise InvalidInput.field("cursor", "cursor is not one this service gave out") from None
+    _require_visible(user, ledger, read_side, plan_id)
+    view, freshness = read_side.for_user(timeline.Timeline.name, user.user_id)
+    entries, next_version = timeline.entries(view, plan_id, limit=limit, before_version=before_version,
+                                             recorded_from=from_, recorded_to=to, kinds=kinds)
+    next_cursor = encode_cursor([next_version]) if next_version is not None else None
+    return JSONResponse({"entries": entries, "next_cursor": next_cursor}, headers=freshness.headers())
+
+
+def _require_visible(user: access.User, ledger: LedgerDep, read_side: ReadSideDep, plan_id: PlanId) -> None:
+    stored = current_plan.read(read_side.view(current_plan.CurrentPlans.name), plan_id)
+    if stored is None:
+        ledger.require_visible(user, plan_id)
+    else:
+        access.require(user, stored.setting_urn, Action.READ, plan_id)
