@@ -249,6 +249,6 @@ def lag(ledger: Ledger, view: View) -> dict[str, Any]:
         first = ledger.recorder.select_notifications(position, 1, inclusive_of_start=False)
         if first:
             recorded_at = ledger.mapper.to_domain_event(first[0]).timestamp  # type: ignore[attr-defined]
-            seconds = max(0.0, time.time() - recorded_at.timestamp())
+            seconds = max(0.0, (ledger.clock.now() - recorded_at).total_seconds())
     return {"position": position, "head": head, "events_behind": max(0, head - position),
             "seconds_behind": round(seconds, 3), "generation": view.generation}

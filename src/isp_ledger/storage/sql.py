@@ -84,4 +84,4 @@ class Cursor:
 
     def fetch(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         self.cursor.execute(self.sql.render(statement), params)
-        return list(self.cursor.fetchall())
+        return [tuple(row) for row in self.cursor.fetchall()]

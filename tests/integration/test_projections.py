@@ -1,0 +1,283 @@
+"""The read models against the event log, on both stores: equal to a replay, rebuildable, exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from typing import Any
+from uuid import UUID
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from isp_ledger.access import User
+from isp_ledger.application import Ledger
+from isp_ledger.domain.errors import LedgerError
+from projections import READ_MODELS, current_plan
+from projections.base import View
+from projections.runner import Projector, rebuild
+from tests.conftest import FakeClock, People
+from tests.samples import adjustment, barrier, outcome, plan_body, provision, review
+
+OPS = ("open", "barrier", "provision", "adjustment", "outcome", "amend_provision", "amend_barrier", "end", "progress",
+       "review", "parent_view", "advice", "acknowledge", "correct", "tier", "close", "project")
+
+
+class Workload:
+    """Applies generated commands to a ledger, ignoring those the plan refuses (as a real user would see)."""
+
+    def __init__(self, ledger: Ledger, user: User, clock: FakeClock, projector: Projector) -> None:
+        self.ledger, self.user, self.clock, self.projector = ledger, user, clock, projector
+        self.plans: list[UUID] = []
+        self.items: dict[UUID, dict[str, list[str]]] = {}
+
+    def run(self, op: str, a: int, b: int) -> None:
+        self.clock.advance(hours=7)
+        if op == "project":
+            self.projector.step()
+            return
+        if op == "open" or not self.plans:
+            result = self.ledger.open_plan(self.user, **plan_body(agreed_on=self._day(b % 20 + 10)))
+            plan_id = UUID(result.body["plan_id"])
+            self.plans.append(plan_id)
+            self.items[plan_id] = {"barriers": [], "provisions": [], "adjustments": [], "outcomes": []}
+            return
+        plan_id = self.plans[a % len(self.plans)]
+        try:
+            self._command(op, plan_id, a, b)
+        except LedgerError:
+            pass
+
+    def _day(self, days_ago: int) -> str:
+        return (self.clock.now().date() - dt.timedelta(days=days_ago)).isoformat()
+
+    def _command(self, op: str, plan_id: UUID, a: int, b: int) -> None:
+        ledger, user, items = self.ledger, self.user, self.items[plan_id]
+        barriers = items["barriers"] or ["none"]
+        agreed = self._day(b % 4) if b % 3 == 0 else None
+        if op in ("barrier", "provision", "adjustment", "outcome"):
+            fields = {"barrier": lambda: barrier(description=f"barrier {b}"),
+                      "provision": lambda: provision([barriers[b % len(barriers)]], sessions_per_week=1 + b % 5),
+                      "adjustment": lambda: adjustment([barriers[b % len(barriers)]]),
+                      "outcome": lambda: outcome([barriers[b % len(barriers)]],
+                                                 success_criteria="" if b % 2 else "18/20")}[op]()
+            section = op + "s"
+            result = ledger.add_item(user, plan_id, section, fields, agreed_on=agreed)
+            items[section].append(result.body["item_id"])
+        elif op == "amend_provision" and items["provisions"]:
+            ledger.amend_item(user, plan_id, "provisions", items["provisions"][b % len(items["provisions"])],
+                              {"sessions_per_week": 1 + b % 4}, reason=f"review {b}", agreed_on=agreed)
+        elif op == "amend_barrier" and items["barriers"]:
+            ledger.amend_item(user, plan_id, "barriers", items["barriers"][b % len(items["barriers"])],
+                              {"description": f"barrier now {b}"})
+        elif op == "end":
+            section = ("barriers", "provisions", "adjustments", "outcomes")[b % 4]
+            if items[section]:
+                ledger.end_item(user, plan_id, section, items[section][a % len(items[section])], reason="done",
+                                outcome="achieved" if section == "outcomes" else None)
+        elif op == "progress" and items["outcomes"]:
+            ledger.record_progress(user, plan_id, items["outcomes"][b % len(items["outcomes"])],
+                                   {"measured_on": self._day(0), "value": b % 20, "note": "checked",
+                                    "source": "termly check"})
+        elif op == "review":
+            held = self.clock.now().date()
+            ledger.hold_review(user, plan_id, review(held_on=held.isoformat(),
+                                                      next_review_due=(held + dt.timedelta(days=90)).isoformat()))
+        elif op == "parent_view":
+            ledger.record_contribution(user, plan_id, {"kind": "parent_view", "text": f"view {b}"}, agreed_on=agreed)
+        elif op == "advice":
+            ledger.record_contribution(user, plan_id, {"kind": "professional_advice", "profession": "SaLT",
+                                                       "text": "advice"})
+        elif op == "acknowledge":
+            ledger.record_acknowledgement(user, plan_id, {"version": 1, "response": "agree"})
+        elif op == "correct":
+            events = ledger.plan_events(user, plan_id)
+            target = events[b % len(events)]
+            changes = {"ProvisionAgreed": {"sessions_per_week": 1 + a % 6},
+                       "ContributionRecorded": {"text": f"corrected {a}"},
+                       "BarrierIdentified": {"description": f"corrected {a}"}}.get(target["type"],
+                                                                                   {"reason": f"corrected {a}"})
+            ledger.correct(user, plan_id, event_id=target["event_id"], reason="typo", changes=changes)
+        elif op == "tier":
+            ledger.change_tier(user, plan_id, tier=("targeted", "targeted_plus")[b % 2], ehcp_reference=None,
+                               reason="reviewed")
+        elif op == "close":
+            ledger.close_plan(user, plan_id, reason="left the school")
+
+
+def read_model_rows(view: View) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of a read model's generation, in a stable order."""
+    rows = {}
+    for base, ddl in view.tables.items():
+        if ddl.startswith("CREATE TABLE"):
+            rows[base] = sorted(view.sql.fetch(view.q(f"SELECT * FROM {{{base}}}")), key=repr)
+    return rows
+
+
+def assert_current_plans_match_log(ledger: Ledger, user: User, projector: Projector, plans: list[UUID]) -> None:
+    view = projector.models["current_plan"].view
+    for plan_id in plans:
+        stored = current_plan.read(view, plan_id)
+        assert stored is not None
+        assert orjson.loads(stored.json) == ledger.plan_document(user, plan_id)
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 10**6), st.integers(0, 10**6)),
+                min_size=1, max_size=30))
+def test_current_plan_equals_a_replay_of_the_log_for_any_commands(
+    ledger: Ledger, people: People, clock: FakeClock, commands: list[tuple[str, int, int]]
+) -> None:
+    projector = Projector(ledger)
+    workload = Workload(ledger, people.admin, clock, projector)
+    for op, a, b in commands:
+        workload.run(op, a, b)
+    number_pending(ledger)
+    projector.catch_up()
+    assert projector.position() == ledger.recorder.max_notification_id()
+    assert_current_plans_match_log(ledger, people.admin, projector, workload.plans)
+
+
+def busy_ledger(ledger: Ledger, people: People, clock: FakeClock, n: int = 120) -> Workload:
+    projector = Projector(ledger, batch_size=7)  # small batches: many partial flushes
+    workload = Workload(ledger, people.admin, clock, projector)
+    script = [OPS[(i * 7) % len(OPS)] for i in range(n)]
+    for i, op in enumerate(script):
+        workload.run(op, i * 31 + 3, i * 17 + 5)
+    number_pending(ledger)
+    projector.catch_up()
+    return workload
+
+
+def number_pending(ledger: Ledger) -> None:
+    sequencer = getattr(ledger.recorder, "sequencer", None)
+    if sequencer is not None:
+        sequencer.number_pending()
+
+
+def test_a_rebuild_gives_exactly_what_incremental_projection_gave(
+    ledger: Ledger, people: People, clock: FakeClock
+) -> None:
+    workload = busy_ledger(ledger, people, clock)
+    incremental = workload.projector
+    before = {name: read_model_rows(model.view) for name, model in incremental.models.items()}
+    assert sum(len(r) for r in before["timeline"].values()) == ledger.recorder.max_notification_id()
+
+    generations = rebuild(ledger)
+
+    for name, generation in generations.items():
+        assert generation == incremental.models[name].view.generation + 1
+        view = View(incremental.sql, name, generation, READ_MODELS[name].tables)
+        assert read_model_rows(view) == before[name], name
+    assert incremental.registry.currents() == generations
+
+
+def test_the_service_keeps_answering_during_a_rebuild_and_then_reads_the_new_generation(
+    ledger: Ledger, people: People, clock: FakeClock
+) -> None:
+    from projections.read_side import ReadSide
+
+    workload = busy_ledger(ledger, people, clock, n=80)
+    read_side = ReadSide(ledger)
+    plan_id = workload.plans[0]
+    expected = current_plan.read(read_side.view("current_plan"), plan_id)
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def keep_reading() -> None:
+        while not done.is_set():
+            try:
+                assert current_plan.read(read_side.view("current_plan"), plan_id) == expected
+            except BaseException as e:  # noqa: BLE001 - report any failure of a read during the rebuild
+                failures.append(e)
+                return
+
+    reader = threading.Thread(target=keep_reading)
+    reader.start()
+    try:
+        generations = rebuild(ledger)
+    finally:
+        done.set()
+        reader.join()
+    assert not failures
+    time.sleep(1.1)  # the read side caches the current generation for a second
+    assert read_side.view("current_plan").generation == generations["current_plan"]
+    assert current_plan.read(read_side.view("current_plan"), plan_id) == expected
+
+
+def test_a_running_projector_follows_a_rebuild_and_drops_the_old_generation(
+    ledger: Ledger, people: People, clock: FakeClock
+) -> None:
+    workload = busy_ledger(ledger, people, clock, n=40)
+    live = Projector(ledger)
+    live.start()
+    try:
+        old = live.models["timeline"].view
+        generations = rebuild(ledger, ["timeline"])
+        deadline = time.monotonic() + 10
+        while live.models["timeline"].view.generation != generations["timeline"]:
+            assert time.monotonic() < deadline, "the live projector did not switch"
+            time.sleep(0.05)
+        workload.run("parent_view", 0, 1)  # new events reach the new generation
+        number_pending(ledger)
+        head = ledger.recorder.max_notification_id() or 0
+        assert live.wait_for("timeline", head, timeout=10)
+        if old.sql.dialect == "sqlite":
+            tables = old.sql.fetch("SELECT count(*) FROM sqlite_master WHERE name = ?", (old.table("entries"),))
+        else:
+            tables = old.sql.fetch(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                (old.sql.datastore.schema, old.table("entries")),  # type: ignore[union-attr]
+            )
+        assert tables[0][0] == 0, "the old generation's tables were dropped"
+    finally:
+        live.stop()
+
+
+def test_a_projector_in_one_process_sees_commits_made_by_another(
+    ledger: Ledger, env: dict[str, str], people: People, clock: FakeClock
+) -> None:
+    projector = Projector(ledger)
+    projector.start()
+    other_process = Ledger(env, clock=clock)  # its own connections: on SQLite only data_version can tell
+    try:
+        result = other_process.open_plan(people.admin, **plan_body())
+        plan_id = UUID(result.body["plan_id"])
+        position = None
+        deadline = time.monotonic() + 10
+        while position is None and time.monotonic() < deadline:
+            number_pending(other_process)
+            position = other_process.recorder.notification_id_of(plan_id, 1)  # type: ignore[attr-defined]
+        assert position is not None
+        assert projector.wait_for("current_plan", position, timeout=10)
+        assert current_plan.read(projector.models["current_plan"].view, plan_id) is not None
+    finally:
+        projector.stop()
+        other_process.close()
+
+
+def test_a_batch_that_fails_is_not_half_applied(ledger: Ledger, people: People, clock: FakeClock) -> None:
+    projector = Projector(ledger)
+    workload = Workload(ledger, people.admin, clock, projector)
+    for i in range(6):
+        workload.run("parent_view" if i else "open", 0, i)
+    number_pending(ledger)
+    timeline = projector.models["timeline"]
+    original_flush = timeline.flush
+
+    def failing_flush(cursor: Any) -> None:
+        original_flush(cursor)
+        raise RuntimeError("disk full")
+
+    timeline.flush = failing_flush  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        projector.step()
+    assert timeline.view.position() == 0
+    assert timeline.view.sql.fetch(timeline.view.q("SELECT count(*) FROM {entries}"))[0][0] == 0
+    timeline.flush = original_flush  # type: ignore[method-assign]
+    projector.catch_up()
+    assert timeline.view.sql.fetch(timeline.view.q("SELECT count(*) FROM {entries}"))[0][0] == 6
