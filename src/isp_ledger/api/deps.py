@@ -79,7 +79,7 @@ async def _fingerprint(request: Request) -> str:
     raw = await request.body()
     try:
         body = canonical(json.loads(raw)) if raw else b""
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         body = raw
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.url.path}\n".encode())

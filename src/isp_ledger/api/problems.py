@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -23,6 +24,8 @@ from isp_ledger.domain.errors import (
 
 log = logging.getLogger(__name__)
 
+BODY_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's detail when a body cannot be decoded
+
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://isp-ledger.org/problems/"
 
@@ -37,10 +40,43 @@ STATUS: list[tuple[type[LedgerError], int, str]] = [
 ]
 
 
+class ProblemResponse(JSONResponse):
+    """A problem document, escaped to ASCII: it may quote input that is not valid Unicode (a lone surrogate),
+    and describing bad input must never fail in its turn."""
+
+    media_type = PROBLEM
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = {"type": TYPE_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
     headers = {"WWW-Authenticate": 'Bearer realm="isp-ledger"'} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def body_problem(message: str) -> JSONResponse:
+    return problem(422, "invalid-input", "Invalid input", f"body: {message}",
+                   errors=[{"field": "body", "message": message}])
+
+
+def unauthenticated(request: Request) -> JSONResponse | None:
+    """401 for a ``/v1`` request without a known token, else None.
+
+    FastAPI parses a request's body before running the routes' dependencies, so an unparseable body would
+    otherwise be reported before the missing token: a caller without a token must learn nothing, not even
+    that their body was wrong.
+    """
+    if not request.url.path.startswith("/v1"):
+        return None
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    ledger = request.app.state.ledger
+    if scheme.lower() == "bearer" and token.strip() and ledger.authenticate(token.strip()) is not None:
+        return None
+    return problem(401, "unauthenticated", Unauthenticated.title,
+                   "Send your token as 'Authorization: Bearer TOKEN'" if not token.strip()
+                   else "That token is not known; ask an administrator for a new one")
 
 
 def ledger_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -60,8 +96,10 @@ def ledger_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(status, slug, exc.title, exc.detail, **extra)
 
 
-def _field_name(location: tuple[Any, ...]) -> str:
+def _field_name(location: tuple[Any, ...], kind: str = "") -> str:
     where, *path = location or ("body",)
+    if kind == "json_invalid":  # the location's second part is a character offset, not a field
+        return "body"
     if where == "header" and path:
         return "-".join(part.capitalize() for part in str(path[0]).split("-"))
     return ".".join(str(p) for p in path) if path else str(where)
@@ -78,15 +116,20 @@ def _message(error: dict[str, Any]) -> str:
     return str(error.get("msg", "is invalid"))
 
 
-def validation_error(_request: Request, exc: Exception) -> JSONResponse:
+def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [{"field": _field_name(tuple(e.get("loc", ()))), "message": _message(e)} for e in exc.errors()]
+    if (refused := unauthenticated(request)) is not None:
+        return refused
+    errors = [{"field": _field_name(tuple(e.get("loc", ())), e.get("type", "")), "message": _message(e)} for e in exc.errors()]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(422, "invalid-input", "Invalid input", detail, errors=errors)
 
 
-def http_error(_request: Request, exc: Exception) -> JSONResponse:
+def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == BODY_PARSE_ERROR:
+        # FastAPI's answer to a body it could not even decode (not UTF-8, nested too deep): bad input, 422.
+        return unauthenticated(request) or body_problem("is not valid UTF-8 JSON, or is nested too deeply")
     slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
     return problem(exc.status_code, slug, str(exc.detail), str(exc.detail))
 

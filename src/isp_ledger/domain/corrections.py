@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from isp_ledger.domain import codes, fields, records, rules
 from isp_ledger.domain.errors import FieldError, InvalidInput, RuleViolation
 from isp_ledger.domain.records import AGREED_ON_FIELD, Record
-from isp_ledger.domain.sections import SECTION_OF_EVENT, SECTIONS
+from isp_ledger.domain.sections import BARRIERS, SECTION_OF_EVENT, SECTIONS
 from isp_ledger.domain.validation import LONG_TEXT, SHORT_TEXT, Checker, Choice, Date, Field, Text
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def prepare_correction(
     check = Checker("changes.")
     specs = correctable_fields(record)
     if not changes:
-        check.fail("", "name at least one field to correct")
+        raise InvalidInput.field("changes", "name at least one field to correct")
     cleaned: dict[str, Any] = {}
     for key, value in changes.items():
         if key not in specs:
@@ -122,6 +122,11 @@ def _field_errors(plan: Plan, by: Stamp, located: Located, corrected: Record) ->
         links = data.get("changes", data).get("barrier_ids")
         if links is not None and links != records.current_value(original, "barrier_ids"):
             errors += rules.barrier_link_errors(links, plan.barriers(), agreed, require_active=False)
+        elif links is not None and agreed != original["agreed_on"]:  # the same links, from another date
+            link_errors = rules.barrier_link_errors(links, plan.barriers(), agreed, require_active=False)
+            errors += [FieldError("agreed_on", e.message) for e in link_errors]
+        if event_type == BARRIERS.added and agreed > original["agreed_on"]:
+            errors += _addressed_before(plan, located.key, agreed)
     elif event_type in ("PlanOpened", "TierChanged"):
         errors += rules.tier_errors(data["tier"], data["ehcp_reference"])
         if event_type == "PlanOpened":
@@ -170,6 +175,18 @@ def _check_order(plan: Plan, located: Located, corrected: Record) -> None:
             f"A corrected date of {corrected['agreed_on']} would put this entry out of order with the other "
             f"decisions on the same {'plan' if located.key == 'plan' else 'item'} (agreed on {', '.join(dates)})",
         )
+
+
+def _addressed_before(plan: Plan, barrier_id: str, day: str) -> list[FieldError]:
+    """A barrier cannot be identified after an entry that addresses it (the rule of every write, reversed)."""
+    for item_id, recs in plan.records.items():
+        for record in recs:
+            linked = record["data"].get("changes", record["data"]).get("barrier_ids") or ()
+            if barrier_id in linked and record["agreed_on"] < day:
+                noun = SECTIONS[plan.item_section[item_id]].noun
+                return [FieldError("agreed_on", f"{noun} {item_id} addresses this barrier from "
+                                                f"{record['agreed_on']}, before {day}")]
+    return []
 
 
 def _all_records(plan: Plan) -> list[Record]:

@@ -47,11 +47,22 @@ class Text(Field):
             raise ValueError("must be text")
         if "\x00" in value:
             raise ValueError("must not contain NUL characters")
+        if not _is_unicode(value):
+            raise ValueError("must be valid Unicode text (it contains a lone surrogate such as \\ud800)")
         if not value.strip() and not self.allow_empty:
             raise ValueError("must not be empty")
         if len(value) > self.max_length:
             raise ValueError(f"must be at most {self.max_length} characters (got {len(value)})")
         return value
+
+
+def _is_unicode(value: str) -> bool:
+    """Whether ``value`` can be stored as UTF-8: JSON may carry lone surrogates, which are no characters."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
