@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from isp_ledger.application import Ledger
 from isp_ledger.storage.sql import Sql
@@ -64,19 +65,28 @@ class ReadSide:
         self._views[name] = (view, time.monotonic() + GENERATION_CACHE_SECONDS)
         return view
 
-    def for_user(self, name: str, user_id: str) -> tuple[View, Freshness]:
-        """The read model, once it shows the user's latest write (waiting at most ``timeout``)."""
+    def for_user(self, name: str, user_id: str, plan_id: UUID | None = None) -> tuple[View, Freshness]:
+        """The read model, once it shows the user's latest write and, given ``plan_id``, everything stored for
+        that plan (by anyone, in any process), waiting at most ``timeout``."""
         view = self.view(name)
-        last = self.ledger.last_writes.get(user_id)
-        if last is None:
+        writes = []
+        if (last := self.ledger.last_writes.get(user_id)) is not None:
+            writes.append(last)
+        if plan_id is not None and (head := self._stored_head(plan_id)) is not None:
+            writes.append((plan_id, head))
+        if not writes:
             return view, Freshness(name, view.position(), fresh=True)
         deadline = time.monotonic() + self.timeout
-        notification_id = self._sequenced(*last, deadline)
-        if notification_id is not None and self._reached(name, view, notification_id, deadline):
+        positions = [self._sequenced(p, v, deadline) for p, v in writes]
+        if None not in positions and self._reached(name, view, max(positions), deadline):  # type: ignore[type-var]
             return view, Freshness(name, view.position(), fresh=True)
         state = lag(self.ledger, view)
         return view, Freshness(name, state["position"], fresh=False, events_behind=state["events_behind"],
                                seconds_behind=state["seconds_behind"])
+
+    def _stored_head(self, plan_id: UUID) -> int | None:
+        latest = self.ledger.recorder.select_events(plan_id, desc=True, limit=1)
+        return latest[0].originator_version if latest else None
 
     def _sequenced(self, plan_id: Any, version: int, deadline: float) -> int | None:
         while True:

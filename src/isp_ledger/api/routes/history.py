@@ -47,7 +47,7 @@ def plan_timeline(
         except (ValueError, TypeError):
             raise InvalidInput.field("cursor", "cursor is not one this service gave out") from None
     _require_visible(user, ledger, read_side, plan_id)
-    view, freshness = read_side.for_user(timeline.Timeline.name, user.user_id)
+    view, freshness = read_side.for_user(timeline.Timeline.name, user.user_id, plan_id)
     entries, next_version = timeline.entries(view, plan_id, limit=limit, before_version=before_version,
                                              recorded_from=from_, recorded_to=to, kinds=kinds)
     next_cursor = encode_cursor([next_version]) if next_version is not None else None

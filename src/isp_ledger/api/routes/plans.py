@@ -91,9 +91,9 @@ def get_plan(
         raise InvalidInput.field("as_at", "must include a UTC offset, e.g. 2026-11-20T09:00:00+00:00")
     if as_of is not None or as_at is not None:
         return JSONResponse(ledger.plan_document(user, plan_id, as_of=as_of, as_at=as_at))
-    view, freshness = read_side.for_user(current_plan.CurrentPlans.name, user.user_id)
-    stored = current_plan.read(view, plan_id)
-    if stored is None:  # not projected yet (or cannot be): the event log is the truth
+    view, freshness = read_side.for_user(current_plan.CurrentPlans.name, user.user_id, plan_id)
+    stored = current_plan.read(view, plan_id) if freshness.fresh else None
+    if stored is None:  # not projected yet, or behind what is stored: the event log is the truth
         document = ledger.plan_document(user, plan_id)
         headers = {"ETag": f'"{document["version"]}"', "ISP-Ledger-Source": "event-log"}
         return JSONResponse(document, headers=headers)
