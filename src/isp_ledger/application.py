@@ -33,8 +33,11 @@ from eventsourcing.utils import Environment, EnvType
 from isp_ledger import access
 from isp_ledger.access import Action, User
 from isp_ledger.config import Settings
+from isp_ledger.domain.diff import diff_documents
+from isp_ledger.domain.diff import is_empty as diff_is_empty
 from isp_ledger.domain.errors import (
     IdempotencyMismatch,
+    InvalidInput,
     LedgerError,
     NotFound,
     RuleViolation,
@@ -267,6 +270,45 @@ class Ledger(Application[UUID]):
         document["as_at"] = format_instant(as_at) if as_at is not None else None
         return document
 
+    def plan_diff(self, user: User, plan_id: UUID, start: int | dt.datetime | None,
+                  end: int | dt.datetime | None) -> dict[str, Any]:
+        """What changed in the record between two points, each a version or an instant (``None``: before the
+        plan was opened for ``start``, as it stands now for ``end``)."""
+        current = self.require_visible(user, plan_id)
+        points = []
+        for name, point in (("from", start), ("to", end)):
+            if isinstance(point, int) and point > current.version:
+                raise InvalidInput.field(name, f"the plan has only {current.version} versions")
+            points.append(self._plan_at_point(plan_id, point) if point is not None else None)
+        before, after = points[0], points[1] if end is not None else current
+        if after is None:
+            raise InvalidInput.field("to", "the plan had not been recorded by then")
+        if before is not None and before.version > after.version:
+            raise InvalidInput.field("from", "must not be after 'to'")
+        changes = diff_documents(plan_document(before) if before is not None else None, plan_document(after))
+        return {
+            "plan_id": str(plan_id),
+            "from": _point(before),
+            "to": _point(after),
+            "changed": not diff_is_empty(changes),
+            "changes": changes,
+        }
+
+    def _plan_at_point(self, plan_id: UUID, point: int | dt.datetime) -> Plan | None:
+        """The plan as recorded at a version or an instant; ``None`` if it had not been opened by then."""
+        if isinstance(point, int):
+            if point < 1:
+                return None
+            try:
+                plan: Plan = self.repository.get(plan_id, version=point, projector_func=replay)
+            except Exception as e:
+                raise RecordDamaged(f"The stored history of plan {plan_id} cannot be read back ({e}); run verify") from e
+            return plan
+        try:
+            return self._plan_at(plan_id, point)
+        except NotFound:
+            return None
+
     def plan_events(self, user: User, plan_id: UUID) -> list[dict[str, Any]]:
         self.require_visible(user, plan_id)
         events = []
@@ -475,6 +517,12 @@ class Ledger(Application[UUID]):
 
     def _cache_evict(self, plan_id: UUID) -> None:
         self._cache.pop(plan_id, None)
+
+
+def _point(plan: Plan | None) -> dict[str, Any]:
+    if plan is None:
+        return {"version": 0, "recorded_at": None}
+    return {"version": plan.version, "recorded_at": format_instant(plan.modified_on)}
 
 
 class PlanLocks:

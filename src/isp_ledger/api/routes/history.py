@@ -1,9 +1,9 @@
-"""A plan's history as people read it: the timeline (CONTRACT.md §6)."""
+"""A plan's history as people read it: the timeline, and what changed between two points (CONTRACT.md §6)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -60,3 +60,33 @@ def _require_visible(user: access.User, ledger: LedgerDep, read_side: ReadSideDe
         ledger.require_visible(user, plan_id)
     else:
         access.require(user, stored.setting_urn, Action.READ, plan_id)
+
+
+POINT = "a version number, or an instant (ISO-8601 with offset, e.g. 2026-09-01T00:00:00+01:00)"
+
+
+@router.get("/{plan_id}/diff")
+def plan_diff(
+    plan_id: PlanId,
+    user: CurrentUser,
+    ledger: LedgerDep,
+    from_: Annotated[str | None, Query(alias="from", description=f"{POINT}; default: before the plan opened")] = None,
+    to: Annotated[str | None, Query(description=f"{POINT}; default: the plan as it stands")] = None,
+) -> dict[str, Any]:
+    """What changed in the record between two points, per section: items added, amended (field: before and
+    after) and ended; plan-level changes; reviews, contributions, acknowledgements and progress recorded."""
+    return ledger.plan_diff(user, plan_id, _point("from", from_), _point("to", to))
+
+
+def _point(name: str, value: str | None) -> int | dt.datetime | None:
+    if value is None:
+        return None
+    if value.strip().isdigit():
+        return int(value)
+    try:
+        instant = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput.field(name, f"must be {POINT}") from None
+    if instant.tzinfo is None:
+        raise InvalidInput.field(name, "an instant must include a UTC offset, e.g. 2026-11-20T09:00:00+00:00")
+    return instant

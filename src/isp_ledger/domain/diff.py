@@ -1,0 +1,82 @@
+"""What changed in a plan between two points of its record (CONTRACT.md §6, diff), section by section, field by
+field: items added, amended (field: before → after) and ended; plan-level changes (tier, status, the pupil's
+details, the next review); reviews, contributions, acknowledgements and progress recorded in between.
+
+It compares two plan documents (``view.plan_document``), so it shows exactly the difference between what a
+reader would have seen at the one point and at the other, corrections included.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from isp_ledger.domain.sections import SECTIONS
+
+# Kept on an item to say when and by whom it last changed; not what the plan says, so not compared.
+_BOOKKEEPING = frozenset(
+    {"id", "status", "agreed_on", "recorded_at", "version", "corrected", "added_on", "ended_on", "ended_reason",
+     "progress"}
+)
+_PLAN_FIELDS = ("status", "setting_urn", "tier", "ehcp_reference", "next_review_due", "opened_on", "closed_on")
+_FACTS = ("reviews", "contributions", "acknowledgements")
+
+
+def change(before: Any, after: Any) -> dict[str, Any]:
+    return {"before": before, "after": after}
+
+
+def diff_documents(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+    """The changes from ``before`` (``None``: the plan did not exist yet) to ``after``."""
+    plan: dict[str, Any] = {}
+    old_pupil = (before or {}).get("pupil") or {}
+    for name, value in after["pupil"].items():
+        if old_pupil.get(name) != value:
+            plan[f"pupil.{name}"] = change(old_pupil.get(name), value)
+    for name in _PLAN_FIELDS:
+        old = before.get(name) if before is not None else None
+        if old != after.get(name):
+            plan[name] = change(old, after.get(name))
+    changes: dict[str, Any] = {"plan": plan}
+    for section in SECTIONS:
+        changes[section] = _section_diff((before or {}).get(section, []), after[section])
+    for kind in _FACTS:
+        seen = {fact["id"] for fact in (before or {}).get(kind, [])}
+        changes[kind] = {"added": [fact for fact in after[kind] if fact["id"] not in seen]}
+    seen_progress = {p["id"] for outcome in (before or {}).get("outcomes", []) for p in outcome.get("progress", [])}
+    changes["progress"] = {
+        "added": [p for outcome in after["outcomes"] for p in outcome.get("progress", []) if p["id"] not in seen_progress]
+    }
+    return changes
+
+
+def is_empty(changes: dict[str, Any]) -> bool:
+    return not changes["plan"] and all(
+        not entries for name, part in changes.items() if name != "plan" for entries in part.values()
+    )
+
+
+def _section_diff(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    old_items = {item["id"]: item for item in before}
+    added, amended, ended = [], [], []
+    for item in after:
+        old = old_items.get(item["id"])
+        if old is None:
+            added.append(item)
+            if item["status"] != "active":  # added and ended within the period
+                ended.append(_ended(item))
+            continue
+        fields = {
+            name: change(old.get(name), item.get(name))
+            for name in sorted(set(old) | set(item))
+            if name not in _BOOKKEEPING and old.get(name) != item.get(name)
+        }
+        if fields:
+            amended.append({"id": item["id"], "description": item.get("description"), "changes": fields})
+        if old["status"] == "active" and item["status"] != "active":
+            ended.append(_ended(item))
+    return {"added": added, "amended": amended, "ended": ended}
+
+
+def _ended(item: dict[str, Any]) -> dict[str, Any]:
+    return {"id": item["id"], "description": item.get("description"), "status": item["status"],
+            "ended_on": item.get("ended_on"), "reason": item.get("ended_reason")}
