@@ -61,6 +61,7 @@ from isp_ledger.storage.factory import PERSISTENCE_MODULE, LedgerFactory
 from isp_ledger.storage.keys import KeyRing
 from isp_ledger.storage.mapper import ChainedMapper
 from isp_ledger.snapshotting import Snapshotter
+from isp_ledger.storage.signing import ReceiptCheck, Signer, check_signature
 from isp_ledger.storage.snapshots import SnapshotTranscoder
 from isp_ledger.users import check_new_user
 
@@ -113,6 +114,7 @@ class Ledger(Application[UUID]):
         self.accounts = self.factory.accounts
         self.keys = KeyRing(self.settings.key_dir)
         self._upn_key_secret = self.keys.secret("upn-index")
+        self.signer = Signer(self.keys)
         # Each OrderedDict operation is atomic under the GIL; the cache needs no lock of its own.
         self._cache: OrderedDict[UUID, Plan] = OrderedDict()
         self._locks = PlanLocks()
@@ -334,6 +336,47 @@ class Ledger(Application[UUID]):
         if not rows:
             raise NotFound(f"No plan {plan_id}")
         return verify_chain(str(plan_id), rows)
+
+    def receipt(self, user: User, plan_id: UUID) -> dict[str, Any]:
+        """A signed receipt for the plan's head, once its chain is checked: the service never vouches for a
+        damaged record."""
+        self.require_visible(user, plan_id)
+        rows = [(s.originator_version, s.state) for s in self.recorder.select_events(plan_id)]
+        verification = verify_chain(str(plan_id), rows)
+        if not verification.ok:
+            raise RecordDamaged(f"Plan {plan_id} does not verify ({verification.detail}); no receipt was signed")
+        assert verification.head_version is not None and verification.head_hash is not None
+        return self.signer.receipt(plan_id=str(plan_id), version=verification.head_version,
+                                   head_hash=verification.head_hash, recorded_at=unseal(rows[-1][1])["recorded_at"])
+
+    def check_receipt(self, user: User, receipt: dict[str, Any]) -> ReceiptCheck:
+        """Whether a receipt we signed still holds: the history up to it unchanged, nothing after it removed."""
+        signature = check_signature(receipt, self.signer.public_key)
+        if not signature.ok:
+            return signature
+        try:
+            plan_id = UUID(str(receipt["plan_id"]))
+        except ValueError:
+            return ReceiptCheck(False, "the receipt names no plan")
+        self.require_exists(plan_id)
+        try:
+            self.require_visible(user, plan_id)
+        except RecordDamaged:
+            if user.role != "admin":
+                raise
+        version = receipt["version"]
+        rows = [(s.originator_version, s.state) for s in self.recorder.select_events(plan_id)]
+        if len(rows) < version or (rows and rows[-1][0] < version):
+            return ReceiptCheck(False, f"the plan now ends before version {version}, which this receipt vouches "
+                                       "for: events were removed from the end of its history")
+        verification = verify_chain(str(plan_id), [r for r in rows if r[0] <= version])
+        if not verification.ok:
+            return ReceiptCheck(False, f"the history up to the receipt was altered: {verification.detail}")
+        if verification.head_hash != receipt["head_hash"]:
+            return ReceiptCheck(False, f"version {version} no longer has the hash the receipt vouches for: the "
+                                       "history up to it was rewritten")
+        return ReceiptCheck(True, f"the history up to version {version} is unchanged, and the plan now has "
+                                  f"{len(rows)} versions")
 
     def require_visible(self, user: User, plan_id: UUID) -> Plan:
         plan = self._current(plan_id)
