@@ -122,11 +122,6 @@ def _field_errors(plan: Plan, by: Stamp, located: Located, corrected: Record) ->
         links = data.get("changes", data).get("barrier_ids")
         if links is not None and links != records.current_value(original, "barrier_ids"):
             errors += rules.barrier_link_errors(links, plan.barriers(), agreed, require_active=False)
-        elif links is not None and agreed != original["agreed_on"]:  # the same links, from another date
-            link_errors = rules.barrier_link_errors(links, plan.barriers(), agreed, require_active=False)
-            errors += [FieldError("agreed_on", e.message) for e in link_errors]
-        if event_type == BARRIERS.added and agreed > original["agreed_on"]:
-            errors += _addressed_before(plan, located.key, agreed)
     elif event_type in ("PlanOpened", "TierChanged"):
         errors += rules.tier_errors(data["tier"], data["ehcp_reference"])
         if event_type == "PlanOpened":
@@ -175,18 +170,30 @@ def _check_order(plan: Plan, located: Located, corrected: Record) -> None:
             f"A corrected date of {corrected['agreed_on']} would put this entry out of order with the other "
             f"decisions on the same {'plan' if located.key == 'plan' else 'item'} (agreed on {', '.join(dates)})",
         )
+    _require_barriers_first(plan, located.key, corrected)
 
 
-def _addressed_before(plan: Plan, barrier_id: str, day: str) -> list[FieldError]:
-    """A barrier cannot be identified after an entry that addresses it (the rule of every write, reversed)."""
-    for item_id, recs in plan.records.items():
-        for record in recs:
-            linked = record["data"].get("changes", record["data"]).get("barrier_ids") or ()
-            if barrier_id in linked and record["agreed_on"] < day:
-                noun = SECTIONS[plan.item_section[item_id]].noun
-                return [FieldError("agreed_on", f"{noun} {item_id} addresses this barrier from "
-                                                f"{record['agreed_on']}, before {day}")]
-    return []
+def _require_barriers_first(plan: Plan, key: str, corrected: Record) -> None:
+    """A barrier is identified no later than any entry that addresses it, as every write requires."""
+    day = corrected["agreed_on"]
+    if corrected["type"] == BARRIERS.added:
+        clashes = [f"{r['type']} agreed on {r['agreed_on']}" for recs in plan.records.values() for r in recs
+                   if key in _links(r) and r["agreed_on"] < day]
+    else:
+        barriers = plan.barriers()
+        clashes = [f"barrier {b} identified on {barriers[b]['added_on']}" for b in _links(corrected)
+                   if b in barriers and barriers[b]["added_on"] > day]
+    if clashes:
+        raise RuleViolation(
+            "correction_breaks_order",
+            f"A corrected date of {day} would put this entry out of order with the barriers it concerns: "
+            f"{'; '.join(clashes)}",
+        )
+
+
+def _links(record: Record) -> list[str]:
+    data = record["data"].get("changes", record["data"])
+    return list(data.get("barrier_ids") or ())
 
 
 def _all_records(plan: Plan) -> list[Record]:
