@@ -84,6 +84,12 @@ class RecordDamaged(LedgerError):
 
     title = "The stored record is damaged"
 
+    @classmethod
+    def reading(cls, plan_id: UUID, error: Exception) -> RecordDamaged:
+        what = f"{error.__class__.__name__}: {error}" if str(error) else error.__class__.__name__
+        return cls(f"The stored history of plan {plan_id} cannot be read back ({what}); it was altered outside "
+                   f"the ledger. GET /v1/plans/{plan_id}/verify names the first altered version")
+
 
 @dataclass(frozen=True)
 class Idempotency:
@@ -304,7 +310,7 @@ class Ledger(Application[UUID]):
             try:
                 plan: Plan = self.repository.get(plan_id, version=point, projector_func=replay)
             except Exception as e:
-                raise RecordDamaged(f"The stored history of plan {plan_id} cannot be read back ({e}); run verify") from e
+                raise RecordDamaged.reading(plan_id, e) from e
             return plan
         try:
             return self._plan_at(plan_id, point)
@@ -312,7 +318,7 @@ class Ledger(Application[UUID]):
             return None
 
     def plan_events(self, user: User, plan_id: UUID) -> list[dict[str, Any]]:
-        self.require_visible(user, plan_id)
+        self.require_visible_record(user, plan_id)
         events = []
         for stored in self.recorder.select_events(plan_id):
             try:
@@ -327,11 +333,7 @@ class Ledger(Application[UUID]):
     def verify(self, user: User | None, plan_id: UUID) -> Verification:
         """Check the plan's hash chain; ``user`` None is the operator at the command line."""
         if user is not None:
-            try:
-                self.require_visible(user, plan_id)
-            except RecordDamaged:
-                if user.role != "admin":
-                    raise
+            self.require_visible_record(user, plan_id)
         rows = [(s.originator_version, s.state) for s in self.recorder.select_events(plan_id)]
         if not rows:
             raise NotFound(f"No plan {plan_id}")
@@ -358,12 +360,7 @@ class Ledger(Application[UUID]):
             plan_id = UUID(str(receipt["plan_id"]))
         except ValueError:
             return ReceiptCheck(False, "the receipt names no plan")
-        self.require_exists(plan_id)
-        try:
-            self.require_visible(user, plan_id)
-        except RecordDamaged:
-            if user.role != "admin":
-                raise
+        self.require_visible_record(user, plan_id)
         version = receipt["version"]
         rows = [(s.originator_version, s.state) for s in self.recorder.select_events(plan_id)]
         if len(rows) < version or (rows and rows[-1][0] < version):
@@ -377,6 +374,28 @@ class Ledger(Application[UUID]):
                                        "history up to it was rewritten")
         return ReceiptCheck(True, f"the history up to version {version} is unchanged, and the plan now has "
                                   f"{len(rows)} versions")
+
+    def require_visible_record(self, user: User, plan_id: UUID) -> None:
+        """Access to a plan's stored record (its events, its verification) even when the plan cannot be folded:
+        a damaged record must stay inspectable by those entitled to see it. Who that is comes from the setting
+        the record names; if even that cannot be read, only an administrator may look."""
+        try:
+            self.require_visible(user, plan_id)
+        except RecordDamaged:
+            setting_urn = self._stored_setting(plan_id)
+            if setting_urn is None:
+                if user.role != "admin":
+                    raise NotFound(f"No plan {plan_id}") from None
+                return
+            access.require(user, setting_urn, Action.READ, plan_id)
+
+    def _stored_setting(self, plan_id: UUID) -> str | None:
+        for stored in self.recorder.select_events(plan_id, limit=1):
+            with suppress(ValueError, KeyError, TypeError, AttributeError):
+                event = unseal(stored.state)
+                if event.get("type") == "PlanOpened":
+                    return str(event["data"]["setting_urn"])
+        return None
 
     def require_visible(self, user: User, plan_id: UUID) -> Plan:
         plan = self._current(plan_id)
@@ -511,7 +530,7 @@ class Ledger(Application[UUID]):
                     event.mutate(plan)  # type: ignore[attr-defined]
             except Exception as e:
                 self._cache_evict(plan_id)
-                raise RecordDamaged(f"The stored history of plan {plan_id} cannot be read back ({e}); run verify") from e
+                raise RecordDamaged.reading(plan_id, e) from e
             return plan
 
     def _load(self, plan_id: UUID) -> Plan:
@@ -520,7 +539,7 @@ class Ledger(Application[UUID]):
         except AggregateNotFoundError:
             raise NotFound(f"No plan {plan_id}") from None
         except Exception as e:
-            raise RecordDamaged(f"The stored history of plan {plan_id} cannot be read back ({e}); run verify") from e
+            raise RecordDamaged.reading(plan_id, e) from e
         return plan
 
     def _plan_at(self, plan_id: UUID, instant: dt.datetime) -> Plan:
@@ -539,7 +558,7 @@ class Ledger(Application[UUID]):
         except LedgerError:
             raise
         except Exception as e:
-            raise RecordDamaged(f"The stored history of plan {plan_id} cannot be read back ({e}); run verify") from e
+            raise RecordDamaged.reading(plan_id, e) from e
         if plan is None:
             self.require_exists(plan_id)
             raise NotFound(f"Plan {plan_id} had not been recorded by {format_instant(instant)}")

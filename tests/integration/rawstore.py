@@ -46,7 +46,8 @@ class RawStore:
     def fetch(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.cursor() as cursor:
             cursor.execute(statement, params)
-            return cursor.fetchall()
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
         with self.cursor() as cursor:

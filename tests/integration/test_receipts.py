@@ -145,6 +145,6 @@ def test_no_receipt_for_a_damaged_record_and_none_for_plans_one_may_not_see(
     raw = RawStore(store_url)
     raw.set_state(plan_id, 3, raw.states(plan_id)[3].replace(b"View 1", b"View Y"))
     response = client.get(f"/v1/plans/{plan_id}/receipt", headers=people.headers("admin"))
-    assert response.status_code == 500
+    assert response.status_code == 409
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "does not verify" in response.json()["detail"]

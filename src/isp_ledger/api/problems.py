@@ -36,7 +36,8 @@ STATUS: list[tuple[type[LedgerError], int, str]] = [
     (Forbidden, 403, "forbidden"),
     (Unauthenticated, 401, "unauthenticated"),
     (StaleVersion, 412, "stale-version"),
-    (RecordDamaged, 500, "record-damaged"),
+    # A record altered outside the ledger: the ledger refuses to fold it into a plan as if it were evidence.
+    (RecordDamaged, 409, "record-damaged"),
 ]
 
 
@@ -91,6 +92,8 @@ def ledger_error(_request: Request, exc: Exception) -> JSONResponse:
         extra["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
     if isinstance(exc, RuleViolation):
         extra["rule"] = exc.rule
+    if isinstance(exc, RecordDamaged):
+        extra["rule"] = "record_intact"
     if isinstance(exc, StaleVersion):
         extra["current_version"] = exc.actual
     return problem(status, slug, exc.title, exc.detail, **extra)

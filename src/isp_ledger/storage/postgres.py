@@ -57,8 +57,12 @@ from isp_ledger.storage.schema import POSTGRES_TABLES
 
 log = logging.getLogger(__name__)
 
+# The unique constraints a write can break, and what each means. A write inserts into isp_events and
+# isp_unsequenced in one statement, in an order PostgreSQL does not define: a writer that lost the race for a
+# plan's next version may hit either primary key first, and both mean the same.
 CONFLICTS = {
     "isp_events_pkey": VersionConflict,
+    "isp_unsequenced_pkey": VersionConflict,
     "isp_open_plans_pkey": UpnTaken,
     "isp_idempotency_pkey": IdempotencyKeyTaken,
 }

@@ -1,0 +1,343 @@
+"""Tampering with the stored record, done directly in the database, on both stores (CONTRACT.md §7).
+
+Each way of tampering (a changed byte, a removed event, two events reordered, a chain rewritten after a
+removal but for one link, ...) must be reported by ``verify`` with the first version that does not hold and a
+detail saying what is wrong, by the application, over HTTP and by ``isp-ledger verify``; an untouched plan
+beside it still verifies; and reading the tampered plan is never answered with a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import orjson
+import pytest
+import rfc8785
+from fastapi.testclient import TestClient
+
+from isp_ledger.api.app import create_app
+from isp_ledger.application import Ledger
+from tests.conftest import FakeClock, People
+from tests.integration.rawstore import RawStore
+from tests.samples import adjustment, barrier, outcome, plan_body, provision, review
+
+GENESIS = "0" * 64
+EVENTS = 7  # in every plan built by build_plan
+MIDDLE = 4  # the event most tampering is done to
+
+
+def build_plan(ledger: Ledger, people: People, clock: FakeClock) -> UUID:
+    """A plan of seven events of different kinds; version 4 is a parent's view."""
+    senco = people.senco
+    plan_id = UUID(ledger.open_plan(senco, **plan_body()).body["plan_id"])
+    clock.advance(minutes=5)
+    barrier_id = ledger.add_item(senco, plan_id, "barriers", barrier()).body["item_id"]
+    clock.advance(minutes=5)
+    ledger.add_item(senco, plan_id, "provisions", provision([barrier_id]))
+    clock.advance(minutes=5)
+    ledger.record_contribution(senco, plan_id, {"kind": "parent_view", "text": "Reads with us most nights"})
+    clock.advance(minutes=5)
+    ledger.add_item(senco, plan_id, "adjustments", adjustment([barrier_id]))
+    clock.advance(minutes=5)
+    ledger.add_item(senco, plan_id, "outcomes", outcome([barrier_id]))
+    clock.advance(minutes=5)
+    ledger.hold_review(senco, plan_id, review(held_on="2026-11-20", next_review_due="2027-03-19"))
+    clock.advance(minutes=5)
+    assert ledger.plan_document(senco, plan_id)["version"] == EVENTS
+    return plan_id
+
+
+def contract_hash(event: dict[str, Any]) -> str:
+    """CONTRACT.md §7, computed here without the ledger's code: SHA-256 of the RFC 8785 form of the event."""
+    return hashlib.sha256(rfc8785.dumps(event)).hexdigest()
+
+
+def contract_seal(event: dict[str, Any]) -> tuple[bytes, str]:
+    """The stored form of an event: the canonical JSON of ``{"event": ..., "hash": ...}``."""
+    digest = contract_hash(event)
+    return rfc8785.dumps({"event": event, "hash": digest}), digest
+
+
+def stored_event(state: bytes) -> dict[str, Any]:
+    event: dict[str, Any] = orjson.loads(state)["event"]
+    return event
+
+
+# ---------------------------------------------------------------- ways of tampering
+
+
+@dataclass(frozen=True)
+class Tampering:
+    """Changes a plan in the database; says which version verify must name first, and a word of its detail."""
+
+    name: str
+    apply: Callable[[RawStore, UUID, UUID], None]  # (store, plan to tamper with, another plan)
+    first_bad_version: int
+    detail: str
+
+
+def flip_content_byte(raw: RawStore, plan_id: UUID, _other: UUID) -> None:
+    state = raw.states(plan_id)[MIDDLE]
+    at = state.index(b"Reads with us")
+    raw.set_state(plan_id, MIDDLE, state[:at] + b"T" + state[at + 1 :])  # "Teads": still valid JSON
+
+
+def flip_structure_byte(raw: RawStore, plan_id: UUID, _other: UUID) -> None:
+    state = raw.states(plan_id)[MIDDLE]
+    at = state.index(b'"data":') + len(b'"data":')  # the object's opening brace
+    raw.set_state(plan_id, MIDDLE, state[:at] + bytes([state[at] ^ 0x01]) + state[at + 1 :])  # { becomes z
+
+
+def flip_hash_byte(raw: RawStore, plan_id: UUID, _other: UUID) -> None:
+    state = raw.states(plan_id)[MIDDLE]
+    at = state.rindex(b'"hash":"') + len(b'"hash":"')
+    digit = b"1" if state[at : at + 1] == b"0" else b"0"
+    raw.set_state(plan_id, MIDDLE, state[:at] + digit + state[at + 1 :])
+
+
+def reformat_whitespace(raw: RawStore, plan_id: UUID, _other: UUID) -> None:
+    """The same JSON value with a space added: only the bytes change, not what they mean."""
+    state = raw.states(plan_id)[MIDDLE]
+    raw.set_state(plan_id, MIDDLE, state.replace(b'{"event":', b'{"event": ', 1))
+
+
+def delete_middle(raw: RawStore, plan_id: UUID, _other: UUID) -> None:
+    raw.delete(plan_id, MIDDLE)
+
+
+def swap_states(raw: RawStore, plan_id: UUID, _other: UUID) -> None:
+    states = raw.states(plan_id)
+    raw.set_state(plan_id, MIDDLE, states[MIDDLE + 1])
+    raw.set_state(plan_id, MIDDLE + 1, states[MIDDLE])
+
+
+def swap_rows(raw: RawStore, plan_id: UUID, _other: UUID) -> None:
+    raw.swap_versions(plan_id, MIDDLE, MIDDLE + 1)
+
+
+def transplant_from_other_plan(raw: RawStore, plan_id: UUID, other: UUID) -> None:
+    """A well-sealed event, but of another plan."""
+    raw.set_state(plan_id, MIDDLE, raw.states(other)[MIDDLE])
+
+
+def delete_and_rechain_all_but_one(raw: RawStore, plan_id: UUID, _other: UUID) -> None:
+    """Remove version 3 and renumber and re-seal everything after it so the chain holds again, except that
+    the event that becomes version 5 keeps its old ``prev_hash``: the first broken link is version 5."""
+    states = raw.states(plan_id)
+    events = {version: stored_event(state) for version, state in states.items()}
+    raw.delete(plan_id, 3)
+    prev = orjson.loads(states[2])["hash"]
+    for old in range(4, EVENTS + 1):
+        new = old - 1
+        event = {**events[old], "version": new}
+        if new != 5:
+            event["prev_hash"] = prev
+        state, prev = contract_seal(event)
+        raw.execute(
+            f"UPDATE {raw.table('isp_events')} SET originator_version = ?, state = ? "
+            "WHERE originator_id = ? AND originator_version = ?",
+            (new, state, str(plan_id) if raw.kind == "sqlite" else plan_id, old),
+        )
+
+
+TAMPERINGS = [
+    Tampering("a byte of an event's content", flip_content_byte, MIDDLE, "does not match its hash"),
+    Tampering("a byte of an event's JSON structure", flip_structure_byte, MIDDLE, "not valid JSON"),
+    Tampering("a byte of an event's stored hash", flip_hash_byte, MIDDLE, "does not match its hash"),
+    Tampering("whitespace added to an event", reformat_whitespace, MIDDLE, "canonical"),
+    Tampering("a middle event deleted", delete_middle, MIDDLE, "missing"),
+    Tampering("two events' contents swapped", swap_states, MIDDLE, "different plan or version"),
+    Tampering("two events' rows reordered", swap_rows, MIDDLE, "different plan or version"),
+    Tampering("an event replaced by another plan's", transplant_from_other_plan, MIDDLE, "different plan"),
+    Tampering("an event deleted and the rest re-chained but one link", delete_and_rechain_all_but_one, 5,
+              "prev_hash"),
+]
+
+
+@dataclass
+class Scene:
+    tampered: UUID
+    intact: UUID
+    tampering: Tampering
+    intact_events: list[dict[str, Any]]  # GET .../events of the intact plan
+
+
+@pytest.fixture(params=TAMPERINGS, ids=[t.name for t in TAMPERINGS])
+def scene(request: pytest.FixtureRequest, ledger: Ledger, people: People, clock: FakeClock, store_url: str,
+          client: TestClient) -> Scene:
+    tampering: Tampering = request.param
+    tampered = build_plan(ledger, people, clock)
+    intact = build_plan(ledger, people, clock)
+    response = client.get(f"/v1/plans/{intact}/events", headers=people.headers("admin"))
+    assert response.status_code == 200, response.text
+    tampering.apply(RawStore(store_url), tampered, intact)
+    return Scene(tampered, intact, tampering, response.json()["events"])
+
+
+@pytest.fixture
+def cold_client(env: dict[str, str], clock: FakeClock) -> Iterator[TestClient]:
+    """The API of a second process on the same store, which has never held the plans in memory."""
+    ledger = Ledger({**env, "ISP_LEDGER_PROJECTIONS": "external"}, clock=clock)
+    with TestClient(create_app(ledger, close_ledger=True), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def assert_reported(result: dict[str, Any], scene: Scene) -> None:
+    expected = scene.tampering.first_bad_version
+    assert result["ok"] is False, result
+    assert result["first_bad_version"] == expected, result
+    assert f"version {expected}" in result["detail"], result
+    assert scene.tampering.detail.lower() in result["detail"].lower(), result
+    assert "head_hash" not in result or result["head_hash"] is None, result
+
+
+def assert_not_a_crash(response: Any, what: str) -> None:  # the test client's response
+    """A read of a damaged plan may succeed or be refused with a problem, but never as a server crash."""
+    assert response.status_code < 500, f"{what}: {response.status_code} {response.text[:500]}"
+    if response.status_code != 200:
+        assert response.headers["content-type"].startswith("application/problem+json"), what
+        assert response.json()["detail"], what
+
+
+# ---------------------------------------------------------------- verify reports every tampering
+
+
+def test_verify_reports_the_first_bad_version_and_the_intact_plan_still_verifies(
+    scene: Scene, ledger: Ledger, client: TestClient, cold_client: TestClient, people: People
+) -> None:
+    result = ledger.verify(None, scene.tampered)
+    assert_reported(result.as_dict(), scene)
+    assert result.events_checked == scene.tampering.first_bad_version - 1
+
+    for api, process in ((client, "the writing process"), (cold_client, "a fresh process")):
+        response = api.get(f"/v1/plans/{scene.tampered}/verify", headers=people.headers("admin"))
+        assert response.status_code == 200, f"{process}: {response.text}"
+        assert_reported(response.json(), scene)
+
+    response = client.get(f"/v1/plans/{scene.intact}/events", headers=people.headers("admin"))
+    assert response.status_code == 200, response.text
+    intact_events = response.json()["events"]
+    assert intact_events == scene.intact_events
+    response = client.get(f"/v1/plans/{scene.intact}/verify", headers=people.headers("admin"))
+    assert response.status_code == 200, response.text
+    result_body = response.json()
+    assert result_body["ok"] is True, result_body
+    assert result_body["events_checked"] == EVENTS
+    assert result_body["head_hash"] == intact_events[-1]["hash"]
+    assert "first_bad_version" not in result_body
+
+
+# ---------------------------------------------------------------- reading a tampered plan is never a 500
+
+
+def read_paths(scene: Scene) -> list[tuple[str, dict[str, str]]]:
+    recorded = [event["recorded_at"] for event in scene.intact_events]  # the plans were built alike, in turn
+    after_all = (dt.datetime.fromisoformat(recorded[-1]) + dt.timedelta(days=1)).isoformat()
+    path = f"/v1/plans/{scene.tampered}"
+    return [
+        (f"{path}/events", {}),
+        (path, {}),
+        (path, {"as_at": after_all}),
+        (path, {"as_of": "2026-11-20"}),
+        (f"{path}/timeline", {}),
+        (f"{path}/diff", {"from": "1", "to": str(EVENTS)}),
+    ]
+
+
+def test_reading_a_tampered_plan_is_never_a_500(
+    scene: Scene, client: TestClient, cold_client: TestClient, people: People
+) -> None:
+    """In the process that wrote the plan (which has it in memory) and in a fresh one; and the plan's own
+    SENCO asking to verify it."""
+    crashes = []
+    requests = [(api, process, "admin", path, params)
+                for api, process in ((client, "writing process"), (cold_client, "fresh process"))
+                for path, params in read_paths(scene)]
+    requests.append((cold_client, "fresh process", "senco", f"/v1/plans/{scene.tampered}/verify", {}))
+    for api, process, who, path, params in requests:
+        response = api.get(path, params=params, headers=people.headers(who))
+        try:
+            assert_not_a_crash(response, f"{process}, {who}: GET {path} {params}")
+            if path.endswith(("/events", "/verify")):  # the tools to inspect damage must themselves work
+                assert response.status_code == 200, f"{process}, {who}: GET {path}: {response.status_code}"
+            elif response.status_code == 409:
+                assert response.json()["type"].endswith("/record-damaged"), response.text
+                assert "/verify" in response.json()["detail"], response.text
+        except AssertionError as e:
+            crashes.append(str(e).splitlines()[0])
+    assert not crashes, "\n".join(crashes)
+
+
+# ---------------------------------------------------------------- the chain is exactly what the contract says
+
+
+def test_the_stored_chain_is_sha256_of_rfc8785_canonical_json(
+    ledger: Ledger, people: People, clock: FakeClock, store_url: str, client: TestClient
+) -> None:
+    plan_id = build_plan(ledger, people, clock)
+    states = RawStore(store_url).states(plan_id)
+    assert sorted(states) == list(range(1, EVENTS + 1))
+    response = client.get(f"/v1/plans/{plan_id}/events", headers=people.headers("admin"))
+    assert response.status_code == 200, response.text
+    shown = response.json()["events"]
+
+    prev = GENESIS
+    for version, state in states.items():
+        sealed = orjson.loads(state)
+        assert set(sealed) == {"event", "hash"}
+        event = sealed["event"]
+        for field in ("prev_hash", "recorded_at", "agreed_on", "actor", "plan_id", "version", "type", "data"):
+            assert field in event, (version, field)
+        assert event["version"] == version and event["plan_id"] == str(plan_id)
+        assert event["prev_hash"] == prev, version
+        assert sealed["hash"] == contract_hash(event), version
+        assert state == rfc8785.dumps(sealed), "stored bytes are the canonical form"
+        assert shown[version - 1]["prev_hash"] == prev and shown[version - 1]["hash"] == sealed["hash"]
+        prev = sealed["hash"]
+
+    result = ledger.verify(None, plan_id)
+    assert result.ok and result.events_checked == EVENTS and result.head_hash == prev
+
+
+# ---------------------------------------------------------------- isp-ledger verify PLAN_ID
+
+
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "isp_ledger.cli", *args],
+        check=False,
+        env={**os.environ, **env},
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_command_line_verify_exits_0_when_intact_and_non_zero_when_tampered(
+    ledger: Ledger, people: People, clock: FakeClock, store_url: str, env: dict[str, str]
+) -> None:
+    intact = build_plan(ledger, people, clock)
+    tampered = build_plan(ledger, people, clock)
+    head = orjson.loads(RawStore(store_url).states(intact)[EVENTS])["hash"]
+    flip_content_byte(RawStore(store_url), tampered, intact)
+
+    ok = run_cli(env, "verify", str(intact))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert orjson.loads(ok.stdout) == {"ok": True, "events_checked": EVENTS, "head_hash": head,
+                                       "head_version": EVENTS}
+
+    bad = run_cli(env, "verify", str(tampered))
+    assert bad.returncode != 0, bad.stdout + bad.stderr
+    report = orjson.loads(bad.stdout)
+    assert report["ok"] is False and report["first_bad_version"] == MIDDLE, report
+    assert f"version {MIDDLE}" in bad.stderr, bad.stderr
