@@ -66,19 +66,19 @@ class ReadSide:
         return view
 
     def for_user(self, name: str, user_id: str, plan_id: UUID | None = None) -> tuple[View, Freshness]:
-        """The read model, once it shows the user's latest write and, given ``plan_id``, everything stored for
-        that plan (by anyone, in any process), waiting at most ``timeout``."""
+        """The read model once it shows what the caller must see, waiting at most ``timeout``: every write this
+        process has acknowledged (the caller's and anyone else's) and then, for one plan (``plan_id``),
+        everything stored for that plan by any process, or, for a read across plans, everything in the
+        ledger's sequence when the request arrived. Past the bound, the answer is marked stale."""
         view = self.view(name)
-        writes = []
-        if (last := self.ledger.last_writes.get(user_id)) is not None:
-            writes.append(last)
+        deadline = time.monotonic() + self.timeout
+        writes = [w for w in (self.ledger.last_writes.get(user_id), self.ledger.last_write) if w is not None]
         if plan_id is not None and (head := self._stored_head(plan_id)) is not None:
             writes.append((plan_id, head))
-        if not writes:
-            return view, Freshness(name, view.position(), fresh=True)
-        deadline = time.monotonic() + self.timeout
         positions = [self._sequenced(p, v, deadline) for p, v in writes]
-        if None not in positions and self._reached(name, view, max(positions), deadline):  # type: ignore[type-var]
+        if plan_id is None:
+            positions.append(self.ledger.recorder.max_notification_id() or 0)
+        if None not in positions and self._reached(name, view, max(positions, default=0), deadline):  # type: ignore[type-var]
             return view, Freshness(name, view.position(), fresh=True)
         state = lag(self.ledger, view)
         return view, Freshness(name, state["position"], fresh=False, events_behind=state["events_behind"],

@@ -124,8 +124,10 @@ class Ledger(Application[UUID]):
         # Each OrderedDict operation is atomic under the GIL; the cache needs no lock of its own.
         self._cache: OrderedDict[UUID, Plan] = OrderedDict()
         self._locks = PlanLocks()
-        # Each user's latest write in this process, so their next read can wait for the read models to show it.
+        # The latest write in this process (and each user's), so that reads answered by this process can wait
+        # for the read models to show what it has acknowledged.
         self.last_writes: dict[str, tuple[UUID, int]] = {}
+        self.last_write: tuple[UUID, int] | None = None
         assert self.snapshots is not None
         self.snapshotter = Snapshotter(self.snapshots)
 
@@ -197,7 +199,7 @@ class Ledger(Application[UUID]):
             ) from None
         except IdempotencyKeyTaken:
             return self._replay_after_race(user, idempotency)
-        self.last_writes[user.user_id] = (plan.id, plan.version)
+        self._note_write(user, plan)
         return result
 
     def change_tier(self, user: User, plan_id: UUID, *, tier: str, ehcp_reference: str | None, reason: str,
@@ -443,9 +445,12 @@ class Ledger(Application[UUID]):
                 except BaseException:
                     self._cache_evict(plan_id)
                     raise
-                self.last_writes[user.user_id] = (plan_id, plan.version)
+                self._note_write(user, plan)
                 return result
         raise RuleViolation("too_busy", "The plan is being changed by many writers at once; please try again")
+
+    def _note_write(self, user: User, plan: Plan) -> None:
+        self.last_writes[user.user_id] = self.last_write = (plan.id, plan.version)
 
     def _upn_companions(self, plan: Plan, upn_before: str) -> list[Companion]:
         if not plan.is_open:

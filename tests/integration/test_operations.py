@@ -19,6 +19,7 @@ from isp_ledger.storage.sql import Sql
 from projections import READ_MODELS, current_plan
 from projections.base import View
 from projections.registry import Registry
+from projections.runner import Projector
 from tests.conftest import People
 from tests.samples import plan_body
 
@@ -86,8 +87,6 @@ def _current_rows(ledger: Ledger) -> tuple[dict[str, int], dict[str, str]]:
 def test_rebuild_from_the_command_line_switches_to_a_new_generation_with_the_same_content(
     ledger: Ledger, people: People, env: dict[str, str]
 ) -> None:
-    from projections.runner import Projector
-
     plans = [UUID(ledger.open_plan(people.admin, **plan_body()).body["plan_id"]) for _ in range(3)]
     for plan_id in plans:
         ledger.record_contribution(people.admin, plan_id, {"kind": "parent_view", "text": "Happier at school"})
@@ -112,8 +111,6 @@ def test_rebuild_from_the_command_line_switches_to_a_new_generation_with_the_sam
 
 
 def test_rebuild_of_one_read_model_leaves_the_others_alone(ledger: Ledger, people: People, env: dict[str, str]) -> None:
-    from projections.runner import Projector
-
     ledger.open_plan(people.admin, **plan_body())
     Projector(ledger).catch_up()
     before, _ = _current_rows(ledger)

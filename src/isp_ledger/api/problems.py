@@ -75,9 +75,9 @@ def unauthenticated(request: Request) -> JSONResponse | None:
     ledger = request.app.state.ledger
     if scheme.lower() == "bearer" and token.strip() and ledger.authenticate(token.strip()) is not None:
         return None
-    return problem(401, "unauthenticated", Unauthenticated.title,
-                   "Send your token as 'Authorization: Bearer TOKEN'" if not token.strip()
-                   else "That token is not known; ask an administrator for a new one")
+    detail = ("Send your token as 'Authorization: Bearer TOKEN'" if not token.strip()
+              else "That token is not known; ask an administrator for a new one")
+    return problem(401, "unauthenticated", Unauthenticated.title, detail)
 
 
 def ledger_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -43,9 +43,8 @@ def diff_documents(before: dict[str, Any] | None, after: dict[str, Any]) -> dict
         seen = {fact["id"] for fact in (before or {}).get(kind, [])}
         changes[kind] = {"added": [fact for fact in after[kind] if fact["id"] not in seen]}
     seen_progress = {p["id"] for outcome in (before or {}).get("outcomes", []) for p in outcome.get("progress", [])}
-    changes["progress"] = {
-        "added": [p for outcome in after["outcomes"] for p in outcome.get("progress", []) if p["id"] not in seen_progress]
-    }
+    measured = [p for outcome in after["outcomes"] for p in outcome.get("progress", [])]
+    changes["progress"] = {"added": [p for p in measured if p["id"] not in seen_progress]}
     return changes
 
 

@@ -18,6 +18,7 @@ from projections.plan_index import decode_cursor, encode_cursor
 from projections.summaries import KINDS
 
 router = APIRouter(prefix="/v1/plans", tags=["history"])
+MAX_VERSION = 2**62  # cursors name a version; anything beyond what any store can hold was not given out by us
 
 
 @router.get("/{plan_id}/timeline")
@@ -43,7 +44,8 @@ def plan_timeline(
     if cursor is not None:
         try:
             (before_version,) = decode_cursor(cursor)
-            before_version = int(before_version)
+            if type(before_version) is not int or not 1 <= before_version <= MAX_VERSION:
+                raise ValueError(before_version)
         except (ValueError, TypeError):
             raise InvalidInput.field("cursor", "cursor is not one this service gave out") from None
     _require_visible(user, ledger, read_side, plan_id)

@@ -15,7 +15,7 @@ from isp_ledger.api.readside import ReadSideDep
 from isp_ledger.api.responses import WRITE_RESPONSES, written
 from isp_ledger.api.schemas import Close, PlanCreate, TierChange, WriteResponse
 from isp_ledger.domain.errors import InvalidInput
-from isp_ledger.domain.validation import Upn
+from isp_ledger.domain.validation import Upn, Urn
 from projections import current_plan, plan_index
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
@@ -53,6 +53,10 @@ def list_plans(
     """Plans the caller may see, by pupil name, a page at a time (from the plan index read model)."""
     settings = access.visible_settings(user)
     if setting_urn is not None:
+        try:
+            setting_urn = Urn().clean(setting_urn)
+        except ValueError as e:
+            raise InvalidInput.field("setting_urn", str(e)) from None
         settings = [setting_urn] if settings is None or setting_urn in settings else []
     upn_key = None
     if upn is not None:
