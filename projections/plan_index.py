@@ -79,7 +79,10 @@ def search(
             where.append(f"{column} = ?")
             params.append(value)
     if cursor is not None:
-        family, given, plan_id = decode_cursor(cursor)
+        values = decode_cursor(cursor)
+        if len(values) != 3 or not all(type(v) is str and "\x00" not in v for v in values):
+            raise ValueError("cursor is not one this service gave out")
+        family, given, plan_id = values
         where.append("(family_name > ? OR (family_name = ? AND (given_name > ? OR (given_name = ? AND plan_id > ?))))")
         params.extend([family, family, given, given, plan_id])
     statement = "SELECT " + ", ".join(COLUMNS) + " FROM {plans}"

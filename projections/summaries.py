@@ -60,15 +60,17 @@ EVENT_NAMES = {
 MAX_QUOTE = 120
 
 
-def summarise(event: Plan.Event, before: Plan | None) -> str:
-    """The event in one line; ``before`` is the plan just before it (``None`` for the opening)."""
+def summarise(event: Plan.Event, before: Plan | None, data: dict[str, Any] | None = None) -> str:
+    """The event in one line; ``before`` is the plan just before it (``None`` for the opening). ``data`` is
+    ``event.data()``, when the caller has it already (it is only read)."""
     event_type = type(event).__name__
-    data = event.data()
+    if data is None:
+        data = event.data()
     if event_type in SECTION_OF_EVENT:
         text = _item(event_type, data, before)
     else:
         text = _SUMMARIES[event_type](data, before)
-    if event.reason and event_type not in ("CorrectionRecorded",):
+    if event.reason:
         text += f" Reason: {_sentence(event.reason)}"
     return text
 
@@ -113,7 +115,7 @@ def _describe_new(section: str, data: dict[str, Any], before: Plan | None) -> st
         group = "one-to-one" if data["group_size"] == 1 else f"in a group of {data['group_size']}"
         text = (f"{name}, {_number(data['sessions_per_week'])} {_plural(data['sessions_per_week'], 'session')} "
                 f"a week of {data['minutes_per_session']} minutes, {group}, "
-                f"{LOCATION_NAMES.get(data['location'], data['location'])}, by a {data['delivered_by']}, "
+                f"{LOCATION_NAMES.get(data['location'], data['location'])}, by {_a(data['delivered_by'])}, "
                 f"from {data['starts_on']}")
         if data.get("ends_on"):
             text += f" to {data['ends_on']}"
@@ -153,9 +155,10 @@ def _value(key: str, value: Any, before: Plan | None) -> str:
 
 def _opened(data: dict[str, Any], _before: Plan | None) -> str:
     pupil = data["pupil"]
-    text = f"Plan opened at the {TIER_NAMES[data['tier']]} tier for {pupil['given_name']} {pupil['family_name']}"
+    name = _short(f"{pupil['given_name']} {pupil['family_name']}")
+    text = f"Plan opened at the {TIER_NAMES[data['tier']]} tier for {name}"
     if data.get("ehcp_reference"):
-        text += f" (EHCP {data['ehcp_reference']})"
+        text += f" (EHCP {_short(data['ehcp_reference'])})"
     return text + f"; first review due {data['next_review_due']}."
 
 
@@ -163,7 +166,7 @@ def _tier(data: dict[str, Any], before: Plan | None) -> str:
     old = TIER_NAMES[before.state["tier"]] if before else "?"
     text = f"Tier changed to {TIER_NAMES[data['tier']]} (was {old})"
     if data.get("ehcp_reference"):
-        text += f"; EHCP {data['ehcp_reference']}"
+        text += f"; EHCP {_short(data['ehcp_reference'])}"
     return text + "."
 
 
@@ -173,21 +176,20 @@ def _closed(_data: dict[str, Any], _before: Plan | None) -> str:
 
 def _progress(data: dict[str, Any], before: Plan | None) -> str:
     outcome = before.items.get(data["outcome_id"], {}).get("description", "an outcome") if before else "an outcome"
-    value = f" {_number(data['value'])}:" if data.get("value") is not None else ""
-    return f"Progress towards {_short(outcome)} measured on {data['measured_on']}:{value} {_sentence(data['note'])}" + (
-        f" (source: {data['source']})"
-    )
+    value = f" {_number(data['value'])}." if data.get("value") is not None else ""
+    return (f"Progress towards {_short(outcome)} measured on {data['measured_on']}:{value} "
+            f"{_sentence(data['note'])} Source: {_sentence(data['source'])}")
 
 
 def _review(data: dict[str, Any], _before: Plan | None) -> str:
-    people = ", ".join(f"{a['name']} ({a['role']})" for a in data["attendees"])
+    people = ", ".join(f"{_short(a['name'])} ({_short(a['role'])})" for a in data["attendees"])
     return f"Review held on {data['held_on']} with {people}; next review due {data['next_review_due']}."
 
 
 def _contribution(data: dict[str, Any], _before: Plan | None) -> str:
     name = CONTRIBUTION_NAMES[data["kind"]]
     if data.get("profession"):
-        name += f" from a {data['profession']}"
+        name += f" from {_a(data['profession'])}"
     return f"{name} added: {_quoted(data['text'])}."
 
 
@@ -231,6 +233,12 @@ def _short(text: str, limit: int = MAX_QUOTE) -> str:
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
+
+
+def _a(noun: str) -> str:
+    """A role with its article, on one line: "a teaching assistant", "an educational psychologist"."""
+    noun = _short(noun, limit=60)
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def _quoted(text: str) -> str:
