@@ -9,7 +9,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 from fastapi.testclient import TestClient
 
 from tests import samples

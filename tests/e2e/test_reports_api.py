@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 
 from tests import samples
 from tests.conftest import OTHER_SETTING, SETTING
