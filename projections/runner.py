@@ -37,6 +37,12 @@ REGISTRY_CHECK_SECONDS = 1.0
 class Projector:
     """Keeps the named read models (all by default) up to date with the ledger."""
 
+    PAGE_SIZE = 5_000  # the most notifications read by one query
+    # The most plans one batch may change. Their rows are worked out while the batch's transaction is open (and
+    # idle, as far as the server can tell), so this also bounds that time; it must not exceed the plan folder's
+    # capacity, since every plan a batch changed must still be in memory when the batch is written.
+    MAX_PLANS_PER_BATCH = 2_000
+
     def __init__(
         self,
         ledger: Ledger,
@@ -90,16 +96,39 @@ class Projector:
     # ------------------------------------------------------------------ processing
 
     def step(self) -> int:
-        """Process one batch; return how many events it held (0 when there was nothing new)."""
-        notifications = self.ledger.recorder.select_notifications(
-            self.position(), self.batch_size, inclusive_of_start=False
-        )
-        if not notifications:
-            return 0
+        """Process one batch of up to ``batch_size`` events; return how many it held (0 if there was nothing new).
+
+        The batch is read in pages of at most ``PAGE_SIZE`` notifications and written once, at its end: a read
+        model with a row per plan writes each plan's row once per batch, however many of the batch's events
+        were about it, so large batches make catching up much cheaper. A batch ends early rather than change
+        more than ``MAX_PLANS_PER_BATCH`` plans.
+        """
+        after = self.position()
+        processed = 0
+        last_id: int | None = None
+        touched: set[Any] = set()
+        most_plans = min(self.MAX_PLANS_PER_BATCH, self.plans.capacity)
         try:
-            for notification in notifications:
-                self._process(notification)
-            last = Tracking(APPLICATION, notifications[-1].id)
+            while processed < self.batch_size:
+                wanted = min(self.PAGE_SIZE, self.batch_size - processed)
+                notifications = self.ledger.recorder.select_notifications(after, wanted, inclusive_of_start=False)
+                full = False
+                for notification in notifications:
+                    plan_id = notification.originator_id
+                    if plan_id not in touched:
+                        if len(touched) >= most_plans and last_id is not None:
+                            full = True
+                            break
+                        touched.add(plan_id)
+                    self._process(notification)
+                    last_id = notification.id
+                    processed += 1
+                if full or len(notifications) < wanted or last_id is None:
+                    break
+                after = last_id
+            if last_id is None:
+                return 0
+            last = Tracking(APPLICATION, last_id)
             for model in self.models.values():
                 if model.position < last.notification_id:
                     with model.view.sql.write() as cursor:
@@ -111,16 +140,16 @@ class Projector:
             raise
         with self._progress:
             self._progress.notify_all()
-        return len(notifications)
+        return processed
 
     def _process(self, notification: Notification) -> None:
-        plan_id = str(notification.originator_id)
-        if plan_id in self.damaged:
+        if self.damaged and str(notification.originator_id) in self.damaged:
             return
         try:
             event: Plan.Event = self.ledger.mapper.to_domain_event(notification)  # type: ignore[assignment]
             self.plans.before(event)
         except Exception as e:  # a stored event altered outside the ledger: report it, keep the rest going
+            plan_id = str(notification.originator_id)
             self.damaged[plan_id] = f"version {notification.originator_version}: {e.__class__.__name__}: {e}"
             log.error("plan %s cannot be projected past version %s (%s); run verify",
                       plan_id, notification.originator_version, e)
@@ -217,9 +246,13 @@ def rebuild(
     names: Iterable[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
     *,
-    batch_size: int = 2_000,
+    batch_size: int = 100_000,
 ) -> dict[str, int]:
-    """Rebuild read models from zero beside the live ones, then switch to them; return their generations."""
+    """Rebuild read models from zero beside the live ones, then switch to them; return their generations.
+
+    Batches are large (see :meth:`Projector.step`): a plan's row in a per-plan read model is written once per
+    batch, and a large plan's document is long. The batch's timeline rows are what it holds in memory.
+    """
     names = list(names or READ_MODELS)
     sql = Sql(ledger.factory.datastore)
     registry = Registry(sql)
