@@ -4,11 +4,34 @@ Each figure is a ratio, application ÷ raw (higher is better; 1.0 means as fast 
 busy or slow machine moves both sides together. Prints a table, then, as the last line, one JSON object.
 
     python bench/run.py            # uses ISP_LEDGER_BENCH_DATABASE_URL or postgresql://postgres@127.0.0.1:5432/test
+
+The write path (issue 2): (a) one event per command against one-row-per-transaction inserts; (b) the same
+with eight writers on different plans; (c) loading a plan of 2,000 events against fetching its 2,000 rows.
+
+The read side (issue 3), over a log of its own written through the ledger's commands (see ``workload.py``):
+(a) catching up: ``projections.runner.rebuild`` of every read model, in events per second, against inserting
+the same number of rows of the same size with psycopg in batches; (b) lag under load: a projector following
+the log (``Projector.start``, in the writers' process as ``serve`` runs it) while writers run at half the
+application's measured write rate (b above); for each write, the time from its commit to every read model
+having processed it.
+
+Sizes (defaults are what the issues require; smaller ones are for trying the benchmark out):
+
+    ISP_LEDGER_BENCH_WRITES             events per round of the write benchmarks (3000)
+    ISP_LEDGER_BENCH_ROUNDS             alternating rounds of the write and load benchmarks (5)
+    ISP_LEDGER_BENCH_PROJECTION_EVENTS  events in the read side's log (200000)
+    ISP_LEDGER_BENCH_EVENTS_PER_PLAN    events per plan in that log (100)
+    ISP_LEDGER_BENCH_PROJECTION_ROUNDS  alternating rounds of rebuild and raw batched inserts (3)
+    ISP_LEDGER_BENCH_RAW_BATCH          rows per transaction of the raw batched inserts (2000)
+    ISP_LEDGER_BENCH_LAG_SECONDS        how long the lag is measured under load (30)
+    ISP_LEDGER_BENCH_LAG_WARMUP         seconds of load before measuring, while the projector loads the plans (5)
 """
 
 from __future__ import annotations
 
+import bisect
 import json
+import math
 import os
 import statistics
 import sys
@@ -23,17 +46,39 @@ from typing import Any
 
 import psycopg
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from workload import PlanScript, build_log, write_next  # noqa: E402
 
 from isp_ledger.access import User  # noqa: E402
 from isp_ledger.application import Ledger  # noqa: E402
+from isp_ledger.domain.errors import LedgerError  # noqa: E402
 from isp_ledger.storage.chain import canonical  # noqa: E402
+from isp_ledger.storage.sql import Sql  # noqa: E402
+from projections import READ_MODELS  # noqa: E402
+from projections.base import View  # noqa: E402
+from projections.registry import Registry  # noqa: E402
+from projections.runner import Projector, rebuild  # noqa: E402
 
 DATABASE_URL = os.environ.get("ISP_LEDGER_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WRITES = int(os.environ.get("ISP_LEDGER_BENCH_WRITES", "3000"))
 WRITERS = 8
 REPLAY_EVENTS = 2000
 ROUNDS = int(os.environ.get("ISP_LEDGER_BENCH_ROUNDS", "5"))
+PROJECTION_EVENTS = int(os.environ.get("ISP_LEDGER_BENCH_PROJECTION_EVENTS", "200000"))
+EVENTS_PER_PLAN = int(os.environ.get("ISP_LEDGER_BENCH_EVENTS_PER_PLAN", "100"))
+PROJECTION_ROUNDS = int(os.environ.get("ISP_LEDGER_BENCH_PROJECTION_ROUNDS", "3"))
+RAW_BATCH = int(os.environ.get("ISP_LEDGER_BENCH_RAW_BATCH", "2000"))
+LAG_SECONDS = float(os.environ.get("ISP_LEDGER_BENCH_LAG_SECONDS", "30"))
+LAG_WARMUP = float(os.environ.get("ISP_LEDGER_BENCH_LAG_WARMUP", "5"))
+
+
+def note(message: str) -> None:
+    """Progress, on stderr: stdout holds only the table and the JSON line."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -42,18 +87,31 @@ class Result:
     app: float
     raw: float
     unit: str
+    raw_unit: str = ""
 
     @property
     def ratio(self) -> float:
         return self.app / self.raw
 
 
-def compare(rounds: int, app: Callable[[], int], raw: Callable[[], int]) -> tuple[float, float]:
+def compare(
+    rounds: int,
+    app: Callable[[], int],
+    raw: Callable[[], int],
+    *,
+    before_app: Callable[[], None] | None = None,
+    before_raw: Callable[[], None] | None = None,
+) -> tuple[float, float]:
     """Median rates (items per second) of ``app`` and ``raw``, run alternately so that both see the same
-    machine: a shared machine's speed drifts, and alternating keeps the drift out of the ratio."""
+    machine: a shared machine's speed drifts, and alternating keeps the drift out of the ratio. ``before_*``
+    run untimed before each timed run (clearing what the previous round left)."""
     app_rates, raw_rates = [], []
     for _ in range(rounds):
+        if before_app is not None:
+            before_app()
         app_rates.append(rate(app))
+        if before_raw is not None:
+            before_raw()
         raw_rates.append(rate(raw))
     return statistics.median(app_rates), statistics.median(raw_rates)
 
@@ -191,13 +249,239 @@ class Bench:
             assert plan.version == REPLAY_EVENTS
             return 1
 
-        def raw() -> int:
-            with psycopg.connect(self.dsn, autocommit=True) as conn:
-                rows = conn.execute(statement, (plan_id,)).fetchall()
-            assert len(rows) == REPLAY_EVENTS
-            return 1
+        # The raw side keeps one open connection, as the application keeps its pool: what is compared is
+        # fetching the rows, not opening a connection.
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
 
-        return Result(f"load a plan of {REPLAY_EVENTS} events", *compare(ROUNDS * 3, app, raw), "loads/s")
+            def raw() -> int:
+                rows = conn.execute(statement, (plan_id,)).fetchall()
+                assert len(rows) == REPLAY_EVENTS
+                return 1
+
+            return Result(f"load a plan of {REPLAY_EVENTS} events", *compare(ROUNDS * 3, app, raw), "loads/s")
+
+
+class ReadSideBench:
+    """Issue 3: the read models over a log of their own (a schema of its own, so the log is just the workload)."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.schema = f"bench_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{self.schema}"')
+            conn.execute(
+                f'CREATE TABLE "{self.schema}".raw_rows (originator_id uuid NOT NULL, '
+                "originator_version bigint NOT NULL, topic text NOT NULL, state bytea NOT NULL, "
+                "PRIMARY KEY (originator_id, originator_version))"
+            )
+        self.keys = tempfile.mkdtemp(prefix="isp-ledger-bench-keys-")
+        self.ledger = Ledger({
+            "ISP_LEDGER_DATABASE_URL": f"{self.dsn}?schema={self.schema}",
+            "ISP_LEDGER_KEY_DIR": self.keys,
+            "ISP_LEDGER_POOL_SIZE": "12",
+        })
+        self.admin, _ = self.ledger.add_user(name="Bench Admin", role="admin")
+        self.sql = Sql(self.ledger.factory.datastore)
+        self.scripts: list[PlanScript] = []
+        self.events = 0
+
+    def close(self) -> None:
+        self.ledger.close()
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{self.schema}" CASCADE')
+
+    # ------------------------------------------------------------------ the log
+
+    def build_log(self) -> float:
+        """Write the log through the ledger's commands; return the rate it was written at (events/s)."""
+        plans = max(1, math.ceil(PROJECTION_EVENTS / EVENTS_PER_PLAN))
+        total = plans * EVENTS_PER_PLAN
+        note(f"writing a log of {total} events ({plans} plans of {EVENTS_PER_PLAN}) through the ledger ...")
+        started = time.perf_counter()
+        last_note = [started]
+
+        def progress(written: int) -> None:
+            if time.perf_counter() - last_note[0] > 15:
+                last_note[0] = time.perf_counter()
+                note(f"  ... {written} of {total} events written")
+
+        self.scripts = build_log(self.ledger, self.admin, plans=plans, events_per_plan=EVENTS_PER_PLAN,
+                                 writers=WRITERS, progress=progress)
+        elapsed = time.perf_counter() - started
+        self.sequence_all()
+        self.events = self.ledger.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
+        assert self.events == total, (self.events, total)
+        note(f"log written: {total} events in {elapsed:.0f}s ({total / elapsed:.0f} events/s)")
+        return total / elapsed
+
+    def sequence_all(self) -> None:
+        self.ledger.recorder.sequencer.number_pending()  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ (a) catching up
+
+    def catch_up(self) -> Result:
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            size = conn.execute(f'SELECT avg(length(state))::int FROM "{self.schema}".isp_events').fetchone()
+            topics = [row[0] for row in conn.execute(f'SELECT DISTINCT topic FROM "{self.schema}".isp_events')]
+        state = b"x" * int(size[0] if size else 700)
+        plan_ids = [uuid.uuid4() for _ in self.scripts]
+        rows = [(plan_ids[i % len(plan_ids)], i // len(plan_ids) + 1, topics[i % len(topics)], state)
+                for i in range(self.events)]
+        insert = f'INSERT INTO "{self.schema}".raw_rows VALUES (%s, %s, %s, %s)'
+
+        def app() -> int:
+            rebuild(self.ledger)
+            return self.events
+
+        def raw() -> int:
+            with psycopg.connect(self.dsn, autocommit=True) as conn, conn.cursor() as cursor:
+                for start in range(0, len(rows), RAW_BATCH):
+                    with conn.transaction():
+                        cursor.executemany(insert, rows[start:start + RAW_BATCH])
+            return len(rows)
+
+        def truncate() -> None:
+            with psycopg.connect(self.dsn, autocommit=True) as conn:
+                conn.execute(f'TRUNCATE "{self.schema}".raw_rows')
+
+        note(f"rebuilding the read models over {self.events} events, {PROJECTION_ROUNDS} rounds ...")
+        app_rate, raw_rate = compare(PROJECTION_ROUNDS, app, raw, before_app=self.drop_retired, before_raw=truncate)
+        truncate()
+        self.drop_retired()
+        return Result(f"rebuild read models, {self.events} events", app_rate, raw_rate, "events/s", "rows/s")
+
+    def drop_retired(self) -> None:
+        """Drop the generations earlier rounds replaced (a running projector would; none is running)."""
+        registry = Registry(self.sql)
+        for name, generation in registry.retired():
+            View(self.sql, name, generation, READ_MODELS[name].tables).drop()
+            registry.forget(name, generation)
+
+    # ------------------------------------------------------------------ (b) lag under load
+
+    def lag(self, write_rate: float) -> Lag:
+        """Writers at ``write_rate`` in all, each on its own plans in turn at an even pace, while a projector
+        follows the log in this process (as ``serve`` runs it). The projector starts as after a restart, with
+        no plans in memory: a first pass writes once to every plan and lets it catch up, then the load runs
+        for ``LAG_WARMUP`` seconds unmeasured and ``LAG_SECONDS`` measured."""
+        self.sequence_all()
+        head_before = self.ledger.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
+        projector = TimedProjector(self.ledger)
+        assert projector.position() == head_before, "the rebuilt read models are at the head"
+        interval = WRITERS / write_rate  # seconds between two writes of one writer
+        writes: list[tuple[uuid.UUID, int, float]] = []  # plan, version, commit time
+        failures: list[str] = []
+
+        def run_writers(start: float, stop_at: float | None) -> None:
+            """Until ``stop_at``, or (None) once over each writer's plans."""
+
+            def writer(w: int) -> None:
+                mine = self.scripts[w::WRITERS]
+                due = start + w * interval / WRITERS  # writers spread evenly over the interval
+                k = 0
+                while stop_at is not None or k < len(mine):
+                    now = time.monotonic()
+                    if now < due:
+                        time.sleep(due - now)
+                    if stop_at is not None and due >= stop_at:
+                        return
+                    script = mine[k % len(mine)]
+                    try:
+                        result = write_next(self.ledger, self.admin, script)
+                    except LedgerError as e:
+                        failures.append(f"{e.__class__.__name__}: {e}")
+                    else:
+                        writes.append((script.plan_id, result.body["version"], time.monotonic()))
+                    k += 1
+                    due += interval
+
+            threads = [threading.Thread(target=writer, args=(w,), name=f"bench-lag-{w}") for w in range(WRITERS)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+
+        def caught_up(timeout: float) -> tuple[int, bool]:
+            self.sequence_all()
+            head = self.ledger.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
+            deadline = time.monotonic() + timeout
+            return head, all(projector.wait_for(name, head, max(0.0, deadline - time.monotonic()))
+                             for name in projector.models)
+
+        projector.start()
+        try:
+            note(f"lag: warming the projector (one write to each of {len(self.scripts)} plans at "
+                 f"{write_rate:.0f} writes/s, then catching up) ...")
+            warm_started = time.monotonic()
+            run_writers(warm_started, None)
+            _, warm = caught_up(timeout=300)
+            note(f"  ... warm after {time.monotonic() - warm_started:.0f}s" + ("" if warm else " (NOT caught up)"))
+            note(f"lag under load: {write_rate:.0f} writes/s from {WRITERS} writers, {LAG_WARMUP:.0f}s + "
+                 f"{LAG_SECONDS:.0f}s measured, projector in-process ...")
+            writes.clear()
+            start = time.monotonic() + 0.1
+            measure_from = start + LAG_WARMUP
+            stop_at = measure_from + LAG_SECONDS
+            run_writers(start, stop_at)
+            self.sequence_all()
+            head_at_stop = self.ledger.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
+            behind_at_stop = head_at_stop - projector.position()
+            _, done = caught_up(timeout=300)
+            end = time.monotonic()
+        finally:
+            projector.stop()
+        if failures:
+            note(f"{len(failures)} writes refused during the lag test, e.g. {failures[0]}")
+        positions = self.positions_of(head_before)
+        times = [t for t, _ in projector.progress]
+        reached = [p for _, p in projector.progress]
+        lags = []
+        for plan_id, version, committed in writes:
+            if committed < measure_from:
+                continue
+            i = bisect.bisect_left(reached, positions[(plan_id, version)])
+            lags.append((times[i] if i < len(times) else end) - committed)  # not reached: a lower bound
+        measured = [c for _, _, c in writes if c >= measure_from]
+        achieved = len(measured) / (max(measured) - measure_from) if len(measured) > 1 else 0.0
+        return Lag(target_rate=write_rate, achieved_rate=achieved, lags=sorted(lags), caught_up=done,
+                   behind_at_stop=behind_at_stop)
+
+    def positions_of(self, after: int) -> dict[tuple[uuid.UUID, int], int]:
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            rows = conn.execute(
+                f'SELECT originator_id, originator_version, notification_id FROM "{self.schema}".isp_sequence '
+                "WHERE notification_id > %s",
+                (after,),
+            ).fetchall()
+        return {(o, v): n for o, v, n in rows}
+
+
+class TimedProjector(Projector):
+    """The projector as it runs, noting when each batch was committed and the position it reached."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        super().__init__(ledger)
+        self.progress: list[tuple[float, int]] = []
+
+    def step(self) -> int:
+        processed = super().step()
+        if processed:
+            self.progress.append((time.monotonic(), self.position()))
+        return processed
+
+
+@dataclass
+class Lag:
+    target_rate: float
+    achieved_rate: float
+    lags: list[float]  # sorted, seconds
+    caught_up: bool  # the projector reached the head after the writers stopped
+    behind_at_stop: int  # events the projector had still to process when the writers stopped
+
+    def quantile(self, q: float) -> float:
+        if not self.lags:
+            return math.nan
+        return self.lags[min(len(self.lags) - 1, math.ceil(q * len(self.lags)) - 1)]
 
 
 def main() -> None:
@@ -210,11 +494,28 @@ def main() -> None:
         }
     finally:
         bench.close()
-    print(f"{'benchmark':<40} {'application':>14} {'raw psycopg':>14} {'ratio':>7}")
+    read_side = ReadSideBench(bench.dsn)
+    try:
+        read_side.build_log()
+        results["projection_ratio"] = read_side.catch_up()
+        lag = read_side.lag(results["concurrent_write_ratio"].app / 2)
+    finally:
+        read_side.close()
+
+    print(f"{'benchmark':<44} {'application':>16} {'raw psycopg':>16} {'ratio':>7}")
     for result in results.values():
-        print(f"{result.name:<40} {result.app:>10.0f} {result.unit:<3} {result.raw:>10.0f} {result.unit:<3} "
-              f"{result.ratio:>7.2f}")
-    print(json.dumps({key: round(result.ratio, 3) for key, result in results.items()}))
+        print(f"{result.name:<44} {result.app:>7.0f} {result.unit:<8} {result.raw:>7.0f} "
+              f"{result.raw_unit or result.unit:<8} {result.ratio:>7.2f}")
+    print(f"{'projection lag under load':<44} {'p50':>16} {'p99':>16} {'max':>7}")
+    name = f"  {lag.achieved_rate:.0f} writes/s (target {lag.target_rate:.0f}), {len(lag.lags)} writes"
+    print(f"{name:<44} {lag.quantile(0.5):>14.3f} s {lag.quantile(0.99):>14.3f} s "
+          f"{lag.lags[-1] if lag.lags else math.nan:>5.2f} s")
+    print(f"  events behind when the writers stopped: {lag.behind_at_stop}"
+          + ("" if lag.caught_up else "; the projector did NOT catch up afterwards (lags are lower bounds)"))
+    figures: dict[str, float] = {key: round(result.ratio, 3) for key, result in results.items()}
+    figures["projection_p50_lag_seconds"] = round(lag.quantile(0.5), 3)
+    figures["projection_p99_lag_seconds"] = round(lag.quantile(0.99), 3)
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":
