@@ -336,7 +336,7 @@ class Ledger(Application[UUID]):
         """Check the plan's hash chain; ``user`` None is the operator at the command line."""
         if user is not None:
             self.require_visible_record(user, plan_id)
-        rows = [(s.originator_version, s.state) for s in self.recorder.select_events(plan_id)]
+        rows = self._stored_rows(plan_id)
         if not rows:
             raise NotFound(f"No plan {plan_id}")
         return verify_chain(str(plan_id), rows)
@@ -345,7 +345,7 @@ class Ledger(Application[UUID]):
         """A signed receipt for the plan's head, once its chain is checked: the service never vouches for a
         damaged record."""
         self.require_visible(user, plan_id)
-        rows = [(s.originator_version, s.state) for s in self.recorder.select_events(plan_id)]
+        rows = self._stored_rows(plan_id)
         verification = verify_chain(str(plan_id), rows)
         if not verification.ok:
             raise RecordDamaged(f"Plan {plan_id} does not verify ({verification.detail}); no receipt was signed")
@@ -364,8 +364,8 @@ class Ledger(Application[UUID]):
             return ReceiptCheck(False, "the receipt names no plan")
         self.require_visible_record(user, plan_id)
         version = receipt["version"]
-        rows = [(s.originator_version, s.state) for s in self.recorder.select_events(plan_id)]
-        if len(rows) < version or (rows and rows[-1][0] < version):
+        rows = self._stored_rows(plan_id)
+        if not rows or rows[-1][0] < version:  # a gap in the middle is for the chain check to name
             return ReceiptCheck(False, f"the plan now ends before version {version}, which this receipt vouches "
                                        "for: events were removed from the end of its history")
         verification = verify_chain(str(plan_id), [r for r in rows if r[0] <= version])
@@ -376,6 +376,10 @@ class Ledger(Application[UUID]):
                                        "history up to it was rewritten")
         return ReceiptCheck(True, f"the history up to version {version} is unchanged, and the plan now has "
                                   f"{len(rows)} versions")
+
+    def _stored_rows(self, plan_id: UUID) -> list[tuple[int, bytes]]:
+        """The plan's stored events as ``(version, state)``, in version order, exactly as stored."""
+        return [(s.originator_version, s.state) for s in self.recorder.select_events(plan_id)]
 
     def require_visible_record(self, user: User, plan_id: UUID) -> None:
         """Access to a plan's stored record (its events, its verification) even when the plan cannot be folded:
