@@ -59,7 +59,7 @@ from isp_ledger.domain.errors import LedgerError  # noqa: E402
 from isp_ledger.storage.chain import canonical  # noqa: E402
 from isp_ledger.storage.sql import Sql  # noqa: E402
 from projections import READ_MODELS  # noqa: E402
-from projections.base import View  # noqa: E402
+from projections.base import ReadModel, View  # noqa: E402
 from projections.registry import Registry  # noqa: E402
 from projections.runner import Projector, rebuild  # noqa: E402
 
@@ -463,11 +463,9 @@ class TimedProjector(Projector):
         super().__init__(ledger)
         self.progress: list[tuple[float, int]] = []
 
-    def step(self) -> int:
-        processed = super().step()
-        if processed:
-            self.progress.append((time.monotonic(), self.position()))
-        return processed
+    def _write(self, prepared: list[tuple[ReadModel, Any]], last_id: int) -> None:
+        super()._write(prepared, last_id)
+        self.progress.append((time.monotonic(), self.position()))
 
 
 @dataclass

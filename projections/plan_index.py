@@ -7,22 +7,32 @@ UPN works without the UPN being stored in clear here.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.view import next_review_due
-from isp_ledger.storage.sql import Cursor
-from projections.base import DirtyPlans, PlanFolder, View
+from projections.base import DirtyPlans, PlanFolder, Upsert, View
 
 COLUMNS = ("plan_id", "setting_urn", "given_name", "family_name", "tier", "status", "next_review_due", "opened_on",
            "version")
 
 
+_UPSERT = Upsert(
+    "plans",
+    {
+        "plan_id": "TEXT", "setting_urn": "TEXT", "upn_key": "TEXT", "given_name": "TEXT", "family_name": "TEXT",
+        "tier": "TEXT", "status": "TEXT", "next_review_due": "TEXT", "opened_on": "TEXT", "version": "BIGINT",
+    },
+    key=("plan_id",),
+)
+
+
 class PlanIndex(DirtyPlans):
     name = "plan_index"
+    upsert = _UPSERT
     tables = {
         "plans": "CREATE TABLE IF NOT EXISTS {plans} (plan_id TEXT PRIMARY KEY, setting_urn TEXT NOT NULL, "
         "upn_key TEXT NOT NULL, given_name TEXT NOT NULL, family_name TEXT NOT NULL, tier TEXT NOT NULL, "
@@ -36,25 +46,10 @@ class PlanIndex(DirtyPlans):
         super().__init__(view, plans)
         self.upn_key = upn_key
 
-    def write(self, cursor: Cursor, plans: Iterable[Plan]) -> None:
-        rows = []
-        for plan in plans:
-            state, pupil = plan.state, plan.state["pupil"]
-            rows.append((str(plan.id), plan.setting_urn, self.upn_key(pupil["upn"]), pupil["given_name"],
-                         pupil["family_name"], state["tier"], state["status"], next_review_due(plan),
-                         state["opened_on"], plan.version))
-        cursor.executemany(
-            self.view.q(
-                "INSERT INTO {plans} (plan_id, setting_urn, upn_key, given_name, family_name, tier, status, "
-                "next_review_due, opened_on, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (plan_id) DO UPDATE SET setting_urn = excluded.setting_urn, "
-                "upn_key = excluded.upn_key, given_name = excluded.given_name, "
-                "family_name = excluded.family_name, tier = excluded.tier, status = excluded.status, "
-                "next_review_due = excluded.next_review_due, opened_on = excluded.opened_on, "
-                "version = excluded.version"
-            ),
-            rows,
-        )
+    def row(self, plan: Plan) -> tuple[Any, ...]:
+        state, pupil = plan.state, plan.state["pupil"]
+        return (str(plan.id), plan.setting_urn, self.upn_key(pupil["upn"]), pupil["given_name"], pupil["family_name"],
+                state["tier"], state["status"], next_review_due(plan), state["opened_on"], plan.version)
 
 
 def search(

@@ -7,19 +7,27 @@ so it is added when the report is read (see ``isp_ledger.domain.quality``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.quality import last_review_on, review_gap, static_gaps
-from isp_ledger.storage.sql import Cursor
-from projections.base import DirtyPlans, View
+from projections.base import DirtyPlans, Upsert, View
+
+_UPSERT = Upsert(
+    "plans",
+    {
+        "plan_id": "TEXT", "setting_urn": "TEXT", "given_name": "TEXT", "family_name": "TEXT", "tier": "TEXT",
+        "status": "TEXT", "gaps": "TEXT", "last_review_on": "TEXT", "opened_on": "TEXT", "version": "BIGINT",
+    },
+    key=("plan_id",),
+)
 
 
 class Quality(DirtyPlans):
     name = "quality"
+    upsert = _UPSERT
     tables = {
         "plans": "CREATE TABLE IF NOT EXISTS {plans} (plan_id TEXT PRIMARY KEY, setting_urn TEXT NOT NULL, "
         "given_name TEXT NOT NULL, family_name TEXT NOT NULL, tier TEXT NOT NULL, status TEXT NOT NULL, "
@@ -27,24 +35,11 @@ class Quality(DirtyPlans):
         "by_setting": "CREATE INDEX IF NOT EXISTS {=by_setting} ON {plans} (setting_urn, status)",
     }
 
-    def write(self, cursor: Cursor, plans: Iterable[Plan]) -> None:
-        rows = [
-            (str(plan.id), plan.setting_urn, plan.state["pupil"]["given_name"], plan.state["pupil"]["family_name"],
-             plan.state["tier"], plan.state["status"], orjson.dumps(static_gaps(plan)).decode(),
-             last_review_on(plan), plan.state["opened_on"], plan.version)
-            for plan in plans
-        ]
-        cursor.executemany(
-            self.view.q(
-                "INSERT INTO {plans} (plan_id, setting_urn, given_name, family_name, tier, status, gaps, "
-                "last_review_on, opened_on, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (plan_id) DO UPDATE SET setting_urn = excluded.setting_urn, "
-                "given_name = excluded.given_name, family_name = excluded.family_name, tier = excluded.tier, "
-                "status = excluded.status, gaps = excluded.gaps, last_review_on = excluded.last_review_on, "
-                "opened_on = excluded.opened_on, version = excluded.version"
-            ),
-            rows,
-        )
+    def row(self, plan: Plan) -> tuple[Any, ...]:
+        state = plan.state
+        return (str(plan.id), plan.setting_urn, state["pupil"]["given_name"], state["pupil"]["family_name"],
+                state["tier"], state["status"], orjson.dumps(static_gaps(plan)).decode(), last_review_on(plan),
+                state["opened_on"], plan.version)
 
 
 def report(view: View, setting_urn: str, today: dt.date) -> list[dict[str, Any]]:

@@ -6,20 +6,29 @@ report is read, so the report is right every morning without reprocessing anythi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.quality import last_review_on
 from isp_ledger.domain.view import next_review_due
-from isp_ledger.storage.sql import Cursor
-from projections.base import DirtyPlans, View
+from projections.base import DirtyPlans, Upsert, View
 
 DUE_WITHIN_DAYS = 30
 
 
+_UPSERT = Upsert(
+    "plans",
+    {
+        "plan_id": "TEXT", "setting_urn": "TEXT", "given_name": "TEXT", "family_name": "TEXT", "tier": "TEXT",
+        "status": "TEXT", "next_review_due": "TEXT", "last_review_on": "TEXT", "version": "BIGINT",
+    },
+    key=("plan_id",),
+)
+
+
 class ReviewsDue(DirtyPlans):
     name = "reviews_due"
+    upsert = _UPSERT
     tables = {
         "plans": "CREATE TABLE IF NOT EXISTS {plans} (plan_id TEXT PRIMARY KEY, setting_urn TEXT NOT NULL, "
         "given_name TEXT NOT NULL, family_name TEXT NOT NULL, tier TEXT NOT NULL, status TEXT NOT NULL, "
@@ -27,23 +36,10 @@ class ReviewsDue(DirtyPlans):
         "by_due": "CREATE INDEX IF NOT EXISTS {=by_due} ON {plans} (setting_urn, next_review_due)",
     }
 
-    def write(self, cursor: Cursor, plans: Iterable[Plan]) -> None:
-        rows = [
-            (str(plan.id), plan.setting_urn, plan.state["pupil"]["given_name"], plan.state["pupil"]["family_name"],
-             plan.state["tier"], plan.state["status"], next_review_due(plan), last_review_on(plan), plan.version)
-            for plan in plans
-        ]
-        cursor.executemany(
-            self.view.q(
-                "INSERT INTO {plans} (plan_id, setting_urn, given_name, family_name, tier, status, next_review_due, "
-                "last_review_on, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (plan_id) DO UPDATE SET "
-                "setting_urn = excluded.setting_urn, given_name = excluded.given_name, "
-                "family_name = excluded.family_name, tier = excluded.tier, status = excluded.status, "
-                "next_review_due = excluded.next_review_due, last_review_on = excluded.last_review_on, "
-                "version = excluded.version"
-            ),
-            rows,
-        )
+    def row(self, plan: Plan) -> tuple[Any, ...]:
+        state = plan.state
+        return (str(plan.id), plan.setting_urn, state["pupil"]["given_name"], state["pupil"]["family_name"],
+                state["tier"], state["status"], next_review_due(plan), last_review_on(plan), plan.version)
 
 
 def report(view: View, setting_urn: str, today: dt.date) -> list[dict[str, Any]]:

@@ -12,10 +12,12 @@ the current generation), catches up with the head, then switches.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -65,6 +67,9 @@ class Projector:
             generation = generations[name] if generations else self.registry.current(name)
             self.models[name] = self._open(name, generation)
         self._progress = threading.Condition()
+        self._pages = _Pages(ledger.recorder)
+        self._writing: _Background | None = None
+        self._waiter: Any = None  # while running: what it waits on for new events
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None
@@ -84,6 +89,7 @@ class Projector:
     # ------------------------------------------------------------------ positions
 
     def position(self, name: str | None = None) -> int:
+        """How far the read model (the least advanced, by default) is committed."""
         if name is not None:
             return self.models[name].position
         return min(model.position for model in self.models.values())
@@ -96,88 +102,135 @@ class Projector:
     # ------------------------------------------------------------------ processing
 
     def step(self) -> int:
-        """Process one batch of up to ``batch_size`` events; return how many it held (0 if there was nothing new).
+        """Process one batch of up to ``batch_size`` events and commit it; return how many it held (0 if there
+        was nothing new)."""
+        processed = self.advance()
+        self.drain()
+        return processed
 
-        The batch is read in pages of at most ``PAGE_SIZE`` notifications and written once, at its end: a read
-        model with a row per plan writes each plan's row once per batch, however many of the batch's events
-        were about it, so large batches make catching up much cheaper. A batch ends early rather than change
-        more than ``MAX_PLANS_PER_BATCH`` plans.
+    def advance(self) -> int:
+        """Process one batch and hand its rows to a writer thread; return how many events it held.
+
+        The batch is read in pages of at most ``PAGE_SIZE`` notifications, the next page being fetched while
+        one is processed. Each read model's rows are worked out once, at the batch's end: a row per plan is
+        written once per batch however many of the batch's events were about it, so large batches make
+        catching up cheaper. A batch ends early rather than change more than ``MAX_PLANS_PER_BATCH`` plans.
+
+        The rows are written, with the new position, while the next batch is read and processed; batches
+        commit one at a time, in order. :meth:`drain` waits for the last one.
         """
-        after = self.position()
+        try:
+            with _collector_paused():
+                last_id, processed = self._read_batch()
+                if last_id is None:
+                    return 0
+                prepared = [(model, model.prepare()) for model in self.models.values() if model.seen < last_id]
+            self.drain()  # the batch before commits first
+        except BaseException:
+            self._abandon()
+            raise
+        for model, _ in prepared:
+            model.seen = last_id
+        self._writing = _Background(lambda: self._write(prepared, last_id), name="isp-ledger-projector-write")
+        return processed
+
+    def drain(self) -> None:
+        """Wait until every batch handed to the writer is committed; if one failed, start again from the
+        committed positions and raise what went wrong."""
+        writing, self._writing = self._writing, None
+        if writing is None:
+            return
+        try:
+            writing.result()
+        except BaseException:
+            self._reset()
+            raise
+
+    def _read_batch(self) -> tuple[int | None, int]:
+        after = min(model.seen for model in self.models.values())
         processed = 0
         last_id: int | None = None
         touched: set[Any] = set()
         most_plans = min(self.MAX_PLANS_PER_BATCH, self.plans.capacity)
-        try:
-            while processed < self.batch_size:
-                wanted = min(self.PAGE_SIZE, self.batch_size - processed)
-                notifications = self.ledger.recorder.select_notifications(after, wanted, inclusive_of_start=False)
-                full = False
-                for notification in notifications:
-                    plan_id = notification.originator_id
-                    if plan_id not in touched:
-                        if len(touched) >= most_plans and last_id is not None:
-                            full = True
-                            break
-                        touched.add(plan_id)
-                    self._process(notification)
-                    last_id = notification.id
-                    processed += 1
-                if full or len(notifications) < wanted or last_id is None:
-                    break
-                after = last_id
-            if last_id is None:
-                return 0
-            last = Tracking(APPLICATION, last_id)
-            for model in self.models.values():
-                if model.position < last.notification_id:
-                    with model.view.sql.write() as cursor:
-                        model.flush(cursor)
-                        model.view.record(cursor, last)
-                    model.position = last.notification_id
-        except BaseException:
-            self._reset()
-            raise
+        while processed < self.batch_size:
+            wanted = min(self.PAGE_SIZE, self.batch_size - processed)
+            notifications = self._pages.get(after, wanted)
+            full = False
+            for notification in notifications:
+                plan_id = notification.originator_id
+                if plan_id not in touched:
+                    if len(touched) >= most_plans and last_id is not None:
+                        full = True
+                        break
+                    touched.add(plan_id)
+                self._process(notification)
+                last_id = notification.id
+                processed += 1
+            if full or len(notifications) < wanted or last_id is None:
+                break
+            after = last_id
+        return last_id, processed
+
+    def _write(self, prepared: list[tuple[ReadModel, Any]], last_id: int) -> None:
+        """Write a batch's rows and every read model's new position in one transaction (they share the
+        ledger's database): one commit per batch, and the read models never disagree about a position."""
+        last = Tracking(APPLICATION, last_id)
+        with self.sql.write() as cursor:
+            for model, rows in prepared:
+                model.write(cursor, rows)
+                model.view.record(cursor, last)
+        for model, _ in prepared:
+            model.position = last_id
         with self._progress:
             self._progress.notify_all()
-        return processed
 
     def _process(self, notification: Notification) -> None:
         if self.damaged and str(notification.originator_id) in self.damaged:
             return
         try:
             event: Plan.Event = self.ledger.mapper.to_domain_event(notification)  # type: ignore[assignment]
-            self.plans.before(event)
+            before = self.plans.before(event)
         except Exception as e:  # a stored event altered outside the ledger: report it, keep the rest going
             plan_id = str(notification.originator_id)
             self.damaged[plan_id] = f"version {notification.originator_version}: {e.__class__.__name__}: {e}"
             log.error("plan %s cannot be projected past version %s (%s); run verify",
                       plan_id, notification.originator_version, e)
             return
-        tracking = Tracking(APPLICATION, notification.id)
         for model in self.models.values():
-            if notification.id > model.position:
-                model.process_event(event, tracking)
-        self.plans.apply(event)
+            if notification.id > model.seen:
+                model.note(event, before)
+        self.plans.apply(event, before)
+
+    def _abandon(self) -> None:
+        """After a failure: let a write in progress finish (or fail), then start again from what is committed."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            with contextlib.suppress(BaseException):
+                writing.result()
+        self._reset()
 
     def _reset(self) -> None:
         """Forget everything not committed and start again from the committed positions."""
         self.plans.clear()
+        self._pages.clear()
         for model in self.models.values():
             model.discard()
-            model.position = model.view.position()
+            model.position = model.seen = model.view.position()
 
     def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Process everything up to the head as it is now; return the number of events processed."""
+        """Process and commit everything up to the head as it is now; return the number of events processed."""
         done = 0
         head = self.ledger.recorder.max_notification_id() or 0
-        while self.position() < head:
-            processed = self.step()
-            if processed == 0:
-                break  # the head is not visible yet (or was removed by tampering)
-            done += processed
-            if progress is not None:
-                progress(self.position(), head)
+        try:
+            while min(model.seen for model in self.models.values()) < head:
+                processed = self.advance()
+                if processed == 0:
+                    break  # the head is not visible yet (or was removed by tampering)
+                done += processed
+                if progress is not None:
+                    progress(min(model.seen for model in self.models.values()), head)
+        finally:
+            self.drain()
         return done
 
     # ------------------------------------------------------------------ running
@@ -188,14 +241,20 @@ class Projector:
         sequencer = getattr(self.ledger.recorder, "sequencer", None)
         if sequencer is not None:
             sequencer.start()  # also number events left behind by writers that died
-        waiter = self.ledger.recorder.waiter()  # type: ignore[attr-defined]
+        waiter = self._waiter = self.ledger.recorder.waiter()  # type: ignore[attr-defined]
         next_check = 0.0
         failures = 0
         try:
             self._drop_retired()
             while not stop.is_set():
                 try:
-                    processed = self.step()
+                    processed = self.advance()
+                    following = time.monotonic() >= next_check and self._pinned is None
+                    if processed < self.batch_size or following:
+                        self.drain()  # commit before waiting for more, or before switching generations
+                    if following:
+                        self._follow_registry()
+                        next_check = time.monotonic() + REGISTRY_CHECK_SECONDS
                     failures = 0
                     self.last_error = None
                 except Exception as e:
@@ -204,12 +263,12 @@ class Projector:
                     log.exception("projection failed; retrying from the committed position")
                     stop.wait(min(0.1 * 2**failures, 10.0))
                     continue
-                if time.monotonic() >= next_check and self._pinned is None:
-                    self._follow_registry()
-                    next_check = time.monotonic() + REGISTRY_CHECK_SECONDS
                 if processed < self.batch_size:
                     waiter.wait(REGISTRY_CHECK_SECONDS)
         finally:
+            with contextlib.suppress(Exception):
+                self.drain()
+            self._waiter = None
             waiter.close()
 
     def start(self) -> None:
@@ -218,6 +277,10 @@ class Projector:
 
     def stop(self) -> None:
         self._stopping.set()
+        waiter = self._waiter
+        if waiter is not None:
+            with contextlib.suppress(Exception):
+                waiter.interrupt()
         if self._thread is not None:
             self._thread.join(timeout=10)
 
@@ -239,6 +302,74 @@ class Projector:
             if name in READ_MODELS:
                 View(self.sql, name, generation, READ_MODELS[name].tables).drop()
                 self.registry.forget(name, generation)
+
+
+class _Background(threading.Thread):
+    """One piece of work on a thread of its own, whose outcome is collected with :meth:`result`."""
+
+    def __init__(self, work: Callable[[], Any], name: str) -> None:
+        super().__init__(name=name, daemon=True)
+        self._work = work
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._value = self._work()
+        except BaseException as e:
+            self._error = e
+
+    def result(self) -> Any:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+class _Pages:
+    """Reads the sequence a page at a time, fetching the next full page while the caller works on this one."""
+
+    def __init__(self, recorder: Any) -> None:
+        self.recorder = recorder
+        self._ahead: tuple[int, int, _Background] | None = None
+
+    def get(self, after: int, limit: int) -> Sequence[Notification]:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[:2] == (after, limit):
+            page: Sequence[Notification] = ahead[2].result()
+        else:
+            page = self._select(after, limit)
+        if len(page) == limit:  # there may well be more: start on the next page
+            following = page[-1].id
+            self._ahead = (following, limit, _Background(lambda: self._select(following, limit),
+                                                          name="isp-ledger-projector-read"))
+        return page
+
+    def clear(self) -> None:
+        self._ahead = None
+
+    def _select(self, after: int, limit: int) -> Sequence[Notification]:
+        return self.recorder.select_notifications(after, limit, inclusive_of_start=False)  # type: ignore[no-any-return]
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold off Python's cycle collector for the length of a batch.
+
+    A batch allocates many small objects, and each full collection walks every object alive, including the
+    whole plan folder (up to thousands of plans' records): left on, the collector takes about a fifth of the
+    time of catching up. Events create no reference cycles that outlive a batch, and the collector runs again
+    as usual once the batch is done.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def rebuild(

@@ -11,19 +11,22 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import Tracking
 
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.stamp import format_instant, london_date
 from isp_ledger.storage.sql import Cursor
-from projections.base import ReadModel, View
+from projections.base import Insert, ReadModel, View
 from projections.summaries import kind_of, summarise
 
 COLUMNS = ("version", "event_id", "type", "kind", "summary", "recorded_at", "agreed_on", "backdated", "actor",
            "item_id", "corrects_version", "corrects_event_id", "corrected_by")
-# The columns of a new entry, in the order of the rows process_event makes.
-_INSERTED = ("plan_id", "version", "event_id", "type", "kind", "summary", "recorded_at", "recorded_on", "agreed_on",
-             "backdated", "actor", "item_id", "corrects_version", "corrects_event_id", "corrected_by")
+
+
+_ENTRIES = Insert("entries", {
+    "plan_id": "TEXT", "version": "BIGINT", "event_id": "TEXT", "type": "TEXT", "kind": "TEXT", "summary": "TEXT",
+    "recorded_at": "TEXT", "recorded_on": "TEXT", "agreed_on": "TEXT", "backdated": "INTEGER", "actor": "TEXT",
+    "item_id": "TEXT", "corrects_version": "BIGINT", "corrects_event_id": "TEXT", "corrected_by": "TEXT",
+})
 
 
 class Timeline(ReadModel):
@@ -41,9 +44,7 @@ class Timeline(ReadModel):
         self._rows: list[tuple[Any, ...]] = []
         self._corrected: dict[tuple[UUID, str], None] = {}
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
-        event: Plan.Event = domain_event
-        before = self.plans.before(event)
+    def note(self, event: Plan.Event, before: Plan | None) -> None:
         event_type = type(event).__name__
         data = event.data()
         corrects_version = corrects_event_id = None
@@ -60,7 +61,7 @@ class Timeline(ReadModel):
             corrects_event_id, None,
         ))
 
-    def flush(self, cursor: Cursor) -> None:
+    def prepare(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         # Each corrected entry lists the corrections made to it. An entry of this batch is stored with its list;
         # one stored by an earlier batch is updated.
         updates = []
@@ -77,25 +78,17 @@ class Timeline(ReadModel):
                         updates.append((corrected_by, str(plan_id), event_id))
                     else:
                         self._rows[index] = (*self._rows[index][:-1], corrected_by)
-        if self.view.sql.dialect == "postgresql":
-            # COPY stores exactly the rows the INSERT below would, several times faster for a large batch.
-            statement = self.view.sql.render(self.view.q(f"COPY {{entries}} ({', '.join(_INSERTED)}) FROM STDIN"))
-            with cursor.cursor.copy(statement) as copy:
-                for row in self._rows:
-                    copy.write_row(row)
-        else:
-            cursor.executemany(
-                self.view.q(
-                    "INSERT INTO {entries} (plan_id, version, event_id, type, kind, summary, recorded_at, "
-                    "recorded_on, agreed_on, backdated, actor, item_id, corrects_version, corrects_event_id, "
-                    "corrected_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                ),
-                self._rows,
-            )
+        rows = self._rows
+        self._rows = []
+        self._corrected.clear()
+        return rows, updates
+
+    def write(self, cursor: Cursor, prepared: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]) -> None:
+        rows, updates = prepared
+        _ENTRIES.run(self.view, cursor, rows)
         cursor.executemany(
             self.view.q("UPDATE {entries} SET corrected_by = ? WHERE plan_id = ? AND event_id = ?"), updates
         )
-        self.discard()
 
     def discard(self) -> None:
         self._rows.clear()

@@ -75,12 +75,13 @@ def test_the_default_store_is_a_sqlite_file_created_on_first_use(tmp_path: Path)
 # ------------------------------------------------------------------------------------------------ rebuild
 
 
-def _current_rows(ledger: Ledger) -> tuple[dict[str, int], dict[str, str]]:
+def _current_rows(ledger: Ledger) -> tuple[dict[str, int], dict[str, current_plan.StoredDocument | None]]:
     sql = Sql(ledger.factory.datastore)
     registry = Registry(sql)
     generations = {name: registry.current(name) for name in READ_MODELS}
     view = View(sql, "current_plan", generations["current_plan"], READ_MODELS["current_plan"].tables)
-    rows = dict(view.sql.fetch(view.q("SELECT plan_id, document FROM {plans}")))
+    rows = {str(plan_id): current_plan.read(view, UUID(plan_id))
+            for (plan_id,) in view.sql.fetch(view.q("SELECT plan_id FROM {plans}"))}
     return generations, rows
 
 

@@ -267,17 +267,17 @@ def test_a_batch_that_fails_is_not_half_applied(ledger: Ledger, people: People, 
         workload.run("parent_view" if i else "open", 0, i)
     number_pending(ledger)
     timeline = projector.models["timeline"]
-    original_flush = timeline.flush
+    original_write = timeline.write
 
-    def failing_flush(cursor: Any) -> None:
-        original_flush(cursor)
+    def failing_write(cursor: Any, rows: Any) -> None:
+        original_write(cursor, rows)
         raise RuntimeError("disk full")
 
-    timeline.flush = failing_flush  # type: ignore[method-assign]
+    timeline.write = failing_write  # type: ignore[method-assign]
     with pytest.raises(RuntimeError):
         projector.step()
     assert timeline.view.position() == 0
     assert timeline.view.sql.fetch(timeline.view.q("SELECT count(*) FROM {entries}"))[0][0] == 0
-    timeline.flush = original_flush  # type: ignore[method-assign]
+    timeline.write = original_write  # type: ignore[method-assign]
     projector.catch_up()
     assert timeline.view.sql.fetch(timeline.view.q("SELECT count(*) FROM {entries}"))[0][0] == 6

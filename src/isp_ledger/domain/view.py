@@ -1,13 +1,21 @@
-"""The plan document (CONTRACT.md §4): what a plan says, now or as in force on a date."""
+"""The plan document (CONTRACT.md §4): what a plan says, now or as in force on a date.
+
+A document is assembled from *parts*: the plan-level head, one view per item, one per fact. The current-plan
+read model keeps the same parts as rows and assembles them with :func:`assemble` when read, so a new event
+rewrites only the part it changed, and the document served equals the one folded from the log.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from isp_ledger.domain.plan import FACT_ID_FIELD, Plan
-from isp_ledger.domain.records import Record, fold_item, fold_plan
-from isp_ledger.domain.sections import SECTIONS
+from isp_ledger.domain.records import FACT_KINDS, Record, fold_item, fold_plan
+from isp_ledger.domain.sections import SECTION_OF_EVENT, SECTIONS
 from isp_ledger.domain.stamp import format_instant
+
+FACT_SECTIONS = tuple(FACT_KINDS.values())  # reviews, contributions, acknowledgements, progress
 
 
 def plan_document(plan: Plan, as_of: str | None = None) -> dict[str, Any] | None:
@@ -15,8 +23,8 @@ def plan_document(plan: Plan, as_of: str | None = None) -> dict[str, Any] | None
 
     ``None`` when the plan had not been opened by ``as_of``.
     """
-    state = fold_plan(plan.records["plan"], as_of)
-    if state is None:
+    state = plan.state if as_of is None else fold_plan(plan.records["plan"], as_of)
+    if not state:
         return None
     sections: dict[str, list[dict[str, Any]]] = {}
     for name in SECTIONS:
@@ -24,47 +32,36 @@ def plan_document(plan: Plan, as_of: str | None = None) -> dict[str, Any] | None
         for item_id in plan.section_items[name]:
             item = plan.items[item_id] if as_of is None else fold_item(item_id, plan.records[item_id], as_of)
             if item is not None:
-                items.append(dict(item))
+                items.append(item_view(item))
         sections[name] = items
+    facts = {kind: [fact_view(r) for r in plan.facts[kind] if as_of is None or r["agreed_on"] <= as_of]
+             for kind in FACT_SECTIONS}
+    return assemble(head_view(plan, state, as_of), sections, facts)
 
-    def facts(kind: str) -> list[dict[str, Any]]:
-        chosen = [r for r in plan.facts[kind] if as_of is None or r["agreed_on"] <= as_of]
-        return [fact_view(r) for r in sorted(chosen, key=lambda r: (r["agreed_on"], r["version"]))]
 
-    progress = facts("progress")
-    for outcome in sections["outcomes"]:
-        outcome["progress"] = [p for p in progress if p["outcome_id"] == outcome["id"]]
-    reviews = facts("reviews")
-    next_review_due = reviews[-1]["next_review_due"] if reviews else state["initial_review_due"]
+def head_view(plan: Plan, state: dict[str, Any] | None = None, as_of: str | None = None) -> dict[str, Any]:
+    """The plan-level part of the document (``state`` is the plan-level state in force; now, by default)."""
+    state = plan.state if state is None else state
     return {
         "plan_id": str(plan.id),
         "version": plan.version,
         "as_of": as_of,
         "recorded_at": format_instant(plan.modified_on),
         "status": state["status"],
-        "pupil": state["pupil"],
+        "pupil": dict(state["pupil"]),
         "setting_urn": state["setting_urn"],
         "tier": state["tier"],
         "ehcp_reference": state["ehcp_reference"],
         "opened_on": state["opened_on"],
         "closed_on": state["closed_on"],
-        **sections,
-        "reviews": reviews,
-        "contributions": facts("contributions"),
-        "acknowledgements": facts("acknowledgements"),
-        "next_review_due": next_review_due if state["status"] == "open" else None,
+        "initial_review_due": state["initial_review_due"],
     }
 
 
-def next_review_due(plan: Plan) -> str | None:
-    """When the plan's next review falls due: as its latest review (by date held) set, or as opened."""
-    if not plan.is_open:
-        return None
-    reviews = plan.facts["reviews"]
-    if not reviews:
-        return str(plan.state["initial_review_due"])
-    latest = max(reviews, key=lambda r: (r["agreed_on"], r["version"]))
-    return str(latest["data"]["next_review_due"])
+def item_view(item: dict[str, Any]) -> dict[str, Any]:
+    """A barrier, provision, adjustment or outcome as shown in the document (outcomes get their progress
+    when assembled)."""
+    return dict(item)
 
 
 def fact_view(record: Record) -> dict[str, Any]:
@@ -83,3 +80,64 @@ def fact_view(record: Record) -> dict[str, Any]:
         corrected=bool(record["corrections"]),
     )
     return view
+
+
+def assemble(
+    head: dict[str, Any],
+    sections: dict[str, list[dict[str, Any]]],
+    facts: dict[str, Iterable[dict[str, Any]]],
+) -> dict[str, Any]:
+    """The document from its parts: ``sections`` items in the order they were added, ``facts`` in any order
+    (they are shown by the date agreed, then the order recorded). Takes ownership of the parts."""
+    ordered = {kind: sorted(facts.get(kind, ()), key=_fact_order) for kind in FACT_SECTIONS}
+    progress = ordered["progress"]
+    for outcome in sections["outcomes"]:
+        outcome["progress"] = [p for p in progress if p["outcome_id"] == outcome["id"]]
+    reviews = ordered["reviews"]
+    document = {key: value for key, value in head.items() if key != "initial_review_due"}
+    document.update(sections)
+    document.update(reviews=reviews, contributions=ordered["contributions"],
+                    acknowledgements=ordered["acknowledgements"])
+    due = reviews[-1]["next_review_due"] if reviews else head["initial_review_due"]
+    document["next_review_due"] = due if head["status"] == "open" else None
+    return document
+
+
+def _fact_order(view: dict[str, Any]) -> tuple[str, int]:
+    return view["agreed_on"], view["recorded_in_version"]
+
+
+def next_review_due(plan: Plan) -> str | None:
+    """When the plan's next review falls due: as its latest review (by date held) set, or as opened."""
+    if not plan.is_open:
+        return None
+    reviews = plan.facts["reviews"]
+    if not reviews:
+        return str(plan.state["initial_review_due"])
+    latest = max(reviews, key=lambda r: (r["agreed_on"], r["version"]))
+    return str(latest["data"]["next_review_due"])
+
+
+def changed_part(event: Plan.Event, before: Plan | None) -> tuple[str, int] | None:
+    """The part of the document ``event`` changes besides the head, as (section or kind of fact, index in its
+    list); ``None`` when it changes only the head. ``before`` is the plan just before the event."""
+    event_type = type(event).__name__
+    section = SECTION_OF_EVENT.get(event_type)
+    if before is None:
+        return None
+    if section is not None:
+        items = before.section_items[section.name]
+        item_id: str = event.item_id  # type: ignore[attr-defined]
+        return section.name, len(items) if event_type == section.added else items.index(item_id)
+    if event_type in FACT_KINDS:
+        kind = FACT_KINDS[event_type]
+        return kind, len(before.facts[kind])
+    if event_type == "CorrectionRecorded":
+        located = before.locate(event.corrected_event_id)  # type: ignore[attr-defined]
+        if located is None or located.key == "plan":
+            return None
+        if located.is_fact:
+            return located.key.split(":", 1)[0], located.index
+        name = before.item_section[located.key]
+        return name, before.section_items[name].index(located.key)
+    return None

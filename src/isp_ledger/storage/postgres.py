@@ -24,7 +24,7 @@ import logging
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 import psycopg.errors
@@ -476,22 +476,35 @@ class PostgresLedgerSubscription(ListenNotifySubscription[PostgresLedgerRecorder
 
 
 class NotifyWaiter:
-    """Waits for the sequencer's NOTIFY: new events have their place in the sequence."""
+    """Waits for the sequencer's NOTIFY: new events have their place in the sequence.
+
+    One wake-up covers every NOTIFY queued meanwhile, so a projector that was busy does not spin through a
+    backlog of them. :meth:`interrupt` wakes the waiter at once (through a channel of its own).
+    """
 
     def __init__(self, recorder: PostgresLedgerRecorder) -> None:
         kwargs = recorder.datastore.pool.kwargs
         assert isinstance(kwargs, dict)
-        conninfo = {k: v for k, v in kwargs.items() if k != "row_factory"}
-        self._conn: Connection[Any] = psycopg.connect(**conninfo, autocommit=True)
+        self._conninfo = {k: v for k, v in kwargs.items() if k != "row_factory"}
+        self._conn: Connection[Any] = psycopg.connect(**self._conninfo, autocommit=True)
+        self._wake_channel = f"isp_ledger_wake_{uuid4().hex}"
         self._conn.execute(SQL("LISTEN {0}").format(Identifier(recorder.channel_name)))
+        self._conn.execute(SQL("LISTEN {0}").format(Identifier(self._wake_channel)))
 
     def wait(self, timeout: float) -> bool:
+        """Block until a NOTIFY arrives or ``timeout`` passes; return whether one arrived."""
+        woken = False
         for _ in self._conn.notifies(timeout=timeout, stop_after=1):
-            return True
-        return False
+            woken = True
+        if woken:
+            for _ in self._conn.notifies(timeout=0):
+                pass  # drain whatever else is queued
+        return woken
 
     def interrupt(self) -> None:
-        """Waits are bounded by their timeout; the caller checks for stopping between waits."""
+        """Wake a waiter blocked in :meth:`wait` (from another thread)."""
+        with psycopg.connect(**self._conninfo, autocommit=True) as conn:
+            conn.execute("SELECT pg_notify(%s, '')", (self._wake_channel,))
 
     def close(self) -> None:
         self._conn.close()

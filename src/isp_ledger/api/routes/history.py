@@ -57,11 +57,11 @@ def plan_timeline(
 
 
 def _require_visible(user: access.User, ledger: LedgerDep, read_side: ReadSideDep, plan_id: PlanId) -> None:
-    stored = current_plan.read(read_side.view(current_plan.CurrentPlans.name), plan_id)
-    if stored is None:
+    setting_urn = current_plan.setting_of(read_side.view(current_plan.CurrentPlans.name), plan_id)
+    if setting_urn is None:
         ledger.require_visible(user, plan_id)
     else:
-        access.require(user, stored.setting_urn, Action.READ, plan_id)
+        access.require(user, setting_urn, Action.READ, plan_id)
 
 
 POINT = "a version number, or an instant (ISO-8601 with offset, e.g. 2026-09-01T00:00:00+01:00)"
