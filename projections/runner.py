@@ -12,9 +12,12 @@ the current generation), catches up with the head, then switches.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import gc
 import logging
+import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -52,8 +55,13 @@ class Projector:
         *,
         generations: dict[str, int] | None = None,
         batch_size: int = 500,
+        partition: tuple[int, int] | None = None,
     ) -> None:
+        """``partition=(k, n)`` (PostgreSQL, rebuilds only) projects just the plans of the k-th of n partitions
+        and tracks its position under a name of its own."""
         self.ledger = ledger
+        self.partition = partition
+        self.application = APPLICATION if partition is None else partition_name(*partition)
         self.sql = Sql(ledger.factory.datastore)
         self.registry = Registry(self.sql)
         self.batch_size = batch_size
@@ -67,7 +75,7 @@ class Projector:
             generation = generations[name] if generations else self.registry.current(name)
             self.models[name] = self._open(name, generation)
         self._progress = threading.Condition()
-        self._pages = _Pages(ledger.recorder)
+        self._pages = _Pages(ledger.recorder, partition)
         self._writing: _Background | None = None
         self._waiter: Any = None  # while running: what it waits on for new events
         self._stopping = threading.Event()
@@ -76,7 +84,7 @@ class Projector:
 
     def _open(self, name: str, generation: int) -> ReadModel:
         cls = READ_MODELS[name]
-        view = View(self.sql, name, generation, cls.tables)
+        view = View(self.sql, name, generation, cls.tables, application=self.application)
         view.create_table()
         if cls is PlanIndex:
             return PlanIndex(view, self.plans, upn_key=self.ledger.upn_key)
@@ -108,7 +116,7 @@ class Projector:
         self.drain()
         return processed
 
-    def advance(self) -> int:
+    def advance(self, stop: int | None = None) -> int:
         """Process one batch and hand its rows to a writer thread; return how many events it held.
 
         The batch is read in pages of at most ``PAGE_SIZE`` notifications, the next page being fetched while
@@ -117,11 +125,12 @@ class Projector:
         catching up cheaper. A batch ends early rather than change more than ``MAX_PLANS_PER_BATCH`` plans.
 
         The rows are written, with the new position, while the next batch is read and processed; batches
-        commit one at a time, in order. :meth:`drain` waits for the last one.
+        commit one at a time, in order. :meth:`drain` waits for the last one. Events after ``stop`` are left
+        for later.
         """
         try:
             with _collector_paused():
-                last_id, processed = self._read_batch()
+                last_id, processed = self._read_batch(stop)
                 if last_id is None:
                     return 0
                 prepared = [(model, model.prepare()) for model in self.models.values() if model.seen < last_id]
@@ -146,7 +155,7 @@ class Projector:
             self._reset()
             raise
 
-    def _read_batch(self) -> tuple[int | None, int]:
+    def _read_batch(self, stop: int | None) -> tuple[int | None, int]:
         after = min(model.seen for model in self.models.values())
         processed = 0
         last_id: int | None = None
@@ -154,7 +163,7 @@ class Projector:
         most_plans = min(self.MAX_PLANS_PER_BATCH, self.plans.capacity)
         while processed < self.batch_size:
             wanted = min(self.PAGE_SIZE, self.batch_size - processed)
-            notifications = self._pages.get(after, wanted)
+            notifications = self._pages.get(after, wanted, stop)
             full = False
             for notification in notifications:
                 plan_id = notification.originator_id
@@ -174,7 +183,7 @@ class Projector:
     def _write(self, prepared: list[tuple[ReadModel, Any]], last_id: int) -> None:
         """Write a batch's rows and every read model's new position in one transaction (they share the
         ledger's database): one commit per batch, and the read models never disagree about a position."""
-        last = Tracking(APPLICATION, last_id)
+        last = Tracking(self.application, last_id)
         with self.sql.write() as cursor:
             for model, rows in prepared:
                 model.write(cursor, rows)
@@ -217,15 +226,16 @@ class Projector:
             model.discard()
             model.position = model.seen = model.view.position()
 
-    def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Process and commit everything up to the head as it is now; return the number of events processed."""
+    def catch_up(self, progress: Callable[[int, int], None] | None = None, *, stop: int | None = None) -> int:
+        """Process and commit everything up to ``stop`` (by default, the head as it is now); return the number
+        of events processed."""
         done = 0
-        head = self.ledger.recorder.max_notification_id() or 0
+        head = stop if stop is not None else self.ledger.recorder.max_notification_id() or 0
         try:
-            while min(model.seen for model in self.models.values()) < head:
-                processed = self.advance()
+            while True:
+                processed = self.advance(head)
                 if processed == 0:
-                    break  # the head is not visible yet (or was removed by tampering)
+                    break  # at the head (or the head is not visible yet, or was removed by tampering)
                 done += processed
                 if progress is not None:
                     progress(min(model.seen for model in self.models.values()), head)
@@ -330,27 +340,32 @@ class _Background(threading.Thread):
 class _Pages:
     """Reads the sequence a page at a time, fetching the next full page while the caller works on this one."""
 
-    def __init__(self, recorder: Any) -> None:
+    def __init__(self, recorder: Any, partition: tuple[int, int] | None = None) -> None:
         self.recorder = recorder
-        self._ahead: tuple[int, int, _Background] | None = None
+        self.partition = partition
+        self._ahead: tuple[tuple[int, int, int | None], _Background] | None = None
 
-    def get(self, after: int, limit: int) -> Sequence[Notification]:
+    def get(self, after: int, limit: int, stop: int | None = None) -> Sequence[Notification]:
         ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead[:2] == (after, limit):
-            page: Sequence[Notification] = ahead[2].result()
+        if ahead is not None and ahead[0] == (after, limit, stop):
+            page: Sequence[Notification] = ahead[1].result()
         else:
-            page = self._select(after, limit)
+            page = self._select(after, limit, stop)
         if len(page) == limit:  # there may well be more: start on the next page
             following = page[-1].id
-            self._ahead = (following, limit, _Background(lambda: self._select(following, limit),
-                                                          name="isp-ledger-projector-read"))
+            self._ahead = ((following, limit, stop), _Background(lambda: self._select(following, limit, stop),
+                                                                  name="isp-ledger-projector-read"))
         return page
 
     def clear(self) -> None:
         self._ahead = None
 
-    def _select(self, after: int, limit: int) -> Sequence[Notification]:
-        return self.recorder.select_notifications(after, limit, inclusive_of_start=False)  # type: ignore[no-any-return]
+    def _select(self, after: int, limit: int, stop: int | None) -> Sequence[Notification]:
+        if self.partition is None:
+            return self.recorder.select_notifications(  # type: ignore[no-any-return]
+                after, limit, stop, inclusive_of_start=False)
+        return self.recorder.select_notifications(  # type: ignore[no-any-return]
+            after, limit, stop, inclusive_of_start=False, partition=self.partition)
 
 
 @contextlib.contextmanager
@@ -372,17 +387,26 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
+# A rebuild of at least this many events runs in several processes, on PostgreSQL (starting them costs a second).
+PARALLEL_FROM_EVENTS = 50_000
+
+
 def rebuild(
     ledger: Ledger,
     names: Iterable[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
     *,
-    batch_size: int = 100_000,
+    batch_size: int = 10_000,
+    workers: int | None = None,
 ) -> dict[str, int]:
     """Rebuild read models from zero beside the live ones, then switch to them; return their generations.
 
-    Batches are large (see :meth:`Projector.step`): a plan's row in a per-plan read model is written once per
-    batch, and a large plan's document is long. The batch's timeline rows are what it holds in memory.
+    On PostgreSQL a long log is rebuilt by ``workers`` processes (by default one per CPU, up to four), each
+    projecting the plans of one partition: projecting is CPU-bound Python, and every read model is made of rows
+    per plan, so the partitions never touch the same rows. Each process tracks its own position beside its
+    rows; once all have reached the head they had to reach, the read models' own position is set to it, and a
+    single projector carries on from there (to events written meanwhile) before the switch. If anything fails,
+    the new generation is dropped and the live one stays as it was.
     """
     names = list(names or READ_MODELS)
     sql = Sql(ledger.factory.datastore)
@@ -391,6 +415,10 @@ def rebuild(
     try:
         for name, generation in generations.items():
             View(sql, name, generation, READ_MODELS[name].tables).drop()
+        head = ledger.recorder.max_notification_id() or 0
+        parts = workers if workers is not None else min(os.cpu_count() or 1, 4)
+        if sql.dialect == "postgresql" and parts > 1 and (workers is not None or head >= PARALLEL_FROM_EVENTS):
+            _rebuild_in_parallel(ledger, names, generations, head, parts, progress, batch_size)
         projector = Projector(ledger, names, generations=generations, batch_size=batch_size)
         while projector.catch_up(progress):
             pass  # the head moved while we caught up: go round again
@@ -402,6 +430,65 @@ def rebuild(
             registry.forget(name, generation)
         raise
     return generations
+
+
+def partition_name(part: int, parts: int) -> str:
+    """The name a partition's position is tracked under while a rebuild runs in several processes."""
+    return f"{APPLICATION}#{part}/{parts}"
+
+
+def _rebuild_in_parallel(
+    ledger: Ledger,
+    names: list[str],
+    generations: dict[str, int],
+    head: int,
+    parts: int,
+    progress: Callable[[int, int], None] | None,
+    batch_size: int,
+) -> None:
+    env = {key: str(value) for key, value in ledger.env.items() if key.startswith("ISP_LEDGER_")}
+    sql = Sql(ledger.factory.datastore)
+    views = [View(sql, name, generation, READ_MODELS[name].tables) for name, generation in generations.items()]
+    for view in views:
+        view.create_table()  # here, once: CREATE TABLE IF NOT EXISTS races with itself on PostgreSQL
+    spawn = multiprocessing.get_context("spawn")  # never fork a process with live connections and threads
+    with concurrent.futures.ProcessPoolExecutor(max_workers=parts, mp_context=spawn) as pool:
+        futures = [pool.submit(_rebuild_partition, env, names, generations, (part, parts), head, batch_size)
+                   for part in range(parts)]
+        try:
+            while True:
+                done, running = concurrent.futures.wait(futures, timeout=0.5,
+                                                        return_when=concurrent.futures.FIRST_EXCEPTION)
+                for future in done:
+                    future.result()  # raise what went wrong in a worker
+                if not running:
+                    break
+                if progress is not None:
+                    reached = [views[0].max_tracking_id(partition_name(part, parts)) or 0 for part in range(parts)]
+                    progress(min(reached), head)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    last = Tracking(APPLICATION, head)
+    with sql.write() as cursor:
+        for view in views:
+            if head:
+                view.record(cursor, last)
+            cursor.execute(view.q("DELETE FROM {tracking} WHERE application_name <> ?"), (APPLICATION,))
+    if progress is not None:
+        progress(head, head)
+
+
+def _rebuild_partition(env: dict[str, str], names: list[str], generations: dict[str, int],
+                       partition: tuple[int, int], head: int, batch_size: int) -> int:
+    """In a worker process: project one partition's plans up to ``head``."""
+    worker = Ledger(env)
+    try:
+        projector = Projector(worker, names, generations=generations, batch_size=batch_size, partition=partition)
+        return projector.catch_up(stop=head)
+    finally:
+        worker.close()
 
 
 def lag(ledger: Ledger, view: View) -> dict[str, Any]:

@@ -176,6 +176,29 @@ def test_a_rebuild_gives_exactly_what_incremental_projection_gave(
     assert incremental.registry.currents() == generations
 
 
+def test_a_rebuild_in_several_processes_gives_exactly_what_incremental_projection_gave(
+    ledger: Ledger, people: People, clock: FakeClock, store_url: str
+) -> None:
+    if not store_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer: its rebuilds run in one process")
+    workload = busy_ledger(ledger, people, clock)
+    incremental = workload.projector
+    before = {name: read_model_rows(model.view) for name, model in incremental.models.items()}
+    head = ledger.recorder.max_notification_id()
+    shares = [len(ledger.recorder.select_notifications(0, 10_000, partition=(k, 3))) for k in range(3)]
+    assert sum(shares) == head and all(shares), shares  # every event in exactly one partition
+
+    generations = rebuild(ledger, workers=3)
+
+    for name, generation in generations.items():
+        view = View(incremental.sql, name, generation, READ_MODELS[name].tables)
+        assert read_model_rows(view) == before[name], name
+        assert view.sql.fetch(view.q("SELECT application_name, notification_id FROM {tracking}")) == [
+            ("isp_ledger", head)
+        ]
+    assert incremental.registry.currents() == generations
+
+
 def test_the_service_keeps_answering_during_a_rebuild_and_then_reads_the_new_generation(
     ledger: Ledger, people: People, clock: FakeClock
 ) -> None:

@@ -233,13 +233,20 @@ class PostgresLedgerRecorder(ApplicationRecorder):
         topics: Sequence[str] = (),
         *,
         inclusive_of_start: bool = True,
+        partition: tuple[int, int] | None = None,
     ) -> Sequence[Notification]:
+        """Notifications after ``start`` in order; ``partition=(k, n)`` keeps only those of the plans in the
+        k-th of n partitions (by the last byte of the plan id, random for the ledger's uuid4 ids), so that
+        n processes can each project a share of the plans."""
         after = (start or 1) - 1 if inclusive_of_start else (start or 0)
         statement = self._notifications
         params: list[Any] = [after, stop if stop is not None else 2**62]
         if topics:
             statement += SQL(" AND e.topic = ANY(%s)")
             params.append(list(topics))
+        if partition is not None:
+            statement += SQL(" AND get_byte(uuid_send(s.originator_id), 15) %% %s = %s")
+            params.extend([partition[1], partition[0]])
         statement += SQL(" ORDER BY s.notification_id LIMIT %s")
         params.append(limit)
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=psycopg.rows.tuple_row) as curs:
