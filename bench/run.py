@@ -11,9 +11,11 @@ with eight writers on different plans; (c) loading a plan of 2,000 events agains
 The read side (issue 3), over a log of its own written through the ledger's commands (see ``workload.py``):
 (a) catching up: ``projections.runner.rebuild`` of every read model, in events per second, against inserting
 the same number of rows of the same size with psycopg in batches; (b) lag under load: a projector following
-the log (``Projector.start``, in the writers' process as ``serve`` runs it) while writers run at half the
-application's measured write rate (b above); for each write, the time from its commit to every read model
-having processed it.
+the log while writers run at half the application's measured write rate (b above); for each write, the time
+from its commit to every read model having processed it. The projector runs as deployed on PostgreSQL, as its
+own process (``isp-ledger project``, docker-compose's ``projector`` service), its progress read from the
+read models' tracking table every 5 ms; ``ISP_LEDGER_BENCH_LAG_PROJECTOR=thread`` runs it in the writers'
+process instead, as ``serve`` does on SQLite.
 
 Sizes (defaults are what the issues require; smaller ones are for trying the benchmark out):
 
@@ -25,6 +27,7 @@ Sizes (defaults are what the issues require; smaller ones are for trying the ben
     ISP_LEDGER_BENCH_RAW_BATCH          rows per transaction of the raw batched inserts (2000)
     ISP_LEDGER_BENCH_LAG_SECONDS        how long the lag is measured under load (30)
     ISP_LEDGER_BENCH_LAG_WARMUP         seconds of load before measuring, while the projector loads the plans (5)
+    ISP_LEDGER_BENCH_LAG_PROJECTOR      process (default) or thread
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ import bisect
 import json
 import math
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -74,6 +79,7 @@ PROJECTION_ROUNDS = int(os.environ.get("ISP_LEDGER_BENCH_PROJECTION_ROUNDS", "3"
 RAW_BATCH = int(os.environ.get("ISP_LEDGER_BENCH_RAW_BATCH", "2000"))
 LAG_SECONDS = float(os.environ.get("ISP_LEDGER_BENCH_LAG_SECONDS", "30"))
 LAG_WARMUP = float(os.environ.get("ISP_LEDGER_BENCH_LAG_WARMUP", "5"))
+LAG_PROJECTOR = os.environ.get("ISP_LEDGER_BENCH_LAG_PROJECTOR", "process")
 
 
 def note(message: str) -> None:
@@ -366,7 +372,11 @@ class ReadSideBench:
         for ``LAG_WARMUP`` seconds unmeasured and ``LAG_SECONDS`` measured."""
         self.sequence_all()
         head_before = self.ledger.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
-        projector = TimedProjector(self.ledger)
+        projector: TimedProjector | ProjectorProcess
+        if LAG_PROJECTOR == "thread":
+            projector = TimedProjector(self.ledger)
+        else:
+            projector = ProjectorProcess(self.dsn, self.schema, self.keys, self.sql)
         assert projector.position() == head_before, "the rebuilt read models are at the head"
         interval = WRITERS / write_rate  # seconds between two writes of one writer
         writes: list[tuple[uuid.UUID, int, float]] = []  # plan, version, commit time
@@ -404,9 +414,7 @@ class ReadSideBench:
         def caught_up(timeout: float) -> tuple[int, bool]:
             self.sequence_all()
             head = self.ledger.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
-            deadline = time.monotonic() + timeout
-            return head, all(projector.wait_for(name, head, max(0.0, deadline - time.monotonic()))
-                             for name in projector.models)
+            return head, projector.wait_until(head, timeout)
 
         projector.start()
         try:
@@ -416,8 +424,9 @@ class ReadSideBench:
             run_writers(warm_started, None)
             _, warm = caught_up(timeout=300)
             note(f"  ... warm after {time.monotonic() - warm_started:.0f}s" + ("" if warm else " (NOT caught up)"))
+            where = "this process" if LAG_PROJECTOR == "thread" else "a process of its own"
             note(f"lag under load: {write_rate:.0f} writes/s from {WRITERS} writers, {LAG_WARMUP:.0f}s + "
-                 f"{LAG_SECONDS:.0f}s measured, projector in-process ...")
+                 f"{LAG_SECONDS:.0f}s measured, projector in {where} ...")
             writes.clear()
             start = time.monotonic() + 0.1
             measure_from = start + LAG_WARMUP
@@ -466,6 +475,66 @@ class TimedProjector(Projector):
     def _write(self, prepared: list[tuple[ReadModel, Any]], last_id: int) -> None:
         super()._write(prepared, last_id)
         self.progress.append((time.monotonic(), self.position()))
+
+    def wait_until(self, position: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        return all(self.wait_for(name, position, max(0.0, deadline - time.monotonic())) for name in self.models)
+
+
+class ProjectorProcess:
+    """``isp-ledger project`` in a process of its own, its progress sampled from the tracking table every 5 ms."""
+
+    POLL_SECONDS = 0.005
+
+    def __init__(self, dsn: str, schema: str, key_dir: str, sql: Sql) -> None:
+        self.env = {**os.environ, "ISP_LEDGER_DATABASE_URL": f"{dsn}?schema={schema}", "ISP_LEDGER_KEY_DIR": key_dir}
+        currents = Registry(sql).currents()
+        trackings = [f'SELECT notification_id FROM "{schema}".rm_{name}_g{generation}_tracking '
+                     "WHERE application_name = 'isp_ledger'" for name, generation in currents.items()]
+        self._query = f"SELECT min(notification_id) FROM ({' UNION ALL '.join(trackings)}) t"
+        self._conn = psycopg.connect(dsn, autocommit=True)
+        self.progress: list[tuple[float, int]] = []
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._poller = threading.Thread(target=self._poll, name="bench-lag-poller", daemon=True)
+
+    def position(self) -> int:
+        row = self._conn.execute(self._query).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def start(self) -> None:
+        command = [str(Path(sys.executable).with_name("isp-ledger")), "project"]
+        self._process = subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._poller.start()
+
+    def _poll(self) -> None:
+        last = -1
+        with psycopg.connect(self._conn.info.dsn, autocommit=True) as conn:
+            while not self._stopping.is_set():
+                row = conn.execute(self._query).fetchone()
+                position = int(row[0]) if row and row[0] is not None else 0
+                if position != last:
+                    self.progress.append((time.monotonic(), position))
+                    last = position
+                time.sleep(self.POLL_SECONDS)
+
+    def wait_until(self, position: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.progress and self.progress[-1][1] >= position:
+                return True
+            if self._process is not None and self._process.poll() is not None:
+                raise RuntimeError(f"the projector process exited with {self._process.returncode}")
+            time.sleep(0.05)
+        return False
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.send_signal(signal.SIGTERM)
+            self._process.wait(timeout=30)
+        self._stopping.set()
+        self._poller.join(timeout=5)
+        self._conn.close()
 
 
 @dataclass
