@@ -33,6 +33,8 @@ Sizes (defaults are what the issues require; smaller ones are for trying the ben
 from __future__ import annotations
 
 import bisect
+import datetime as dt
+import itertools
 import json
 import math
 import os
@@ -155,7 +157,7 @@ class Bench:
 
     # ------------------------------------------------------------------ helpers
 
-    def new_plan(self, n: int) -> uuid.UUID:
+    def new_plan(self, n: int, opened_on: dt.date | None = None) -> uuid.UUID:
         from stdnum.gb import upn
 
         body = f"8012000{26:02d}{n % 1000:03d}"
@@ -167,6 +169,7 @@ class Bench:
                    "date_of_birth": "2016-01-01"},
             setting_urn="123456",
             tier="targeted",
+            agreed_on=opened_on.isoformat() if opened_on else None,
         )
         return uuid.UUID(result.body["plan_id"])
 
@@ -265,6 +268,62 @@ class Bench:
                 return 1
 
             return Result(f"load a plan of {REPLAY_EVENTS} events", *compare(ROUNDS * 3, app, raw), "loads/s")
+
+
+class DeliveryBench:
+    """Issue 4: logging group sessions, six pupils per request, through the Ledger (one transaction per request,
+    each pupil's event chained on their own plan) against inserting the same rows, six per transaction."""
+
+    GROUP = 6
+
+    def __init__(self, bench: Bench) -> None:
+        self.bench = bench
+        self.ledger = bench.ledger
+        self.start = dt.date.today() - dt.timedelta(days=400)
+        self.entries: list[dict[str, str]] = []
+        for n in range(self.GROUP):
+            plan_id = bench.new_plan(5000 + n, opened_on=self.start)
+            barrier = self.ledger.add_item(bench.admin, plan_id, "barriers", {
+                "description": "Finds it hard to blend sounds", "area_of_need": "cognition_and_learning",
+                "need_type": "SPLD", "evidence": "Phonics screening check"}, agreed_on=self.start.isoformat())
+            provision = self.ledger.add_item(bench.admin, plan_id, "provisions", {
+                "description": "Small-group phonics", "barrier_ids": [barrier.body["item_id"]],
+                "delivered_by": "teaching assistant", "group_size": self.GROUP, "sessions_per_week": 3,
+                "minutes_per_session": 30, "location": "withdrawal", "starts_on": self.start.isoformat(),
+                "evidence_basis": "EEF: phonics"}, agreed_on=self.start.isoformat())
+            self.entries.append({"plan_id": str(plan_id), "provision_id": provision.body["item_id"]})
+
+    def sessions(self) -> Result:
+        requests = max(1, WRITES // self.GROUP)
+        days = itertools.cycle(self.start + dt.timedelta(days=d) for d in range(1, 390))
+
+        def app() -> int:
+            for _ in range(requests):
+                self.ledger.record_session(self.bench.admin, entries=self.entries, session={
+                    "date": next(days).isoformat(), "status": "delivered", "minutes": 30,
+                    "delivered_by": "Mrs Patel (TA)", "note": "Worked on blending CVC words"})
+            return requests * self.GROUP
+
+        schema = self.bench.schema
+        with psycopg.connect(self.bench.dsn, autocommit=True) as conn:
+            size = conn.execute(f"SELECT avg(length(state))::int FROM \"{schema}\".isp_events "
+                                "WHERE topic = 'SessionRecorded'").fetchone()
+        state = b"x" * int(size[0] if size and size[0] else 900)
+        raw_plans = [uuid.uuid4() for _ in range(self.GROUP)]
+        versions = itertools.count(1)
+        insert = f'INSERT INTO "{schema}".raw_events VALUES (%s, %s, %s, %s)'
+
+        def raw() -> int:
+            with psycopg.connect(self.bench.dsn, autocommit=True) as conn, conn.cursor() as cursor:
+                for _ in range(requests):
+                    version = next(versions)
+                    with conn.transaction():
+                        cursor.executemany(insert, [(p, version, "SessionRecorded", state) for p in raw_plans])
+            return requests * self.GROUP
+
+        app()  # the first round also loads the plans: leave it out
+        return Result(f"group sessions, {self.GROUP} pupils per request", *compare(ROUNDS, app, raw),
+                      "pupil-sessions/s")
 
 
 class ReadSideBench:
@@ -558,6 +617,7 @@ def main() -> None:
             "write_ratio": bench.sequential_writes(),
             "concurrent_write_ratio": bench.concurrent_writes(),
             "replay_ratio": bench.replay(),
+            "delivery_ratio": DeliveryBench(bench).sessions(),
         }
     finally:
         bench.close()
