@@ -326,6 +326,66 @@ class DeliveryBench:
                       "pupil-sessions/s")
 
 
+class BundleBench:
+    """Issue 4: building the evidence bundle (JSON, as served) of a plan with a school year of history, against
+    fetching that plan's stored rows with psycopg on an open connection."""
+
+    def __init__(self, bench: Bench) -> None:
+        self.bench = bench
+        ledger, admin = bench.ledger, bench.admin
+        opened = dt.date.today() - dt.timedelta(days=365)
+        self.plan_id = bench.new_plan(7000, opened_on=opened)
+        barrier = ledger.add_item(admin, self.plan_id, "barriers", {
+            "description": "Finds it hard to blend sounds", "area_of_need": "cognition_and_learning",
+            "need_type": "SPLD", "evidence": "Phonics screening check"}, agreed_on=opened.isoformat())
+        provisions = []
+        for name, weekly in (("Small-group phonics", 3), ("Speech and language therapy", 1)):
+            provisions.append(ledger.add_item(admin, self.plan_id, "provisions", {
+                "description": name, "barrier_ids": [barrier.body["item_id"]], "delivered_by": "teaching assistant",
+                "group_size": 4, "sessions_per_week": weekly, "minutes_per_session": 30, "location": "withdrawal",
+                "starts_on": opened.isoformat(), "evidence_basis": "EEF"}, agreed_on=opened.isoformat()
+            ).body["item_id"])
+        day, sessions = opened, 0
+        while day < dt.date.today():
+            day += dt.timedelta(days=1)
+            if day.weekday() >= 5:
+                continue
+            for index, provision in enumerate(provisions):
+                if index == 1 and day.weekday() != 2:
+                    continue  # speech and language on Wednesdays
+                if index == 0 and day.weekday() not in (0, 2, 4):
+                    continue
+                missed = sessions % 9 == 4
+                ledger.record_session(admin, entries=[{"plan_id": str(self.plan_id), "provision_id": provision}],
+                                      session={"date": day.isoformat(), "status": "missed" if missed else "delivered",
+                                               **({"missed_reason": "pupil_absent"} if missed else {})})
+                sessions += 1
+            if day.day == 1 and day.month in (1, 4, 7, 10):
+                ledger.record_contribution(admin, self.plan_id, {"kind": "parent_view",
+                                                                 "text": "Reading more at home."},
+                                           agreed_on=day.isoformat())
+        self.events = ledger.plan_document(admin, self.plan_id)["version"]
+        note(f"bundle: a plan of {self.events} events over a year ({sessions} sessions)")
+
+    def bundle(self) -> Result:
+        from isp_ledger.bundle.build import build_bundle
+
+        def app() -> int:
+            json.dumps(build_bundle(self.bench.ledger, self.bench.admin, self.plan_id))
+            return 1
+
+        statement = (f'SELECT originator_id, originator_version, topic, state FROM "{self.bench.schema}".isp_events '
+                     "WHERE originator_id = %s ORDER BY originator_version")
+        with psycopg.connect(self.bench.dsn, autocommit=True) as conn:
+
+            def raw() -> int:
+                assert len(conn.execute(statement, (self.plan_id,)).fetchall()) == self.events
+                return 1
+
+            return Result(f"one-year bundle ({self.events} events)", *compare(ROUNDS, app, raw), "bundles/s",
+                          "reads/s")
+
+
 class ReadSideBench:
     """Issue 3: the read models over a log of their own (a schema of its own, so the log is just the workload)."""
 
@@ -618,6 +678,7 @@ def main() -> None:
             "concurrent_write_ratio": bench.concurrent_writes(),
             "replay_ratio": bench.replay(),
             "delivery_ratio": DeliveryBench(bench).sessions(),
+            "bundle_ratio": BundleBench(bench).bundle(),
         }
     finally:
         bench.close()
