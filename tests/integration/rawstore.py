@@ -82,6 +82,14 @@ class RawStore:
         )
         assert changed == 1
 
+    def insert(self, plan_id: UUID, version: int, topic: str, state: bytes) -> None:
+        """An event added behind the ledger's back (on PostgreSQL, never noted for numbering)."""
+        self.execute(
+            f"INSERT INTO {self.table('isp_events')} (originator_id, originator_version, topic, state) "
+            "VALUES (?, ?, ?, ?)",
+            (self._id(plan_id), version, topic, state),
+        )
+
     def swap_versions(self, plan_id: UUID, a: int, b: int) -> None:
         """Reorder two stored events: each row (topic and state) moves to the other's version."""
         update = (f"UPDATE {self.table('isp_events')} SET originator_version = ? "
@@ -90,6 +98,31 @@ class RawStore:
             for old, new in ((a, -1), (b, a), (-1, b)):
                 cursor.execute(update, (new, self._id(plan_id), old))
                 assert cursor.rowcount == 1
+
+    # ------------------------------------------------------------ the transparency log of plan heads
+
+    LOG_COLUMNS = ("position", "plan_id", "version", "head_hash", "recorded_at", "prev_entry_hash", "entry_hash")
+
+    def log(self, plan_id: UUID | None = None) -> list[dict[str, Any]]:
+        """The log's entries in position order (only the plan's, if given), each as a dict of its columns."""
+        statement = f"SELECT {', '.join(self.LOG_COLUMNS)} FROM {self.table('isp_head_log')}"
+        params: tuple[Any, ...] = ()
+        if plan_id is not None:
+            statement += " WHERE plan_id = ?"
+            params = (self._id(plan_id),)
+        rows = self.fetch(statement + " ORDER BY position", params)
+        return [{**dict(zip(self.LOG_COLUMNS, row, strict=True)), "plan_id": str(row[1])} for row in rows]
+
+    def set_log_entry(self, position: int, **changes: Any) -> None:
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        values = [self._id(v) if k == "plan_id" and isinstance(v, UUID) else v for k, v in changes.items()]
+        changed = self.execute(f"UPDATE {self.table('isp_head_log')} SET {assignments} WHERE position = ?",
+                               (*values, position))
+        assert changed == 1
+
+    def delete_log_entry(self, position: int) -> None:
+        changed = self.execute(f"DELETE FROM {self.table('isp_head_log')} WHERE position = ?", (position,))
+        assert changed == 1
 
     def count(self, table: str, where: str = "", params: Sequence[Any] = ()) -> int:
         statement = f"SELECT count(*) FROM {self.table(table)}" + (f" WHERE {where}" if where else "")

@@ -120,21 +120,34 @@ class Verification:
     head_version: int | None = None
     first_bad_version: int | None = None
     detail: str = ""
+    # The transparency log's latest entry for the plan (see transparency.py), when it was consulted; on
+    # PostgreSQL ``log_version`` trails ``head_version`` for the few milliseconds before the sequencer's pass.
+    log_position: int | None = None
+    log_version: int | None = None
+    log_entry_hash: str | None = None
+    first_bad_log_position: int | None = None  # when the problem was found in, or with the help of, the log
 
     def as_dict(self) -> dict[str, Any]:
         if self.ok:
-            return {
+            result: dict[str, Any] = {
                 "ok": True,
                 "events_checked": self.events_checked,
                 "head_hash": self.head_hash,
                 "head_version": self.head_version,
             }
-        return {
+            if self.log_position is not None:
+                result.update(log_position=self.log_position, log_version=self.log_version,
+                              log_entry_hash=self.log_entry_hash)
+            return result
+        result = {
             "ok": False,
             "events_checked": self.events_checked,
             "first_bad_version": self.first_bad_version,
             "detail": self.detail,
         }
+        if self.first_bad_log_position is not None:
+            result["first_bad_log_position"] = self.first_bad_log_position
+        return result
 
 
 def verify_chain(plan_id: str, rows: Iterable[tuple[int, bytes]]) -> Verification:

@@ -25,6 +25,7 @@ from eventsourcing.utils import Environment, EnvType
 from isp_ledger.config import Settings
 from isp_ledger.storage import postgres, sqlite
 from isp_ledger.storage.accounts import AccountStore
+from isp_ledger.storage.headlog import HeadLog
 
 PERSISTENCE_MODULE = "isp_ledger.storage.factory:LedgerFactory"
 
@@ -65,6 +66,7 @@ class LedgerFactory(InfrastructureFactory[TrackingRecorder]):
             self.events = postgres.PostgresLedgerRecorder(self.datastore)
             self.snapshots = postgres.PostgresSnapshotRecorder(self.datastore)
         self.accounts = AccountStore(self.datastore)
+        self.head_log = HeadLog(self.datastore)
 
     def application_recorder(self) -> ApplicationRecorder:
         return self.events

@@ -14,18 +14,25 @@ none), in commit order, and each batch becomes visible atomically: a reader that
 later find a new event below N. Events of one plan keep their version order: version N+1 can only be
 written after N committed, so N is numbered in the same batch or an earlier one. The wide event rows are
 written once and never updated; numbering touches only narrow rows.
+
+The same pass appends the transparency log of plan heads (``transparency.py``): one entry per plan numbered in
+it, for the plan's highest version in the pass, whose hash it reads from the end of that event's stored bytes.
+Numbering and logging commit together, so an event is logged exactly when it is numbered, and the log's
+positions are gap-free and in order for the same reasons as the ids.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import datetime as dt
 import logging
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID, uuid4
 
+import orjson
 import psycopg
 import psycopg.errors
 from eventsourcing.persistence import (
@@ -44,6 +51,8 @@ from psycopg import Connection
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from isp_ledger.domain.stamp import format_instant
+from isp_ledger.storage import transparency
 from isp_ledger.storage.companions import (
     ClaimUpn,
     Companion,
@@ -77,8 +86,13 @@ def create_tables(datastore: PostgresDatastore) -> None:
     with datastore.transaction(commit=True) as curs:
         curs.execute(SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(datastore.schema)))
         curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{datastore.schema}.isp_ledger_ddl",))
+        curs.execute("SELECT to_regclass(%s) IS NULL AS new_log", (f'"{datastore.schema}".isp_head_log',))
+        row = curs.fetchone()
+        new_log = bool(row and row["new_log"])
         for statement in POSTGRES_TABLES:
             curs.execute(q(statement, datastore.schema))
+        if new_log:
+            _start_log(curs, datastore.schema)
         # Snapshots are large and read whole: lz4 (PostgreSQL 14+, when built with it) is several times faster
         # than the default pglz. Without it the default stays.
         try:
@@ -87,6 +101,37 @@ def create_tables(datastore: PostgresDatastore) -> None:
                                datastore.schema))
         except psycopg.Error:
             log.info("lz4 compression unavailable; snapshots use PostgreSQL's default")
+
+
+def _start_log(curs: psycopg.Cursor[DictRow], schema: str) -> None:
+    """A store from before the transparency log: the log starts from each plan's numbered head as it stands."""
+    curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{schema}.isp_events.sequencer",))
+    curs.execute(q(
+        "SELECT e.originator_id, e.originator_version, substring(e.state FROM octet_length(e.state) - 74) AS tail "
+        "FROM (SELECT originator_id, max(originator_version) AS originator_version FROM {schema}.isp_sequence "
+        "      GROUP BY originator_id) h "
+        "JOIN {schema}.isp_events e USING (originator_id, originator_version) ORDER BY e.originator_id",
+        schema,
+    ))
+    heads = [(str(r["originator_id"]), r["originator_version"], transparency.head_hash_of(r["tail"]))
+             for r in curs.fetchall()]
+    entries = transparency.append(None, [(p, v, h) for p, v, h in heads if h is not None],
+                                  format_instant(dt.datetime.now(dt.UTC)))
+    if entries:
+        curs.execute(q(APPEND_TO_LOG, schema), (_log_rows(entries),))
+
+
+# The entries go as one JSON parameter (see _log_rows): far cheaper for psycopg to send than seven arrays.
+APPEND_TO_LOG = (
+    "INSERT INTO {schema}.isp_head_log "
+    "(position, plan_id, version, head_hash, recorded_at, prev_entry_hash, entry_hash) "
+    "SELECT * FROM json_to_recordset(%s::json) AS e(position bigint, plan_id uuid, version bigint, head_hash text, "
+    "recorded_at text, prev_entry_hash text, entry_hash text)"
+)
+
+
+def _log_rows(entries: Sequence[transparency.LogEntry]) -> str:
+    return orjson.dumps([e.as_dict() for e in entries]).decode()
 
 
 class PostgresLedgerRecorder(ApplicationRecorder):
@@ -372,13 +417,34 @@ class Sequencer:
             "    SELECT originator_id, originator_version FROM {schema}.isp_unsequenced"
             "    ORDER BY originator_id, originator_version LIMIT %s)"
             "  RETURNING originator_id, originator_version"
-            "), base AS (SELECT coalesce(max(notification_id), 0) AS m FROM {schema}.isp_sequence) "
-            "INSERT INTO {schema}.isp_sequence (notification_id, originator_id, originator_version) "
-            "SELECT base.m + row_number() OVER (ORDER BY originator_id, originator_version),"
-            "       originator_id, originator_version FROM moved, base "
-            "RETURNING notification_id",
+            "), base AS (SELECT coalesce(max(notification_id), 0) AS m FROM {schema}.isp_sequence), "
+            "numbered AS ("
+            "  INSERT INTO {schema}.isp_sequence (notification_id, originator_id, originator_version) "
+            "  SELECT base.m + row_number() OVER (ORDER BY originator_id, originator_version),"
+            "         originator_id, originator_version FROM moved, base "
+            "  RETURNING notification_id, originator_id, originator_version"
+            "), heads AS ("
+            "  SELECT originator_id, max(originator_version) AS originator_version, count(*) AS numbered,"
+            "         max(notification_id) AS last_id FROM numbered GROUP BY originator_id"
+            "), last_entry AS ("
+            "  SELECT position, entry_hash FROM {schema}.isp_head_log ORDER BY position DESC LIMIT 1"
+            ") "
+            # One row per plan numbered: its head in this pass, with the last transparency.TAIL_BYTES (75)
+            # bytes of that event's stored form, where its hash is, and the log's last entry so far, from
+            # which the pass's entries follow.
+            # (A correlated lookup, so that each head is one probe of the primary key, never a scan.)
+            "SELECT h.originator_id, h.originator_version, h.numbered, h.last_id,"
+            "       (SELECT substring(e.state FROM octet_length(e.state) - 74) FROM {schema}.isp_events e"
+            "        WHERE e.originator_id = h.originator_id AND e.originator_version = h.originator_version)"
+            "       AS tail,"
+            "       l.position AS log_position, l.entry_hash AS log_entry_hash "
+            "FROM heads h LEFT JOIN last_entry l ON true "
+            "ORDER BY h.last_id",
             schema,
-        )
+        ).as_string().encode()  # as bytes, psycopg converts its placeholders once, not on every pass
+        # The log's entries and the NOTIFY in one statement (it is not sent unless something was numbered).
+        self._append_and_notify = SQL("WITH appended AS ({0}) SELECT pg_notify(%s, %s)").format(
+            q(APPEND_TO_LOG, schema)).as_string().encode()
         self._notify = SQL("SELECT pg_notify(%s, %s)")
         self._poked = threading.Event()
         self._stopping = threading.Event()
@@ -417,25 +483,50 @@ class Sequencer:
                 return total
 
     def _pass(self) -> int:
+        """Number a batch and log the heads it reaches, in one transaction: two round trips."""
         with self.recorder.datastore.get_connection() as conn:
             try:
                 with conn.pipeline():
                     conn.execute("BEGIN")
                     conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self._lock_key,), prepare=True)
                     curs = conn.execute(self._number, (self.BATCH_LIMIT,), prepare=True)
-                ids = [row["notification_id"] for row in curs.fetchall()]
-                if ids:
-                    conn.execute(self._notify, (self.recorder.channel_name, str(max(ids))))
-                conn.execute("COMMIT")
+                heads = curs.fetchall()
+                numbered = sum(row["numbered"] for row in heads)
+                last_id = max((row["last_id"] for row in heads), default=0)
+                entries = self._log_entries(heads)
+                with conn.pipeline():
+                    if entries:
+                        conn.execute(self._append_and_notify,
+                                     (_log_rows(entries), self.recorder.channel_name, str(last_id)), prepare=True)
+                    elif numbered:
+                        conn.execute(self._notify, (self.recorder.channel_name, str(last_id)))
+                    conn.execute("COMMIT")
             except BaseException:
                 if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                     conn.rollback()
                 raise
-        if ids:
+        if numbered:
             with self._numbered:
-                self.last_numbered = max(self.last_numbered, max(ids))
+                self.last_numbered = max(self.last_numbered, last_id)
                 self._numbered.notify_all()
-        return len(ids)
+        return int(numbered)
+
+    @staticmethod
+    def _log_entries(heads: list[DictRow]) -> list[transparency.LogEntry]:
+        if not heads:
+            return []
+        last = heads[0]
+        logged = []
+        for row in heads:
+            digest = transparency.head_hash_of(row["tail"]) if row["tail"] is not None else None
+            if digest is None:  # removed or altered since it was written: verify will say the log lacks it
+                log.warning("plan %s version %s is not a sealed event; the transparency log skips it",
+                            row["originator_id"], row["originator_version"])
+                continue
+            logged.append((str(row["originator_id"]), int(row["originator_version"]), digest))
+        return transparency.append(
+            (last["log_position"], last["log_entry_hash"]) if last["log_position"] is not None else None, logged,
+            format_instant(dt.datetime.now(dt.UTC)))
 
     def _run(self) -> None:
         while not self._stopping.is_set():

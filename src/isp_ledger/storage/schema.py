@@ -6,6 +6,10 @@ assigns it while the writer holds the database's write lock, as the events table
 writers do not serialise on a lock: a writer also notes its events in ``isp_unsequenced``, and a sequencer
 moves them into ``isp_sequence`` in batches (see ``postgres.py``). Events rows are written once and never
 updated.
+
+``isp_head_log`` is the transparency log of plan heads (``transparency.py``), appended to when events are stored
+(SQLite) or numbered (PostgreSQL). A store created before it existed has it filled, once, with each plan's head
+when the table is created (``create_tables`` in each store's module).
 """
 
 from __future__ import annotations
@@ -42,6 +46,15 @@ SQLITE_TABLES = (
         setting_urn TEXT,
         token_hash TEXT NOT NULL UNIQUE,
         created_at TEXT NOT NULL) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS isp_head_log (
+        position INTEGER PRIMARY KEY,
+        plan_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        head_hash TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        prev_entry_hash TEXT NOT NULL,
+        entry_hash TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS isp_head_log_plan ON isp_head_log (plan_id, position)",
 )
 
 POSTGRES_TABLES = (
@@ -84,4 +97,13 @@ POSTGRES_TABLES = (
         setting_urn text,
         token_hash text NOT NULL UNIQUE,
         created_at timestamptz NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS {schema}.isp_head_log (
+        position bigint PRIMARY KEY,
+        plan_id uuid NOT NULL,
+        version bigint NOT NULL,
+        head_hash text NOT NULL,
+        recorded_at text NOT NULL,
+        prev_entry_hash text NOT NULL,
+        entry_hash text NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS isp_head_log_plan ON {schema}.isp_head_log (plan_id, position)",
 )

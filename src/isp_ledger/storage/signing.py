@@ -7,6 +7,11 @@ plan still has at least that version).
 
 The signing key is generated on first start from the key ring (a file outside the database it vouches for).
 The signature covers the RFC 8785 canonical JSON of the receipt's four fields.
+
+The same key signs the transparency log's statements (``transparency.py``): a log head (``GET /v1/log/head``)
+and the log entry that recorded a plan's head (inside a receipt). A statement is a JSON object whose
+``"statement"`` field names its kind; its signature covers the canonical JSON of every field except
+``key_id``, ``algorithm`` and ``signature``.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from isp_ledger.storage.keys import KeyRing
 
 ALGORITHM = "Ed25519"
 RECEIPT_FIELDS = ("plan_id", "version", "head_hash", "recorded_at")
+UNSIGNED_FIELDS = ("key_id", "algorithm", "signature")
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:
@@ -64,6 +70,13 @@ class Signer:
         return {**signed, "key_id": self.key_id, "algorithm": ALGORITHM,
                 "signature": base64.b64encode(signature).decode()}
 
+    def statement(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """A signed statement: ``fields`` and ``{"statement": kind}``, with the signature over all of them."""
+        signed = {"statement": kind, **fields}
+        signature = self._private.sign(canonical(signed))
+        return {**signed, "key_id": self.key_id, "algorithm": ALGORITHM,
+                "signature": base64.b64encode(signature).decode()}
+
 
 @dataclass(frozen=True)
 class ReceiptCheck:
@@ -83,4 +96,18 @@ def check_signature(receipt: dict[str, Any], public_key: Ed25519PublicKey) -> Re
         public_key.verify(signature, canonical({f: receipt[f] for f in RECEIPT_FIELDS}))
     except (InvalidSignature, ValueError, TypeError):
         return ReceiptCheck(False, "the signature does not match the receipt: it was altered, or not signed by us")
+    return ReceiptCheck(True, "signature valid")
+
+
+def check_statement(statement: dict[str, Any], public_key: Ed25519PublicKey) -> ReceiptCheck:
+    """Whether a signed statement was signed by ``public_key`` exactly as it reads."""
+    if "statement" not in statement or "signature" not in statement:
+        return ReceiptCheck(False, "this is not a signed statement (it has no 'statement' or 'signature')")
+    if statement.get("key_id") not in (None, key_id(public_key)):
+        return ReceiptCheck(False, f"the statement was signed with key {statement.get('key_id')}, not this one")
+    try:
+        signature = base64.b64decode(str(statement["signature"]), validate=True)
+        public_key.verify(signature, canonical({k: v for k, v in statement.items() if k not in UNSIGNED_FIELDS}))
+    except (InvalidSignature, ValueError, TypeError):
+        return ReceiptCheck(False, "the signature does not match the statement: it was altered, or not signed by us")
     return ReceiptCheck(True, "signature valid")

@@ -52,6 +52,27 @@ class Sql:
                 yield Cursor(self, conn.cursor())
 
     @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Cursor]:
+        """Reads that all see the store as of one moment, whatever commits meanwhile (a read-only transaction:
+        REPEATABLE READ on PostgreSQL; a deferred transaction on SQLite, whose WAL mode gives it a snapshot)."""
+        if isinstance(self.datastore, PostgresDatastore):
+            with (
+                self.datastore.get_connection() as conn,
+                conn.transaction(force_rollback=True),
+                conn.cursor(row_factory=tuple_row) as curs,
+            ):
+                curs.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                yield Cursor(self, curs)
+        else:
+            with sqlite.raw_connection(self.datastore, writer=False) as sqlite_conn:
+                cursor = sqlite_conn.cursor()
+                cursor.execute("BEGIN")
+                try:
+                    yield Cursor(self, cursor)
+                finally:
+                    sqlite_conn.rollback()
+
+    @contextlib.contextmanager
     def write(self) -> Iterator[Cursor]:
         """One transaction: everything in the block commits together, or nothing does."""
         if isinstance(self.datastore, PostgresDatastore):

@@ -8,11 +8,15 @@ The library's SQLite recorder cannot be subscribed to. :class:`SQLiteLedgerSubsc
 cheap way: a writer in this process wakes followers through a condition variable the moment it commits, and a
 follower that hears nothing checks ``PRAGMA data_version`` (which changes only when *another* connection
 commits) to notice writes from other processes. Either way it reads only rows after its position, by index.
+
+The transparency log of plan heads (``transparency.py``) gets one entry per plan written, appended in the same
+write transaction as the events: under the write lock, so its positions too are gap-free and in commit order.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import sqlite3
 import threading
@@ -30,6 +34,8 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.sqlite import SQLiteDatastore
 
+from isp_ledger.domain.stamp import format_instant
+from isp_ledger.storage import transparency
 from isp_ledger.storage.companions import (
     ClaimUpn,
     Companion,
@@ -96,8 +102,29 @@ def write_transaction(datastore: SQLiteDatastore) -> Iterator[sqlite3.Cursor]:
 
 def create_tables(datastore: SQLiteDatastore) -> None:
     with write_transaction(datastore) as cursor:
+        had_log = cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'isp_head_log'")
+        new_log = had_log.fetchone() is None
         for statement in SQLITE_TABLES:
             cursor.execute(statement)
+        if new_log:  # a store from before the log: it starts from each plan's head as it stands
+            rows = cursor.execute(
+                "SELECT originator_id, max(originator_version), state FROM isp_events GROUP BY originator_id "
+                "ORDER BY originator_id"
+            ).fetchall()
+            heads = [(plan_id, version, transparency.head_hash_of(state)) for plan_id, version, state in rows]
+            append_to_log(cursor, [(p, v, h) for p, v, h in heads if h is not None])
+
+
+def append_to_log(cursor: sqlite3.Cursor, heads: Sequence[tuple[str, int, str]]) -> None:
+    """Append one transparency log entry per ``(plan_id, version, head_hash)`` (the caller holds the write lock)."""
+    last = cursor.execute("SELECT position, entry_hash FROM isp_head_log ORDER BY position DESC LIMIT 1").fetchone()
+    entries = transparency.append(last, heads, format_instant(dt.datetime.now(dt.UTC)))
+    cursor.executemany(
+        "INSERT INTO isp_head_log (position, plan_id, version, head_hash, recorded_at, prev_entry_hash, "
+        "entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(e.position, e.plan_id, e.version, e.head_hash, e.recorded_at, e.prev_entry_hash, e.entry_hash)
+         for e in entries],
+    )
 
 
 class SQLiteLedgerRecorder(ApplicationRecorder):
@@ -110,6 +137,7 @@ class SQLiteLedgerRecorder(ApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], *, companions: Sequence[Companion] = (), **_: Any
     ) -> Sequence[int] | None:
         ids = []
+        heads: dict[str, StoredEvent] = {}
         try:
             with write_transaction(self.datastore) as cursor:
                 for e in stored_events:
@@ -118,6 +146,12 @@ class SQLiteLedgerRecorder(ApplicationRecorder):
                         (str(e.originator_id), e.originator_version, e.topic, e.state),
                     )
                     ids.append(cursor.lastrowid)
+                    head = heads.get(plan_id := str(e.originator_id))
+                    if head is None or head.originator_version < e.originator_version:
+                        heads[plan_id] = e
+                if heads:
+                    append_to_log(cursor, [(plan_id, e.originator_version, _sealed_hash(e))
+                                           for plan_id, e in heads.items()])
                 for companion in companions:
                     _write_companion(cursor, companion)
         except sqlite3.IntegrityError as e:
@@ -187,6 +221,13 @@ class SQLiteLedgerRecorder(ApplicationRecorder):
 
     def close(self) -> None:
         pass
+
+
+def _sealed_hash(event: StoredEvent) -> str:
+    digest = transparency.head_hash_of(event.state)
+    if digest is None:
+        raise ValueError(f"version {event.originator_version} of {event.originator_id} is not a sealed event")
+    return digest
 
 
 def _write_companion(cursor: sqlite3.Cursor, companion: Companion) -> None:
