@@ -46,6 +46,12 @@ FIELD_NAMES = {
     "pupil.family_name": "family name",
     "pupil.date_of_birth": "date of birth",
     "pupil.upn": "UPN",
+    "missed_reason": "reason missed",
+    "provision_id": "provision",
+}
+MISSED_REASON_NAMES = {
+    "pupil_absent": "pupil absent", "staff_absent": "staff absent", "timetable_clash": "timetable clash",
+    "school_closed": "school closed", "pupil_declined": "pupil declined", "other": "other",
 }
 CONTRIBUTION_NAMES = {"parent_view": "Parent's view", "pupil_voice": "Pupil's voice",
                       "professional_advice": "Professional advice"}
@@ -53,6 +59,7 @@ EVENT_NAMES = {
     "PlanOpened": "plan opened", "TierChanged": "tier changed", "PlanClosed": "plan closed",
     "ProgressRecorded": "progress recorded", "ReviewHeld": "review held", "ContributionRecorded": "contribution",
     "AcknowledgementRecorded": "acknowledgement", "CorrectionRecorded": "correction",
+    "SessionRecorded": "session",
     **{s.added: f"{s.noun} {s.added_verb}" for s in SECTIONS.values()},
     **{s.amended: f"{s.noun} amended" for s in SECTIONS.values()},
     **{s.ended: f"{s.noun} {s.ended_verb}" for s in SECTIONS.values()},
@@ -83,11 +90,12 @@ def kind_of(event_type: str) -> str:
     return {
         "ProgressRecorded": "progress", "ReviewHeld": "review", "ContributionRecorded": "contribution",
         "AcknowledgementRecorded": "acknowledgement", "CorrectionRecorded": "correction",
+        "SessionRecorded": "delivery",
     }.get(event_type, "plan")
 
 
 KINDS = ("plan", "barrier", "provision", "adjustment", "outcome", "progress", "review", "contribution",
-         "acknowledgement", "correction")
+         "acknowledgement", "correction", "delivery")
 
 
 def _item(event_type: str, data: dict[str, Any], before: Plan | None) -> str:
@@ -144,6 +152,10 @@ def _value(key: str, value: Any, before: Plan | None) -> str:
         return LOCATION_NAMES.get(value, value)
     if key == "tier":
         return TIER_NAMES.get(value, value)
+    if key == "missed_reason":
+        return str(MISSED_REASON_NAMES.get(value, value))
+    if key == "provision_id" and before is not None and value in before.items:
+        return _short(before.items[value]["description"])
     if key == "area_of_need":
         return AREA_NAMES.get(value, value)
     if isinstance(value, (int, float)):
@@ -201,6 +213,25 @@ def _acknowledgement(data: dict[str, Any], _before: Plan | None) -> str:
     return text + "."
 
 
+def _session(data: dict[str, Any], before: Plan | None) -> str:
+    """"Session delivered: small-group phonics, 30 minutes, by a teaching assistant." The minutes and who
+    delivered it are the provision's own when the entry did not say."""
+    provision = before.items.get(data["provision_id"], {}) if before else {}
+    name = _short(provision.get("description", "a provision"))
+    if data["status"] == "missed":
+        text = f"Session missed: {name}. Reason: {MISSED_REASON_NAMES.get(data['missed_reason'], 'other')}."
+    else:
+        minutes = data["minutes"] if data.get("minutes") is not None else provision.get("minutes_per_session")
+        by = data.get("delivered_by") or provision.get("delivered_by")
+        text = f"Session delivered: {name}"
+        if minutes is not None:
+            text += f", {minutes} {_plural(minutes, 'minute')}"
+        text += f", by {_a(by)}." if by else "."
+    if data.get("note"):
+        text += f" Note: {_sentence(data['note'])}"
+    return text
+
+
 def _correction(data: dict[str, Any], before: Plan | None) -> str:
     located = before.locate(data["corrected_event_id"]) if before else None
     what = "an earlier entry"
@@ -225,6 +256,7 @@ _SUMMARIES: dict[str, Callable[[dict[str, Any], Plan | None], str]] = {
     "ContributionRecorded": _contribution,
     "AcknowledgementRecorded": _acknowledgement,
     "CorrectionRecorded": _correction,
+    "SessionRecorded": _session,
 }
 
 

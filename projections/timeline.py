@@ -57,7 +57,8 @@ class Timeline(ReadModel):
             str(event.originator_id), event.originator_version, event.event_id, event_type, kind_of(event_type),
             summarise(event, before, data), recorded_at, recorded_on, event.agreed_on,
             int(event.agreed_on < recorded_on),  # is_backdated(), with the London date worked out once
-            orjson.dumps(event.actor).decode(), data.get("item_id") or data.get("outcome_id"), corrects_version,
+            orjson.dumps(event.actor).decode(),
+            data.get("item_id") or data.get("outcome_id") or data.get("provision_id"), corrects_version,
             corrects_event_id, None,
         ))
 

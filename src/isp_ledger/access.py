@@ -36,6 +36,7 @@ class Action(enum.Enum):
     RECORD_CONTRIBUTION = "add a contribution"
     RECORD_ACKNOWLEDGEMENT = "record an acknowledgement"
     CORRECT = "correct an entry"
+    RECORD_DELIVERY = "record sessions of provision"
 
 
 # What each role may do on a plan it can see. (Parents, professionals and complaint handlers see a plan only
@@ -43,7 +44,7 @@ class Action(enum.Enum):
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     "admin": frozenset(Action),
     "senco": frozenset(Action),
-    "teacher": frozenset({Action.READ, Action.RECORD_PROGRESS, Action.RECORD_CONTRIBUTION}),
+    "teacher": frozenset({Action.READ, Action.RECORD_PROGRESS, Action.RECORD_CONTRIBUTION, Action.RECORD_DELIVERY}),
     "parent": frozenset(),
     "professional": frozenset(),
     "complaint_handler": frozenset(),
@@ -77,6 +78,20 @@ def require(user: User, setting_urn: str, action: Action, plan_id: object) -> No
         raise NotFound(f"No plan {plan_id}")
     if action not in ROLE_ACTIONS.get(user.role, frozenset()):
         raise Forbidden(f"A {user.role} may not {action.value}")
+
+
+def require_role_may(user: User, action: Action) -> None:
+    """Refuse at once a role that may never do ``action`` on any plan, before any plan is looked at: a write
+    naming several plans then reveals nothing about them."""
+    if action not in ROLE_ACTIONS.get(user.role, frozenset()):
+        raise Forbidden(f"A {user.role} may not {action.value}")
+
+
+def require_can_manage_setting(user: User, setting_urn: str) -> None:
+    """A setting's own records (its calendar) are kept by its SENCO or an administrator."""
+    if user.role == "admin" or (user.role == "senco" and user.setting_urn == setting_urn):
+        return
+    raise Forbidden(f"Only the SENCO of setting {setting_urn} or an administrator may change its calendar")
 
 
 def require_can_open(user: User, setting_urn: str) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Protocol
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.persistence import EventStore, Mapper
@@ -33,11 +33,15 @@ from eventsourcing.utils import Environment, EnvType
 from isp_ledger import access
 from isp_ledger.access import Action, User
 from isp_ledger.config import Settings
+from isp_ledger.domain import delivery
+from isp_ledger.domain.calendar import WEEKDAYS_ONLY, SchoolCalendar, clean_calendar
 from isp_ledger.domain.diff import diff_documents
 from isp_ledger.domain.diff import is_empty as diff_is_empty
 from isp_ledger.domain.errors import (
+    FieldError,
     IdempotencyMismatch,
     InvalidInput,
+    Forbidden,
     LedgerError,
     NotFound,
     RuleViolation,
@@ -47,7 +51,8 @@ from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.stamp import Stamp, format_instant, is_backdated
 from isp_ledger.domain.view import plan_document
 from isp_ledger.storage.accounts import UserRecord
-from isp_ledger.storage.chain import Verification, unseal, verify_chain
+from isp_ledger.storage.calendars import CalendarStore
+from isp_ledger.storage.chain import GENESIS_HASH, Verification, unseal, verify_chain
 from isp_ledger.storage.companions import (
     ClaimUpn,
     Companion,
@@ -61,7 +66,9 @@ from isp_ledger.storage.factory import PERSISTENCE_MODULE, LedgerFactory
 from isp_ledger.storage.keys import KeyRing
 from isp_ledger.storage.mapper import ChainedMapper
 from isp_ledger.snapshotting import Snapshotter
-from isp_ledger.storage.signing import ReceiptCheck, Signer, check_signature
+from isp_ledger.storage.headlog import LogCheck
+from isp_ledger.storage.signing import ReceiptCheck, Signer, check_signature, check_statement
+from isp_ledger.storage.transparency import PlanAudit, check_plan, check_removed_plan
 from isp_ledger.storage.snapshots import SnapshotTranscoder
 from isp_ledger.users import check_new_user
 
@@ -118,6 +125,7 @@ class Ledger(Application[UUID]):
         self.factory: LedgerFactory
         self.settings: Settings = self.factory.settings
         self.accounts = self.factory.accounts
+        self.calendars = CalendarStore(self.factory.datastore)
         self.keys = KeyRing(self.settings.key_dir)
         self._upn_key_secret = self.keys.secret("upn-index")
         self.signer = Signer(self.keys)
@@ -268,6 +276,111 @@ class Ledger(Application[UUID]):
             **options,
         )
 
+    def record_session(self, user: User, *, entries: list[dict[str, Any]], session: dict[str, Any],
+                       idempotency: Idempotency | None = None) -> WriteResult:
+        """Record one session of provision (CONTRACT.md §8) for each entry, a pupil's plan and provision: every
+        entry in one transaction, or none.
+
+        Each entry becomes a ``SessionRecorded`` event on its plan, sharing a ``session_id``. The plans are locked
+        together (in stripe order, so two group sessions never deadlock), every entry is checked before anything
+        is stored, and the events of all the plans go to the store in one write, each chained to its own plan.
+        A refused entry is named by its place in ``entries``.
+        """
+        access.require_role_may(user, Action.RECORD_DELIVERY)
+        targets = delivery.clean_entries(entries)
+        delivery.clean_session(session, self._stamp(user).today.isoformat())  # the shared fields, named once
+        if idempotency and (replay := self._replay(user, idempotency)):
+            return replay
+        plan_ids = list(dict.fromkeys(plan_id for plan_id, _ in targets))
+        session_id = str(uuid4())
+        for _attempt in range(MAX_ATTEMPTS):
+            with self._locks.of_all(plan_ids):
+                plans = {plan_id: self._cached_or_loaded(plan_id) for plan_id in plan_ids}
+                for plan_id, plan in plans.items():
+                    access.require(user, plan.setting_urn, Action.RECORD_DELIVERY, plan_id)
+                by = self._stamp(user)
+                recorded = []
+                try:
+                    for index, (plan_id, provision_id) in enumerate(targets):
+                        try:
+                            plans[plan_id].record_session(by, provision_id, session, session_id)
+                        except LedgerError as e:
+                            raise _in_entry(index, plan_id, e) from None
+                        recorded.append((provision_id, plans[plan_id].pending_events[-1]))
+                except Exception:
+                    self._evict_all(plans)  # entries before the refused one changed their plans: never keep that
+                    raise
+                result = WriteResult(201, {"session_id": session_id, "entries": [
+                    {"plan_id": str(event.originator_id), "provision_id": provision_id,
+                     "version": event.originator_version, "event_id": event.event_id,  # type: ignore[attr-defined]
+                     "recorded_at": format_instant(event.timestamp)}
+                    for provision_id, event in recorded
+                ]})
+                try:
+                    self._save_all(list(plans.values()), user, idempotency, result)
+                except VersionConflict:
+                    self._evict_all(plans)
+                    continue  # another process wrote to one of the plans first: run the whole session again
+                except IdempotencyKeyTaken:
+                    self._evict_all(plans)
+                    return self._replay_after_race(user, idempotency)
+                except BaseException:
+                    self._evict_all(plans)
+                    raise
+                for plan in plans.values():
+                    self._note_write(user, plan)
+                return result
+        raise RuleViolation("too_busy", "These plans are being changed by many writers at once; please try again")
+
+    def _save_all(self, plans: list[Plan], user: User, idempotency: Idempotency | None,
+                  result: WriteResult) -> None:
+        """Store the pending events of several plans in one write: all of them, or (on a conflict) none."""
+        stored = []
+        heads = []
+        for plan in plans:
+            head = plan.head_hash
+            for event in plan.collect_events():
+                stored_event, head = self.mapper.seal(event, head)
+                stored.append(stored_event)
+            heads.append(head)
+        companions: list[Companion] = []
+        if idempotency is not None:
+            companions.append(RememberResponse(user.user_id, idempotency.key, idempotency.fingerprint,
+                                               result.status_code, json.dumps(result.body).encode()))
+        self.recorder.insert_events(stored, companions=companions)
+        for plan, head in zip(plans, heads, strict=True):
+            plan.head_hash = head
+            self._snapshot_if_due(plan)
+
+    def _evict_all(self, plans: dict[UUID, Plan]) -> None:
+        for plan_id in plans:
+            self._cache_evict(plan_id)
+
+    # ---------------------------------------------------------------- school calendars
+
+    def setting_calendar(self, user: User, setting_urn: str) -> dict[str, Any]:
+        """The setting's calendar as it stands (version 0, weekdays only, if none was ever set)."""
+        access.require_staff_of(user, setting_urn)
+        stored = self.calendars.current(setting_urn)
+        if stored is None:
+            return {"setting_urn": setting_urn, "version": 0, **WEEKDAYS_ONLY.as_json(), "changed_at": None,
+                    "changed_by": None}
+        return stored.as_json()
+
+    def set_calendar(self, user: User, setting_urn: str, *, holidays: Any, closures: Any) -> dict[str, Any]:
+        access.require_can_manage_setting(user, setting_urn)
+        calendar = clean_calendar(holidays, closures)
+        return self.calendars.set(setting_urn, calendar, user.actor, self.clock.now()).as_json()
+
+    def calendar_history(self, user: User, setting_urn: str) -> list[dict[str, Any]]:
+        access.require_staff_of(user, setting_urn)
+        return [stored.as_json() for stored in self.calendars.history(setting_urn)]
+
+    def school_calendar(self, setting_urn: str) -> SchoolCalendar:
+        """The calendar the reports use for a setting: its current one."""
+        stored = self.calendars.current(setting_urn)
+        return stored.calendar if stored is not None else WEEKDAYS_ONLY
+
     # ---------------------------------------------------------------- queries
 
     def plan_document(self, user: User, plan_id: UUID, *, as_of: dt.date | None = None,
@@ -333,25 +446,45 @@ class Ledger(Application[UUID]):
         return events
 
     def verify(self, user: User | None, plan_id: UUID) -> Verification:
-        """Check the plan's hash chain; ``user`` None is the operator at the command line."""
+        """Check the plan's hash chain, then the plan against the transparency log (which catches events removed
+        from the end); ``user`` None is the operator at the command line."""
         if user is not None:
-            self.require_visible_record(user, plan_id)
-        rows = self._stored_rows(plan_id)
-        if not rows:
-            raise NotFound(f"No plan {plan_id}")
-        return verify_chain(str(plan_id), rows)
+            try:
+                self.require_visible_record(user, plan_id)
+            except NotFound:
+                if user.role != "admin":  # an administrator may still learn that every event was removed
+                    raise
+        return self._verified(plan_id)[1]
+
+    def _verified(self, plan_id: UUID) -> tuple[PlanAudit, Verification]:
+        audit = self.factory.head_log.audit(plan_id)
+        if not audit.rows:
+            removed = check_removed_plan(str(plan_id), audit)
+            if removed is None:
+                raise NotFound(f"No plan {plan_id}")
+            return audit, removed
+        chain = verify_chain(str(plan_id), audit.rows)
+        return audit, check_plan(str(plan_id), chain, audit) if chain.ok else chain
 
     def receipt(self, user: User, plan_id: UUID) -> dict[str, Any]:
-        """A signed receipt for the plan's head, once its chain is checked: the service never vouches for a
-        damaged record."""
+        """A signed receipt for the plan's head, once the plan verifies (the service never vouches for a damaged
+        record), with the signed transparency log entry that records that head."""
         self.require_visible(user, plan_id)
-        rows = self._stored_rows(plan_id)
-        verification = verify_chain(str(plan_id), rows)
+        audit, verification = self._verified(plan_id)
+        sequencer = getattr(self.recorder, "sequencer", None)
+        if verification.ok and verification.log_version != verification.head_version and sequencer is not None:
+            sequencer.number_pending()  # PostgreSQL: log the head now rather than at the next pass
+            audit, verification = self._verified(plan_id)
         if not verification.ok:
             raise RecordDamaged(f"Plan {plan_id} does not verify ({verification.detail}); no receipt was signed")
         assert verification.head_version is not None and verification.head_hash is not None
-        return self.signer.receipt(plan_id=str(plan_id), version=verification.head_version,
-                                   head_hash=verification.head_hash, recorded_at=unseal(rows[-1][1])["recorded_at"])
+        receipt = self.signer.receipt(plan_id=str(plan_id), version=verification.head_version,
+                                      head_hash=verification.head_hash,
+                                      recorded_at=unseal(audit.rows[-1][1])["recorded_at"])
+        entry = next((e for e in audit.entries if e.position == verification.log_position), None)
+        if entry is not None and entry.version == verification.head_version:
+            receipt["log_entry"] = self.signer.statement("isp-ledger log entry", entry.as_dict())
+        return receipt
 
     def check_receipt(self, user: User, receipt: dict[str, Any]) -> ReceiptCheck:
         """Whether a receipt we signed still holds: the history up to it unchanged, nothing after it removed."""
@@ -376,6 +509,36 @@ class Ledger(Application[UUID]):
                                        "history up to it was rewritten")
         return ReceiptCheck(True, f"the history up to version {version} is unchanged, and the plan now has "
                                   f"{len(rows)} versions")
+
+    def log_head(self) -> dict[str, Any]:
+        """The transparency log's latest position and entry hash, signed: held outside the service, it later
+        shows whether the log (and with it the plans' heads) was cut back or rewritten before that position."""
+        entry = self.factory.head_log.head()
+        return self.signer.statement("isp-ledger log head", {
+            "position": entry.position if entry else 0,
+            "entry_hash": entry.entry_hash if entry else GENESIS_HASH,
+            "recorded_at": entry.recorded_at if entry else None,
+            "signed_at": format_instant(self.clock.now()),
+        })
+
+    def check_log(self, user: User | None, held: dict[str, Any] | None = None) -> LogCheck:
+        """Check the whole transparency log, and every plan's stored head against it; with ``held`` (a signed log
+        head, or a receipt's log entry), also that the log still holds that entry. Administrators only (and the
+        operator, ``user`` None): the answer names plans."""
+        if user is not None and user.role != "admin":
+            raise Forbidden("Only an administrator may check the whole transparency log")
+        position, entry_hash = None, None
+        if held is not None:
+            signature = check_statement(held, self.signer.public_key)
+            position, entry_hash = held.get("position"), held.get("entry_hash")
+            if signature.ok and not (isinstance(position, int) and isinstance(entry_hash, str)):
+                signature = ReceiptCheck(False, "the statement names no log position and entry hash")
+            if not signature.ok:
+                refused = LogCheck()
+                refused.fail(signature.detail)
+                return refused
+        held_entry = (position, entry_hash) if isinstance(position, int) and isinstance(entry_hash, str) else None
+        return self.factory.head_log.check(held_entry if position else None)
 
     def _stored_rows(self, plan_id: UUID) -> list[tuple[int, bytes]]:
         """The plan's stored events as ``(version, state)``, in version order, exactly as stored."""
@@ -478,6 +641,9 @@ class Ledger(Application[UUID]):
             stored.append(stored_event)
         self.recorder.insert_events(stored, companions=companions)
         plan.head_hash = head
+        self._snapshot_if_due(plan)
+
+    def _snapshot_if_due(self, plan: Plan) -> None:
         # Snapshot every `snapshot_interval` events, and less often as a plan grows: a snapshot costs time in
         # proportion to the plan's size, so spacing them by a fraction of the version keeps that cost per
         # event constant, while a load never replays more than an eighth of the plan after its snapshot.
@@ -588,6 +754,15 @@ class Ledger(Application[UUID]):
 
     def _cache_evict(self, plan_id: UUID) -> None:
         self._cache.pop(plan_id, None)
+
+
+def _in_entry(index: int, plan_id: UUID, error: LedgerError) -> LedgerError:
+    """A refusal of one entry of a session, saying which entry it was."""
+    if isinstance(error, InvalidInput):
+        return InvalidInput([FieldError(f"entries.{index}.{e.field}", e.message) for e in error.errors])
+    if isinstance(error, RuleViolation):
+        return RuleViolation(error.rule, f"entries.{index} (plan {plan_id}): {error.detail}")
+    return error
 
 
 def _point(plan: Plan | None) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from tests.samples import adjustment, barrier, outcome, plan_body, provision, re
 
 OPS = ("open", "barrier", "provision", "adjustment", "outcome", "amend_provision", "amend_barrier", "end", "progress",
        "review", "parent_view", "advice", "acknowledge", "correct", "tier", "close", "project")
+WITH_SESSIONS = (*OPS, "session")  # sessions of provision, logged as a teacher would
 
 
 class Workload:
@@ -91,6 +92,11 @@ class Workload:
         elif op == "advice":
             ledger.record_contribution(user, plan_id, {"kind": "professional_advice", "profession": "SaLT",
                                                        "text": "advice"})
+        elif op == "session" and items["provisions"]:
+            provision_id = items["provisions"][b % len(items["provisions"])]
+            missed = {"status": "missed", "missed_reason": "pupil_absent"} if b % 3 == 0 else {"status": "delivered"}
+            ledger.record_session(user, entries=[{"plan_id": str(plan_id), "provision_id": provision_id}],
+                                  session={"date": self._day(b % 4), **missed})
         elif op == "acknowledge":
             ledger.record_acknowledgement(user, plan_id, {"version": 1, "response": "agree"})
         elif op == "correct":
@@ -98,6 +104,7 @@ class Workload:
             target = events[b % len(events)]
             changes = {"ProvisionAgreed": {"sessions_per_week": 1 + a % 6},
                        "ContributionRecorded": {"text": f"corrected {a}"},
+                       "SessionRecorded": {"note": f"corrected {a}"},
                        "BarrierIdentified": {"description": f"corrected {a}"}}.get(target["type"],
                                                                                    {"reason": f"corrected {a}"})
             ledger.correct(user, plan_id, event_id=target["event_id"], reason="typo", changes=changes)
@@ -127,7 +134,7 @@ def assert_current_plans_match_log(ledger: Ledger, user: User, projector: Projec
 
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 10**6), st.integers(0, 10**6)),
+@given(st.lists(st.tuples(st.sampled_from(WITH_SESSIONS), st.integers(0, 10**6), st.integers(0, 10**6)),
                 min_size=1, max_size=30))
 def test_current_plan_equals_a_replay_of_the_log_for_any_commands(
     ledger: Ledger, people: People, clock: FakeClock, commands: list[tuple[str, int, int]]
@@ -186,7 +193,7 @@ def test_a_rebuild_in_several_processes_gives_exactly_what_incremental_projectio
     before = {name: read_model_rows(model.view) for name, model in incremental.models.items()}
     head = ledger.recorder.max_notification_id()
     shares = [len(ledger.recorder.select_notifications(0, 10_000, partition=(k, 3))) for k in range(3)]
-    assert sum(shares) == head and all(shares), shares  # every event in exactly one partition
+    assert sum(shares) == head, shares  # every event in exactly one partition (a partition may hold no plan)
 
     generations = rebuild(ledger, workers=3)
 

@@ -170,6 +170,46 @@ class CorrectionCreate(Body):
     changes: dict[str, Any] = Field(description="field: corrected value; agreed_on and reason may be corrected too")
 
 
+class DeliveryEntry(Body):
+    plan_id: str
+    provision_id: str = Field(description="a provision of that plan, in force on the session's date")
+
+
+class DeliveryCreate(Body):
+    entries: list[DeliveryEntry] = Field(description="each pupil's plan and provision the session was for")
+    date: Day = Field(description="the day of the session; also each entry's agreed_on; not after today")
+    status: Literal["delivered", "missed"]
+    minutes: int | None = Field(None, description="delivered sessions only; default: the provision's minutes")
+    missed_reason: Literal[
+        "pupil_absent", "staff_absent", "timetable_clash", "school_closed", "pupil_declined", "other"
+    ] | None = Field(None, description="required when missed")
+    delivered_by: Text | None = Field(None, description="who ran it, if not the provision's usual deliverer")
+    note: Text | None = None
+
+
+class DeliveryEntryWritten(BaseModel):
+    plan_id: str
+    provision_id: str
+    version: int
+    event_id: str
+    recorded_at: str
+
+
+class DeliveryWritten(BaseModel):
+    session_id: str
+    entries: list[DeliveryEntryWritten]
+
+
+class Holiday(Body):
+    start: Day
+    end: Day = Field(description="inclusive; not before start")
+
+
+class CalendarUpdate(Body):
+    holidays: list[Holiday] = Field(description="inclusive date ranges: half terms, holidays, bank holidays")
+    closures: list[Day] = Field(description="single days the setting is closed (INSET days, snow days)")
+
+
 class WriteResponse(BaseModel):
     plan_id: str
     version: int
@@ -185,6 +225,11 @@ class Verification(BaseModel):
     head_version: int | None = None
     first_bad_version: int | None = None
     detail: str | None = None
+    log_position: int | None = Field(None, description="the transparency log's latest entry for the plan")
+    log_version: int | None = Field(None, description="the plan version that entry records (on PostgreSQL it may "
+                                                      "trail head_version for a few milliseconds)")
+    log_entry_hash: str | None = None
+    first_bad_log_position: int | None = Field(None, description="the log entry the problem was found with")
 
 
 class Me(BaseModel):

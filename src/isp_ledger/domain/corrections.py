@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from isp_ledger.domain import codes, fields, records, rules
+from isp_ledger.domain import codes, delivery, fields, records, rules
 from isp_ledger.domain.errors import FieldError, InvalidInput, RuleViolation
 from isp_ledger.domain.records import AGREED_ON_FIELD, Record
 from isp_ledger.domain.sections import BARRIERS, SECTION_OF_EVENT, SECTIONS
@@ -50,6 +50,8 @@ def correctable_fields(record: Record) -> dict[str, Field]:
         specs = dict(fields.REVIEW_FIELDS)
     elif event_type == "ContributionRecorded":
         specs = dict(fields.CONTRIBUTION_FIELDS)
+    elif event_type == delivery.SESSION_EVENT:
+        specs = {**delivery.SESSION_FIELDS, "provision_id": Text(SHORT_TEXT)}
     elif event_type == "AcknowledgementRecorded":
         specs = {"response": fields.ACKNOWLEDGEMENT_FIELDS["response"],
                  "comment": fields.ACKNOWLEDGEMENT_FIELDS["comment"]}
@@ -131,6 +133,13 @@ def _field_errors(plan: Plan, by: Stamp, located: Located, corrected: Record) ->
     elif event_type == "ContributionRecorded":
         if data["kind"] == "professional_advice" and not data.get("profession"):
             errors.append(FieldError("profession", "is required for professional advice"))
+    elif event_type == delivery.SESSION_EVENT:
+        errors += delivery.session_errors(data)
+        where = (data["date"], data["provision_id"])
+        if where != (original["data"]["date"], original["data"]["provision_id"]):
+            refusal = delivery.provision_refusal(plan, data["provision_id"], data["date"])
+            if refusal is not None:
+                errors.append(FieldError("provision_id" if refusal[0] == "not_a_provision" else "date", refusal[1]))
     elif event_type == "ProgressRecorded":
         outcome = plan.items[data["outcome_id"]]
         if agreed < outcome["added_on"]:

@@ -3,7 +3,9 @@ field: items added, amended (field: before → after) and ended; plan-level chan
 details, the next review); reviews, contributions, acknowledgements and progress recorded in between.
 
 It compares two plan documents (``view.plan_document``), so it shows exactly the difference between what a
-reader would have seen at the one point and at the other, corrections included.
+reader would have seen at the one point and at the other, corrections included. Sessions of provision logged in
+between are not changes to what the plan says, and are not in the document: the delivery report and the timeline
+(kind ``delivery``) show them.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
-from isp_ledger.domain import codes, records, rules
+from isp_ledger.domain import codes, delivery, records, rules
 from isp_ledger.domain.errors import FieldError, InvalidInput, NotFound, RuleViolation
 from isp_ledger.domain.records import FACT_KINDS, Record
 from isp_ledger.domain.sections import SECTION_OF_EVENT, SECTIONS, Section
@@ -179,6 +179,18 @@ class Plan(Aggregate):
         response: str
         comment: str | None
 
+    class SessionRecorded(Event):
+        """One pupil's part in a session of provision; a group's entries share the ``session_id``."""
+
+        session_id: str
+        provision_id: str
+        date: str
+        status: str
+        minutes: int | None
+        missed_reason: str | None
+        delivered_by: str | None
+        note: str | None
+
     class CorrectionRecorded(Event):
         corrected_event_id: str
         corrected_version: int
@@ -189,7 +201,9 @@ class Plan(Aggregate):
         self.records: dict[str, list[Record]] = {"plan": []}
         self.section_items: dict[str, list[str]] = {name: [] for name in SECTIONS}
         self.item_section: dict[str, str] = {}
-        self.facts: dict[str, list[Record]] = {kind: [] for kind in FACT_KINDS.values()}
+        # Sessions of provision are kept beside the facts, so that corrections find them, but are not part of
+        # the plan document (FACT_KINDS lists the document's facts): a delivery report shows them.
+        self.facts: dict[str, list[Record]] = {kind: [] for kind in (*FACT_KINDS.values(), delivery.SESSIONS)}
         self.items: dict[str, dict[str, Any]] = {}  # item_id -> current state
         self.state: dict[str, Any] = {}  # plan-level current state
         # The hash of the latest stored event. Storage computes it (the chain covers the stored form) and
@@ -263,6 +277,9 @@ class Plan(Aggregate):
             self._correct(event, data)
         elif event_type in FACT_KINDS:
             self.facts[FACT_KINDS[event_type]].append(self._make_record(event, event_type, data))
+        elif event_type == delivery.SESSION_EVENT:
+            # setdefault: a snapshot taken before sessions existed has no list for them
+            self.facts.setdefault(delivery.SESSIONS, []).append(self._make_record(event, event_type, data))
         elif event_type in SECTION_OF_EVENT:
             key = data.pop("item_id")
             section = SECTION_OF_EVENT[event_type]
@@ -547,6 +564,20 @@ class Plan(Aggregate):
             **cleaned,
         )
         return acknowledgement_id
+
+    def record_session(self, by: Stamp, provision_id: str, session: dict[str, Any], session_id: str) -> None:
+        """Record this pupil's part in a session of provision, delivered or missed (``session`` as for
+        :func:`delivery.clean_session`; a group's entries share ``session_id``)."""
+        self._require_open()
+        cleaned = delivery.clean_session(session, by.today.isoformat())
+        refusal = delivery.provision_refusal(self, provision_id, cleaned["date"])
+        if refusal is not None:
+            rule, detail = refusal
+            if rule == "not_a_provision":
+                raise InvalidInput.field("provision_id", detail)
+            raise RuleViolation(rule, detail)
+        self._trigger(self.SessionRecorded, by, cleaned["date"], None, session_id=session_id,
+                      provision_id=provision_id, **cleaned)
 
     # ------------------------------------------------------------------ commands: corrections
 

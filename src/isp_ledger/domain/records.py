@@ -20,8 +20,9 @@ from isp_ledger.domain.sections import SECTION_OF_EVENT
 
 Record = dict[str, Any]
 
-# Facts whose agreed_on is one of their own fields: a review is agreed the day it is held.
-AGREED_ON_FIELD = {"ReviewHeld": "held_on", "ProgressRecorded": "measured_on"}
+# Facts whose agreed_on is one of their own fields: a review is agreed the day it is held, a session of
+# provision the day it happened.
+AGREED_ON_FIELD = {"ReviewHeld": "held_on", "ProgressRecorded": "measured_on", "SessionRecorded": "date"}
 
 FACT_KINDS = {
     "ReviewHeld": "reviews",

@@ -137,7 +137,9 @@ def changed_part(event: Plan.Event, before: Plan | None) -> tuple[str, int] | No
         if located is None or located.key == "plan":
             return None
         if located.is_fact:
-            return located.key.split(":", 1)[0], located.index
+            kind = located.key.split(":", 1)[0]
+            # a corrected session of provision changes no part of the document (only its version)
+            return (kind, located.index) if kind in FACT_SECTIONS else None
         name = before.item_section[located.key]
         return name, before.section_items[name].index(located.key)
     return None

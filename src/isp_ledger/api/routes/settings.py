@@ -1,6 +1,10 @@
-"""A setting's reports: reviews due and quality gaps (CONTRACT.md §6)."""
+"""A setting's reports: reviews due and quality gaps (CONTRACT.md §6); its school calendar and planned versus
+delivered provision (§8)."""
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -8,10 +12,12 @@ from fastapi.responses import JSONResponse
 from isp_ledger import access
 from isp_ledger.api.deps import CurrentUser, LedgerDep
 from isp_ledger.api.readside import ReadSideDep
+from isp_ledger.api.routes.deliveries import FROM, TO, window
+from isp_ledger.api.schemas import CalendarUpdate
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.stamp import london_date
 from isp_ledger.domain.validation import Urn
-from projections import quality, reviews_due
+from projections import delivery, quality, reviews_due
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
 
@@ -45,3 +51,46 @@ def quality_report(urn: str, user: CurrentUser, ledger: LedgerDep, read_side: Re
     plans = quality.report(view, urn, today)
     return JSONResponse({"setting_urn": urn, "as_of": today.isoformat(), "plans": plans},
                         headers=freshness.headers())
+
+
+@router.get("/{urn}/calendar")
+def get_calendar(urn: str, user: CurrentUser, ledger: LedgerDep) -> dict[str, Any]:
+    """The setting's school calendar: holidays (inclusive ranges) and closure days, with its version and who
+    last changed it (version 0, no holidays, when none was ever set: every weekday is a school day)."""
+    return ledger.setting_calendar(user, _urn(urn))
+
+
+@router.put("/{urn}/calendar")
+def put_calendar(urn: str, body: CalendarUpdate, user: CurrentUser, ledger: LedgerDep) -> dict[str, Any]:
+    """Replace the setting's calendar (its SENCO or an administrator). Earlier versions are kept; the delivery
+    reports use the current one."""
+    urn = _urn(urn)
+    return ledger.set_calendar(user, urn, holidays=[h.model_dump(mode="json") for h in body.holidays],
+                               closures=[d.isoformat() for d in body.closures])
+
+
+@router.get("/{urn}/calendar/history")
+def calendar_history(urn: str, user: CurrentUser, ledger: LedgerDep) -> dict[str, Any]:
+    """Every version of the setting's calendar, newest first."""
+    urn = _urn(urn)
+    return {"setting_urn": urn, "versions": ledger.calendar_history(user, urn)}
+
+
+@router.get("/{urn}/delivery")
+def delivery_report(
+    urn: str,
+    user: CurrentUser,
+    ledger: LedgerDep,
+    read_side: ReadSideDep,
+    from_: Annotated[dt.date | None, FROM] = None,
+    to: Annotated[dt.date | None, TO] = None,
+) -> JSONResponse:
+    """Planned versus delivered provision across the setting: in total, by provision type (the broad area of
+    need of the barriers it addresses), by location, by tier, and per plan."""
+    urn = _urn(urn)
+    start, end = window(ledger, from_, to)
+    access.require_staff_of(user, urn)
+    view, freshness = read_side.for_user(delivery.Delivery.name, user.user_id)
+    report = delivery.setting_report(view, urn, start, end, ledger.school_calendar)
+    report["calendar_version"] = ledger.setting_calendar(user, urn)["version"]
+    return JSONResponse(report, headers=freshness.headers())

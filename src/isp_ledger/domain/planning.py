@@ -1,0 +1,240 @@
+"""Planned versus delivered provision (CONTRACT.md §8): the arithmetic of the delivery reports, without I/O.
+
+The rules, each shown with exact numbers in ``tests/unit/test_delivery_planning.py``:
+
+* A provision owes sessions on the school days on which it was in force. Each such day owes
+  ``sessions_per_week / 5``, so a full week of five school days owes ``sessions_per_week``, and a week with three
+  school days (a bank holiday and a closure, or the start of a provision on a Wednesday) owes three fifths of it.
+* School days are Monday to Friday minus the setting's holidays and closures (``calendar.py``), by the calendar
+  as it stands now.
+* "In force" is read as of each day, as the plan document's ``as_of`` is: a provision is owed from the day it was
+  agreed and within its ``starts_on`` .. ``ends_on``; an amendment (3 sessions a week to 2) applies from the day
+  it was agreed; a provision ended on a day owes nothing from that day; a plan owes nothing before it was opened
+  nor from the day it was closed. Corrections count: the schedule is read from the record as now known.
+* ``unrecorded = planned - delivered - missed``, never below zero, for each provision; a total's unrecorded
+  sessions are the sum of its provisions' (one provision's extra sessions do not make up for another's gaps).
+
+Numbers are kept exact (fractions) and rounded half up to two decimal places only when shown; the delivery
+rate is ``delivered / planned`` (``None`` when nothing was planned), rounded the same way. A delivered session
+whose minutes were not given counts the provision's ``minutes_per_session`` in force that day.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+from isp_ledger.domain.calendar import SCHOOL_WEEK, SchoolCalendar
+from isp_ledger.domain.delivery import MISSED_REASONS
+from isp_ledger.domain.records import Record, fold_item, fold_plan
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ProvisionTerms:
+    """What a provision said from ``effective_on`` until its next change."""
+
+    effective_on: dt.date
+    active: bool
+    sessions_per_week: float
+    minutes_per_session: int
+    starts_on: dt.date
+    ends_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class PlanTerms:
+    """The plan's status, tier and setting from ``effective_on`` until its next change."""
+
+    effective_on: dt.date
+    open: bool
+    tier: str
+    setting_urn: str
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A run of days (inclusive) on which a provision was owed on the same terms, under the same plan terms."""
+
+    start: dt.date
+    end: dt.date
+    sessions_per_week: float
+    minutes_per_session: int
+    plan: PlanTerms
+
+
+def provision_schedule(item_id: str, records: list[Record]) -> list[ProvisionTerms]:
+    """The provision's terms as in force on each day one of its decisions was agreed (the last of a day wins)."""
+    schedule = []
+    for day in sorted({r["agreed_on"] for r in records}):
+        item = fold_item(item_id, records, day)
+        if item is None:
+            continue
+        schedule.append(ProvisionTerms(
+            dt.date.fromisoformat(day), item["status"] == "active", item["sessions_per_week"],
+            item["minutes_per_session"], dt.date.fromisoformat(item["starts_on"]),
+            dt.date.fromisoformat(item["ends_on"]) if item.get("ends_on") else None,
+        ))
+    return schedule
+
+
+def plan_schedule(records: list[Record]) -> list[PlanTerms]:
+    """The plan's status, tier and setting as in force on each day a plan-level decision was agreed."""
+    schedule = []
+    for day in sorted({r["agreed_on"] for r in records}):
+        state = fold_plan(records, day)
+        if state is not None:
+            schedule.append(PlanTerms(dt.date.fromisoformat(day), state["status"] == "open", state["tier"],
+                                      state["setting_urn"]))
+    return schedule
+
+
+def owed(provision: list[ProvisionTerms], plan: list[PlanTerms], start: dt.date, end: dt.date) -> list[Stretch]:
+    """The runs of days from ``start`` to ``end`` on which the provision was owed: in force, active and within its
+    dates, while the plan was open."""
+    stretches = []
+    for span_start, span_end, terms in _spans(provision, start, end):
+        if not terms.active:
+            continue
+        first = max(span_start, terms.starts_on)
+        last = min(span_end, terms.ends_on) if terms.ends_on else span_end
+        for q_start, q_end, plan_terms in _spans(plan, first, last):
+            if plan_terms.open and q_start <= q_end:
+                stretches.append(Stretch(q_start, q_end, terms.sessions_per_week, terms.minutes_per_session,
+                                         plan_terms))
+    return stretches
+
+
+def _spans(schedule: list[Any], start: dt.date, end: dt.date) -> Iterable[tuple[dt.date, dt.date, Any]]:
+    """Each entry of a schedule (in ``effective_on`` order) with the days it governed within ``start`` .. ``end``."""
+    for index, terms in enumerate(schedule):
+        until = schedule[index + 1].effective_on - ONE_DAY if index + 1 < len(schedule) else end
+        first, last = max(start, terms.effective_on), min(end, until)
+        if first <= last:
+            yield first, last, terms
+
+
+def in_force_on(schedule: list[Any], day: dt.date) -> Any | None:
+    """The entry of a schedule (in ``effective_on`` order) governing ``day``; ``None`` before the first."""
+    index = bisect.bisect_right([t.effective_on for t in schedule], day)
+    return schedule[index - 1] if index else None
+
+
+class SchoolDays:
+    """The school days of a window by one calendar, counted for any run of days within it by bisection."""
+
+    def __init__(self, calendar: SchoolCalendar, start: dt.date, end: dt.date) -> None:
+        self._days = calendar.school_days(start, end)
+
+    def count(self, start: dt.date, end: dt.date) -> int:
+        return bisect.bisect_right(self._days, end) - bisect.bisect_left(self._days, start)
+
+
+@dataclass
+class Tally:
+    """Planned and recorded sessions of one provision (:meth:`plan`, :meth:`record`), or summed over many
+    (:meth:`add`)."""
+
+    planned_sessions: Fraction = Fraction(0)
+    planned_minutes: Fraction = Fraction(0)
+    delivered_sessions: int = 0
+    delivered_minutes: int = 0
+    missed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MISSED_REASONS, 0))
+    summed_unrecorded: Fraction | None = None  # a sum's: its parts' unrecorded sessions
+
+    def unrecorded(self) -> Fraction:
+        if self.summed_unrecorded is not None:
+            return self.summed_unrecorded
+        return max(Fraction(0), self.planned_sessions - self.delivered_sessions - sum(self.missed.values()))
+
+    def plan(self, stretch: Stretch, school_days: int) -> None:
+        sessions = Fraction(school_days) * Fraction(str(stretch.sessions_per_week)) / SCHOOL_WEEK
+        self.planned_sessions += sessions
+        self.planned_minutes += sessions * stretch.minutes_per_session
+
+    def record(self, status: str, minutes: int, missed_reason: str | None) -> None:
+        if status == "delivered":
+            self.delivered_sessions += 1
+            self.delivered_minutes += minutes
+        else:
+            self.missed[missed_reason or "other"] += 1
+
+    def add(self, other: Tally) -> None:
+        self.summed_unrecorded = (self.summed_unrecorded or Fraction(0)) + other.unrecorded()
+        self.planned_sessions += other.planned_sessions
+        self.planned_minutes += other.planned_minutes
+        self.delivered_sessions += other.delivered_sessions
+        self.delivered_minutes += other.delivered_minutes
+        for reason, count in other.missed.items():
+            self.missed[reason] += count
+
+    def as_json(self) -> dict[str, Any]:
+        missed = sum(self.missed.values())
+        unrecorded = self.unrecorded()
+        rate = Fraction(self.delivered_sessions) / self.planned_sessions if self.planned_sessions else None
+        return {
+            "planned_sessions": shown(self.planned_sessions),
+            "delivered_sessions": self.delivered_sessions,
+            "missed_sessions": missed,
+            "missed_by_reason": dict(self.missed),
+            "unrecorded_sessions": shown(unrecorded),
+            "planned_minutes": shown(self.planned_minutes),
+            "delivered_minutes": self.delivered_minutes,
+            "delivery_rate": shown(rate) if rate is not None else None,
+        }
+
+
+def shown(value: Fraction) -> float:
+    """An exact number as shown: rounded half up to two decimal places."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class Session:
+    """A recorded session, as the reports need it."""
+
+    provision_id: str
+    day: dt.date
+    status: str
+    minutes: int | None
+    missed_reason: str | None
+
+
+def tally_provision(
+    provision: list[ProvisionTerms],
+    plan: list[PlanTerms],
+    sessions: Iterable[Session],
+    start: dt.date,
+    end: dt.date,
+    *,
+    school_days: Callable[[str], SchoolDays],
+    group: Callable[[PlanTerms], str | None] = lambda terms: "",
+) -> dict[str, Tally]:
+    """One provision's tallies over ``start`` .. ``end``, by ``group`` of the plan's terms in force (one group,
+    ``""``, by default; a group of ``None`` is left out, as days under another setting are from its report).
+
+    ``school_days(setting_urn)`` gives the window's school days by that setting's calendar; ``sessions`` are the
+    provision's sessions within the window, each counted under the plan's terms in force on its day.
+    """
+    tallies: dict[str, Tally] = {}
+    for stretch in owed(provision, plan, start, end):
+        key = group(stretch.plan)
+        if key is not None:
+            count = school_days(stretch.plan.setting_urn).count(stretch.start, stretch.end)
+            tallies.setdefault(key, Tally()).plan(stretch, count)
+    for session in sessions:
+        key = group(in_force_on(plan, session.day) or plan[0])
+        if key is None:
+            continue
+        minutes = session.minutes
+        if minutes is None:
+            minutes = (in_force_on(provision, session.day) or provision[0]).minutes_per_session
+        tallies.setdefault(key, Tally()).record(session.status, minutes, session.missed_reason)
+    return tallies
