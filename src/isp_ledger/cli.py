@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
@@ -23,12 +24,12 @@ out = Console()
 
 
 @contextmanager
-def ledger_or_exit() -> Iterator[object]:
+def ledger_or_exit(clock: object = None) -> Iterator[object]:
     from isp_ledger.application import Ledger
 
     try:
         Settings.from_env()
-        ledger = Ledger()
+        ledger = Ledger(clock=clock)  # type: ignore[arg-type]
     except ConfigError as e:
         err.print(f"[red]Configuration error:[/red] {e}")
         raise typer.Exit(2) from None
@@ -106,6 +107,22 @@ def rebuild(
         out.print(f"{model}: rebuilt as generation {generation}, now current")
 
 
+@app.command()
+def demo(
+    plans: Annotated[int, typer.Option(min=1, max=1000, help="how many children's plans")] = 60,
+    seed: Annotated[int, typer.Option(help="the same seed builds the same school")] = 2025,
+    force: Annotated[bool, typer.Option("--force", help="add the school to a store that already holds plans")] = False,
+) -> None:
+    """Fill the store with a realistic synthetic school: a school year of plans, sessions, reviews and corrections."""
+    from isp_ledger.demo import DemoClock
+    from isp_ledger.demo.command import run_demo
+
+    with ledger_or_exit(DemoClock()) as ledger:
+        code = run_demo(ledger, plans=plans, seed=seed, force=force, out=out, err=err)  # type: ignore[arg-type]
+    if code:
+        raise typer.Exit(code)
+
+
 @users_app.command("add")
 def users_add(
     name: Annotated[str, typer.Option(help="the person's name, as it will appear in history")],
@@ -137,12 +154,23 @@ def users_list() -> None:
 
 
 @app.command()
-def verify(target: Annotated[str, typer.Argument(help="a plan id, or the path of a JSON evidence bundle")]) -> None:
-    """Check integrity: exit 0 when the record holds, 1 when it was altered."""
+def verify(
+    target: Annotated[str, typer.Argument(help="a plan id, or the path of a JSON evidence bundle")],
+    key: Annotated[str | None, typer.Option(
+        "--key", help="bundles only: the service's public key as GET /v1/keys publishes it (a file, or the key)",
+    )] = None,
+) -> None:
+    """Check integrity: exit 0 when the record holds, 1 when it was altered. A bundle is checked offline."""
+    if Path(target).is_file():
+        verify_bundle_file(Path(target), key)
+        return
+    if key is not None:
+        err.print("[red]--key is for checking an evidence bundle file[/red]")
+        raise typer.Exit(2)
     try:
         plan_id = UUID(target)
     except ValueError:
-        err.print(f"[red]{target} is not a plan id[/red]")
+        err.print(f"[red]{target} is neither a plan id nor an evidence bundle file[/red]")
         raise typer.Exit(2) from None
     with ledger_or_exit() as ledger:
         try:
@@ -154,7 +182,62 @@ def verify(target: Annotated[str, typer.Argument(help="a plan id, or the path of
     if not result.ok:
         err.print(f"[red]Integrity check FAILED at version {result.first_bad_version}:[/red] {result.detail}")
         raise typer.Exit(1)
-    err.print(f"[green]OK[/green]: {result.events_checked} events chain to {result.head_hash}")
+    err.print(f"[green]OK[/green]: {result.events_checked} events chain to {result.head_hash}"
+              + (f"; the transparency log records version {result.log_version} at position {result.log_position}"
+                 if result.log_position is not None else ""))
+
+
+@app.command("verify-log")
+def verify_log(
+    held: Annotated[str | None, typer.Argument(help="a signed log head (from GET /v1/log/head) to hold it to")] = None,
+) -> None:
+    """Check the whole transparency log of plan heads, and every plan's head against it: exit 0 when it holds,
+    1 when not."""
+    statement = None
+    if held is not None:
+        try:
+            with open(held, encoding="utf-8") as f:
+                statement = json.load(f)
+        except (OSError, ValueError) as e:
+            err.print(f"[red]Cannot read {held}:[/red] {e}")
+            raise typer.Exit(2) from None
+        if not isinstance(statement, dict):
+            err.print(f"[red]{held} is not a signed log head[/red]")
+            raise typer.Exit(2)
+    with ledger_or_exit() as ledger:
+        result = ledger.check_log(None, statement)  # type: ignore[attr-defined]
+    print(json.dumps(result.as_dict(), indent=2))
+    if not result.ok:
+        err.print(f"[red]Transparency log check FAILED:[/red] {result.detail}")
+        raise typer.Exit(1)
+    err.print(f"[green]OK[/green]: {result.entries_checked} log entries chain to {result.head_entry_hash}; "
+              f"{result.plans_checked} plans agree with it")
+
+
+def verify_bundle_file(path: Path, key: str | None) -> None:
+    """Check an evidence bundle with only the bundle and the public key: no store, no service."""
+    from isp_ledger.bundle.verify import NotABundle, describe, load_bundle, parse_keys, verify_bundle
+
+    try:
+        bundle = load_bundle(path.read_bytes())
+        trusted = None
+        if key is not None:
+            trusted = parse_keys(Path(key).read_text() if Path(key).is_file() else key)
+    except NotABundle as e:
+        err.print(f"[red]{path} cannot be checked:[/red] {e}")
+        raise typer.Exit(2) from None
+    except (OSError, ValueError) as e:
+        err.print(f"[red]The key cannot be read:[/red] {e}")
+        raise typer.Exit(2) from None
+    check = verify_bundle(bundle, trusted)
+    if not check.ok:
+        err.print(f"[red]The evidence bundle {path} does NOT verify[/red] ({len(check.problems)} problem"
+                  f"{'s' if len(check.problems) != 1 else ''}):", highlight=False)
+        for problem in check.problems:
+            err.print(f"  - {problem}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    for line in describe(bundle, check, key_given=key is not None):
+        out.print(line, highlight=False, soft_wrap=True)
 
 
 def main() -> None:
