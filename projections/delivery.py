@@ -2,8 +2,9 @@
 ``GET /v1/settings/{urn}/delivery``, CONTRACT.md §8).
 
 The read model keeps the facts the reports need, as rows: every session recorded (as now known, corrections
-included), each provision's schedule (its terms as in force from each day a decision on it was agreed), each
-plan's terms (open or closed, tier, setting, from each day they changed) and a few labels. The arithmetic is done
+included), each provision's schedule (its terms as in force from each day a decision on it was agreed or a
+pause ran out; ``active`` says whether it was owed, neither ended nor paused), each plan's terms (open or closed,
+tier, setting, from each day they changed) and a few labels. The arithmetic is done
 when a report is read (``isp_ledger.domain.planning``), with the setting's calendar as it then stands: a changed
 calendar changes the reports at once, without reprocessing anything.
 
@@ -35,7 +36,7 @@ from isp_ledger.domain.planning import (
     provision_schedule,
     tally_provision,
 )
-from isp_ledger.domain.sections import BARRIERS, PROVISIONS
+from isp_ledger.domain.sections import BARRIERS, PROVISIONS, SECTION_OF_EVENT
 from isp_ledger.storage.sql import Cursor
 from projections.base import Insert, PlanFolder, ReadModel, Upsert, View
 
@@ -44,7 +45,8 @@ PROVISION_TYPES = (*codes.AREAS_OF_NEED, MULTIPLE)
 
 # What each event changes here; every other event is passed over at once.
 _PLAN_EVENTS = {"PlanOpened", "TierChanged", "PlanClosed"}
-_ITEM_EVENTS = {e for s in (BARRIERS, PROVISIONS) for e in (s.added, s.amended, s.ended)}
+# Barriers' events change a provision's type; every event of a provision (paused and resumed too) its schedule.
+_ITEM_EVENTS = {e for e, s in SECTION_OF_EVENT.items() if s.name in (BARRIERS.name, PROVISIONS.name)}
 _CHANGES = {**dict.fromkeys(_PLAN_EVENTS, "plan"), **dict.fromkeys(_ITEM_EVENTS, "items"),
             SESSION_EVENT: "session", "CorrectionRecorded": "correction"}
 

@@ -63,6 +63,8 @@ EVENT_NAMES = {
     **{s.added: f"{s.noun} {s.added_verb}" for s in SECTIONS.values()},
     **{s.amended: f"{s.noun} amended" for s in SECTIONS.values()},
     **{s.ended: f"{s.noun} {s.ended_verb}" for s in SECTIONS.values()},
+    **{s.paused: f"{s.noun} paused" for s in SECTIONS.values() if s.paused},
+    **{s.resumed: f"{s.noun} resumed" for s in SECTIONS.values() if s.resumed},
 }
 MAX_QUOTE = 120
 
@@ -110,6 +112,11 @@ def _item(event_type: str, data: dict[str, Any], before: Plan | None) -> str:
         changes = data["changes"]
         parts = [_change(key, value, old.get(key), before) for key, value in changes.items()]
         return f"{noun} amended: {name} " + "; ".join(parts) + "."
+    if event_type == section.paused:
+        until = f" until {data['until']}" if data.get("until") else ""
+        return f"{noun} paused: {name}{until}."
+    if event_type == section.resumed:
+        return f"{noun} resumed: {name}."
     result = f" ({data['outcome']})" if data.get("outcome") else ""
     return f"{noun} {section.ended_verb}{result}: {name}."
 

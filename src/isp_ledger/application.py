@@ -238,6 +238,20 @@ class Ledger(Application[UUID]):
 
         return self._execute(user, plan_id, Action.EDIT, command, 200, **options)
 
+    def pause_item(self, user: User, plan_id: UUID, section: str, item_id: str, *, reason: str,
+                   until: Any = None, agreed_on: Any = None, **options: Any) -> WriteResult:
+        def command(plan: Plan, by: Stamp) -> None:
+            plan.pause_item(by, section, item_id, reason=reason, until=until, agreed_on=agreed_on)
+
+        return self._execute(user, plan_id, Action.EDIT, command, 200, **options)
+
+    def resume_item(self, user: User, plan_id: UUID, section: str, item_id: str, *, reason: str | None = None,
+                    agreed_on: Any = None, **options: Any) -> WriteResult:
+        def command(plan: Plan, by: Stamp) -> None:
+            plan.resume_item(by, section, item_id, reason=reason, agreed_on=agreed_on)
+
+        return self._execute(user, plan_id, Action.EDIT, command, 200, **options)
+
     def record_progress(self, user: User, plan_id: UUID, outcome_id: str, fields: dict[str, Any],
                         **options: Any) -> WriteResult:
         return self._execute(

@@ -23,7 +23,7 @@ from tests.conftest import FakeClock, People
 from tests.samples import adjustment, barrier, outcome, plan_body, provision, review
 
 OPS = ("open", "barrier", "provision", "adjustment", "outcome", "amend_provision", "amend_barrier", "end", "progress",
-       "review", "parent_view", "advice", "acknowledge", "correct", "tier", "close", "project")
+       "review", "parent_view", "advice", "acknowledge", "correct", "tier", "close", "project", "pause", "resume")
 WITH_SESSIONS = (*OPS, "session")  # sessions of provision, logged as a teacher would
 
 
@@ -79,6 +79,13 @@ class Workload:
             if items[section]:
                 ledger.end_item(user, plan_id, section, items[section][a % len(items[section])], reason="done",
                                 outcome="achieved" if section == "outcomes" else None)
+        elif op == "pause" and items["provisions"]:
+            ledger.pause_item(user, plan_id, "provisions", items["provisions"][b % len(items["provisions"])],
+                              reason=f"pause {b}", agreed_on=agreed,
+                              until=self._day(b % 3 - 1) if b % 2 else None)  # yesterday, today, or tomorrow
+        elif op == "resume" and items["provisions"]:
+            ledger.resume_item(user, plan_id, "provisions", items["provisions"][a % len(items["provisions"])],
+                               agreed_on=agreed)
         elif op == "progress" and items["outcomes"]:
             ledger.record_progress(user, plan_id, items["outcomes"][b % len(items["outcomes"])],
                                    {"measured_on": self._day(0), "value": b % 20, "note": "checked",
@@ -103,6 +110,7 @@ class Workload:
             events = ledger.plan_events(user, plan_id)
             target = events[b % len(events)]
             changes = {"ProvisionAgreed": {"sessions_per_week": 1 + a % 6},
+                       "ProvisionPaused": {"until": self._day(a % 3)},
                        "ContributionRecorded": {"text": f"corrected {a}"},
                        "SessionRecorded": {"note": f"corrected {a}"},
                        "BarrierIdentified": {"description": f"corrected {a}"}}.get(target["type"],

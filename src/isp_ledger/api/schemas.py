@@ -59,6 +59,15 @@ class End(Decision):
     outcome: Literal["achieved", "discontinued"] | None = Field(None, description="outcomes only")
 
 
+class Pause(Decision):
+    reason: Text
+    until: Day | None = Field(None, description="last day of the pause (inclusive); default: until resumed")
+
+
+class Resume(Decision):
+    """Restart a paused provision from ``agreed_on``; ``reason`` optional."""
+
+
 class BarrierCreate(Decision):
     description: Text
     area_of_need: Literal["communication_and_interaction", "cognition_and_learning", "semh", "sensory_and_physical"]

@@ -26,7 +26,8 @@ MISSED_REASON_NAMES = {
 }
 ROLE_NAMES = {"admin": "administrator", "senco": "SENCO", "teacher": "teacher", "parent": "parent",
               "professional": "professional", "complaint_handler": "complaint handler"}
-STATUS_NAMES = {"active": "in place", "resolved": "resolved", "ended": "ended", "withdrawn": "withdrawn",
+STATUS_NAMES = {"active": "in place", "paused": "paused", "resolved": "resolved", "ended": "ended",
+                "withdrawn": "withdrawn",
                 "achieved": "achieved", "discontinued": "discontinued", "open": "open", "closed": "closed"}
 RESPONSE_NAMES = {"agree": "Agreed with", "disagree": "Disagreed with", "seen": "Saw"}
 CATEGORY_NAMES = {"environment": "environment", "curriculum": "curriculum", "routines": "routines",

@@ -31,8 +31,10 @@ def correctable_fields(record: Record) -> dict[str, Field]:
             specs = dict(section.fields)
         elif event_type == section.amended:
             specs = {name: section.fields[name] for name in record["data"]["changes"]}
-        elif section.name == "outcomes":
+        elif section.name == "outcomes" and event_type == section.ended:
             specs = {"outcome": Choice(("achieved", "discontinued"))}
+        elif event_type == section.paused:
+            specs = {"until": Date(required=False)}
         else:
             specs = {}
     elif event_type == "PlanOpened":
@@ -63,7 +65,8 @@ def correctable_fields(record: Record) -> dict[str, Field]:
     return specs
 
 
-_REASON_REQUIRED = {s.ended for s in SECTIONS.values()} | {"TierChanged", "PlanClosed"}
+_REASON_REQUIRED = {s.ended for s in SECTIONS.values()} | {s.paused for s in SECTIONS.values() if s.paused} | {
+    "TierChanged", "PlanClosed"}
 
 
 def prepare_correction(
@@ -121,6 +124,8 @@ def _field_errors(plan: Plan, by: Stamp, located: Located, corrected: Record) ->
         state = records.fold_item(located.key, recs)
         assert state is not None
         errors += rules.item_errors(section.name, state, plan.state["tier"])
+        if event_type == section.paused and data["until"] and data["until"] < agreed:
+            errors.append(FieldError("until", f"must not be before the pause was agreed ({agreed})"))
         links = data.get("changes", data).get("barrier_ids")
         if links is not None and links != records.current_value(original, "barrier_ids"):
             errors += rules.barrier_link_errors(links, plan.barriers(), agreed, require_active=False)

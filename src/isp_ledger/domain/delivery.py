@@ -2,8 +2,8 @@
 
 A session is recorded on each pupil's plan, dated by the day it happened (its ``agreed_on``), so that what was
 delivered sits in the same hash-chained history as what was agreed, and a correction can fix it like any entry.
-A provision can have a session only on a day it was in force: agreed by then, not yet ended, and within its
-``starts_on`` .. ``ends_on`` as they stood that day. That is the same "as of" reading the planned-sessions
+A provision can have a session only on a day it was in force: agreed by then, not yet ended, not paused, and
+within its ``starts_on`` .. ``ends_on`` as they stood that day. That is the same "as of" reading the planned-sessions
 report uses, so a session is never recorded against a day the report says nothing was owed for that reason.
 """
 
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from isp_ledger.domain.errors import FieldError, InvalidInput
-from isp_ledger.domain.records import fold_item
+from isp_ledger.domain.records import fold_item, is_paused_on
+from isp_ledger.domain.sections import LIVE_STATUSES
 from isp_ledger.domain.validation import LONG_TEXT, SHORT_TEXT, Checker, Choice, Date, Field, Integer, Text
 
 if TYPE_CHECKING:
@@ -122,11 +123,16 @@ def provision_refusal(plan: Plan, provision_id: str, day: str) -> tuple[str, str
         return ("provision_not_started",
                 f"{name} was agreed on {records[0]['agreed_on']}; it had no sessions on {day}. If it was agreed "
                 "earlier than recorded, correct the date it was agreed first")
-    if item["status"] != "active":
+    if item["status"] not in LIVE_STATUSES:
         return ("provision_ended",
                 f"{name} was ended on {item['ended_on']}; from that day it has no sessions (this one is on {day})")
     if day < item["starts_on"]:
         return "provision_not_started", f"{name} starts on {item['starts_on']}; a session on {day} predates it"
     if item.get("ends_on") and day > item["ends_on"]:
         return "provision_ended", f"{name} ends on {item['ends_on']}; a session on {day} is after it ended"
+    if is_paused_on(item, day):
+        until = f"until {item['paused_until']}" if item.get("paused_until") else "until resumed"
+        return ("provision_paused",
+                f"{name} was paused on {item['paused_on']} ({until}; reason: {item['paused_reason']}); it had no "
+                f"sessions on {day}. If it restarted earlier, resume it from the day it restarted first")
     return None

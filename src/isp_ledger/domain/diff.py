@@ -1,6 +1,7 @@
 """What changed in a plan between two points of its record (CONTRACT.md §6, diff), section by section, field by
-field: items added, amended (field: before → after) and ended; plan-level changes (tier, status, the pupil's
-details, the next review); reviews, contributions, acknowledgements and progress recorded in between.
+field: items added, amended (field: before → after; a provision paused or resumed shows its ``status`` and the
+pause's ``paused_on``, ``paused_until`` and ``paused_reason`` so) and ended; plan-level changes (tier, status,
+the pupil's details, the next review); reviews, contributions, acknowledgements and progress recorded in between.
 
 It compares two plan documents (``view.plan_document``), so it shows exactly the difference between what a
 reader would have seen at the one point and at the other, corrections included. Sessions of provision logged in
@@ -12,12 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from isp_ledger.domain.sections import SECTIONS
+from isp_ledger.domain.records import PAUSE_FIELDS
+from isp_ledger.domain.sections import LIVE_STATUSES, SECTIONS
 
-# Kept on an item to say when and by whom it last changed; not what the plan says, so not compared.
+# Kept on an item to say when and by whom it last changed; not what the plan says, so not compared. (Status and
+# the pause's fields are compared on their own: an end is listed as ended, a pause or resumption as amended.)
 _BOOKKEEPING = frozenset(
     {"id", "status", "agreed_on", "recorded_at", "version", "corrected", "added_on", "ended_on", "ended_reason",
-     "progress"}
+     "progress", *PAUSE_FIELDS}
 )
 _PLAN_FIELDS = ("status", "setting_urn", "tier", "ehcp_reference", "next_review_due", "opened_on", "closed_on")
 _FACTS = ("reviews", "contributions", "acknowledgements")
@@ -63,7 +66,7 @@ def _section_diff(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> 
         old = old_items.get(item["id"])
         if old is None:
             added.append(item)
-            if item["status"] != "active":  # added and ended within the period
+            if item["status"] not in LIVE_STATUSES:  # added and ended within the period
                 ended.append(_ended(item))
             continue
         fields = {
@@ -71,9 +74,13 @@ def _section_diff(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> 
             for name in sorted(set(old) | set(item))
             if name not in _BOOKKEEPING and old.get(name) != item.get(name)
         }
+        if old["status"] in LIVE_STATUSES and item["status"] in LIVE_STATUSES:
+            # paused or resumed (or paused anew) in between: the status, and when and why it was paused
+            fields.update((name, change(old.get(name), item.get(name))) for name in ("status", *PAUSE_FIELDS)
+                          if old.get(name) != item.get(name))
         if fields:
             amended.append({"id": item["id"], "description": item.get("description"), "changes": fields})
-        if old["status"] == "active" and item["status"] != "active":
+        if old["status"] in LIVE_STATUSES and item["status"] not in LIVE_STATUSES:
             ended.append(_ended(item))
     return {"added": added, "amended": amended, "ended": ended}
 

@@ -20,8 +20,8 @@ from eventsourcing.domain import Aggregate
 
 from isp_ledger.domain import codes, delivery, records, rules
 from isp_ledger.domain.errors import FieldError, InvalidInput, NotFound, RuleViolation
-from isp_ledger.domain.records import FACT_KINDS, Record
-from isp_ledger.domain.sections import SECTION_OF_EVENT, SECTIONS, Section
+from isp_ledger.domain.records import FACT_KINDS, Record, is_paused_on
+from isp_ledger.domain.sections import LIVE_STATUSES, SECTION_OF_EVENT, SECTIONS, Section
 from isp_ledger.domain.stamp import ONE_MICROSECOND, Stamp, format_instant
 from isp_ledger.domain.corrections import prepare_correction
 from isp_ledger.domain.fields import (
@@ -118,6 +118,15 @@ class Plan(Aggregate):
         changes: dict[str, Any]
 
     class ProvisionEnded(Event):
+        item_id: str
+
+    class ProvisionPaused(Event):
+        """A provision stopped for a while without being ended (``until``: the last day of the pause, if set)."""
+
+        item_id: str
+        until: str | None
+
+    class ProvisionResumed(Event):
         item_id: str
 
     class AdjustmentAgreed(Event):
@@ -491,6 +500,59 @@ class Plan(Aggregate):
         rules.require_in_order(section.noun, current["agreed_on"], agreed, self._correction_hint)
         self._trigger(getattr(self, section.ended), by, agreed, why, item_id=item_id, **extra)
 
+    def pause_item(
+        self, by: Stamp, section_name: str, item_id: str, *, reason: str, until: Any = None, agreed_on: Any = None,
+    ) -> None:
+        """Stop a provision for a while from ``agreed_on``, until it is resumed or through ``until``: it owes no
+        sessions meanwhile and none can be recorded against it, but it stays the plan's provision."""
+        self._require_open()
+        section = self._require_item(section_name, item_id)
+        current = self.items[item_id]
+        check = Checker()
+        agreed = _agreed_on(check, by, agreed_on)
+        why = check.clean("reason", REASON, reason)
+        last_day = check.clean("until", Date(required=False), until)
+        if last_day and last_day < agreed:
+            check.fail("until", f"must not be before agreed_on ({agreed}), the first day of the pause")
+        check.done()
+        self._require_pausable(section)
+        self._require_active(section, current)
+        rules.require_in_order(section.noun, current["agreed_on"], agreed, self._correction_hint)
+        if is_paused_on(current, agreed):
+            until_text = f"until {current['paused_until']}" if current.get("paused_until") else "until resumed"
+            raise RuleViolation(
+                f"{section.noun}_already_paused",
+                f"This {section.noun} was paused on {current['paused_on']} ({until_text}); only an active "
+                f"{section.noun} can be paused. Resume it first, or correct the pause if its dates were wrong: "
+                f"{self._correction_hint()}",
+            )
+        assert section.paused is not None
+        self._trigger(getattr(self, section.paused), by, agreed, why, item_id=item_id, until=last_day)
+
+    def resume_item(
+        self, by: Stamp, section_name: str, item_id: str, *, reason: str | None = None, agreed_on: Any = None,
+    ) -> None:
+        """Restart a paused provision from ``agreed_on`` (also after a pause with an ``until`` date ran out, to
+        record that it has restarted)."""
+        self._require_open()
+        section = self._require_item(section_name, item_id)
+        current = self.items[item_id]
+        check = Checker()
+        agreed = _agreed_on(check, by, agreed_on)
+        why = check.clean("reason", OPTIONAL_REASON, reason)
+        check.done()
+        self._require_pausable(section)
+        self._require_active(section, current)
+        if current["status"] != "paused":
+            raise RuleViolation(
+                f"{section.noun}_not_paused",
+                f"This {section.noun} is {current['status']}, not paused; only a paused {section.noun} can be "
+                "resumed",
+            )
+        rules.require_in_order(section.noun, current["agreed_on"], agreed, self._correction_hint)
+        assert section.resumed is not None
+        self._trigger(getattr(self, section.resumed), by, agreed, why, item_id=item_id)
+
     # ------------------------------------------------------------------ commands: facts
 
     def record_progress(self, by: Stamp, outcome_id: str, fields: dict[str, Any]) -> str:
@@ -624,8 +686,15 @@ class Plan(Aggregate):
         return section
 
     @staticmethod
+    def _require_pausable(section: Section) -> None:
+        if section.paused is None:
+            raise RuleViolation(f"{section.noun}_cannot_pause",
+                                f"Only a provision can be paused; end this {section.noun} instead")
+
+    @staticmethod
     def _require_active(section: Section, item: dict[str, Any]) -> None:
-        if item["status"] != "active":
+        """The item is still part of the plan: active, or paused (a paused provision may be amended or ended)."""
+        if item["status"] not in LIVE_STATUSES:
             raise RuleViolation(
                 f"{section.noun}_not_active",
                 f"This {section.noun} is {item['status']} (since {item['ended_on']}); it can no longer change",

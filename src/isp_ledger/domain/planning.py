@@ -11,6 +11,11 @@ The rules, each shown with exact numbers in ``tests/unit/test_delivery_planning.
   agreed and within its ``starts_on`` .. ``ends_on``; an amendment (3 sessions a week to 2) applies from the day
   it was agreed; a provision ended on a day owes nothing from that day; a plan owes nothing before it was opened
   nor from the day it was closed. Corrections count: the schedule is read from the record as now known.
+* A provision paused on a day owes nothing from that day until the day it is resumed, which owes again; a pause
+  with an ``until`` date owes nothing through that date and is owed again from the next day, resumed or not. So a
+  pause over one full school week owes exactly ``sessions_per_week`` fewer, and a pause from a Wednesday to the
+  Friday three fifths of it fewer. A paused provision may be amended: the amendment's terms apply once it is owed
+  again.
 * ``unrecorded = planned - delivered - missed``, never below zero, for each provision; a total's unrecorded
   sessions are the sum of its provisions' (one provision's extra sessions do not make up for another's gaps).
 
@@ -31,7 +36,8 @@ from typing import Any
 
 from isp_ledger.domain.calendar import SCHOOL_WEEK, SchoolCalendar
 from isp_ledger.domain.delivery import MISSED_REASONS
-from isp_ledger.domain.records import Record, fold_item, fold_plan
+from isp_ledger.domain.records import Record, fold_item, fold_plan, is_paused_on
+from isp_ledger.domain.sections import LIVE_STATUSES, PROVISIONS
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -41,7 +47,7 @@ class ProvisionTerms:
     """What a provision said from ``effective_on`` until its next change."""
 
     effective_on: dt.date
-    active: bool
+    active: bool  # owed: neither ended nor paused
     sessions_per_week: float
     minutes_per_session: int
     starts_on: dt.date
@@ -70,14 +76,19 @@ class Stretch:
 
 
 def provision_schedule(item_id: str, records: list[Record]) -> list[ProvisionTerms]:
-    """The provision's terms as in force on each day one of its decisions was agreed (the last of a day wins)."""
+    """The provision's terms as in force on each day one of its decisions was agreed (the last of a day wins),
+    and on the day after each pause with an ``until`` date, when the pause ran out by itself."""
+    days = {r["agreed_on"] for r in records}
+    days |= {(dt.date.fromisoformat(r["data"]["until"]) + ONE_DAY).isoformat()
+             for r in records if r["data"].get("until") and r["type"] == PROVISIONS.paused}
     schedule = []
-    for day in sorted({r["agreed_on"] for r in records}):
+    for day in sorted(days):
         item = fold_item(item_id, records, day)
         if item is None:
             continue
+        owed_that_day = item["status"] in LIVE_STATUSES and not is_paused_on(item, day)
         schedule.append(ProvisionTerms(
-            dt.date.fromisoformat(day), item["status"] == "active", item["sessions_per_week"],
+            dt.date.fromisoformat(day), owed_that_day, item["sessions_per_week"],
             item["minutes_per_session"], dt.date.fromisoformat(item["starts_on"]),
             dt.date.fromisoformat(item["ends_on"]) if item.get("ends_on") else None,
         ))

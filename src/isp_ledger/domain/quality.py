@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from isp_ledger.domain.plan import Plan
+from isp_ledger.domain.sections import LIVE_STATUSES
 from isp_ledger.domain.validation import add_months
 
 Gap = dict[str, Any]
@@ -20,7 +21,9 @@ def static_gaps(plan: Plan) -> list[Gap]:
     if not plan.is_open:
         return []
     gaps: list[Gap] = []
-    active = {name: [i for i in plan.section_items[name] if plan.items[i]["status"] == "active"]
+    # A paused provision is still the plan's provision: it still supports its barriers (a pause for an exam
+    # fortnight does not leave a barrier unsupported) and is still checked for its own gaps.
+    active = {name: [i for i in plan.section_items[name] if plan.items[i]["status"] in LIVE_STATUSES]
               for name in plan.section_items}
     active_barriers = set(active["barriers"])
     supported: set[str] = set()

@@ -8,6 +8,9 @@ event log keeps both the original and the correction.
 
 Records are plain JSON-native dicts so that snapshots and read models can store them as they are.
 
+An item's state shows its ``status``: ``active`` when added, ``paused`` between a pause and a resumption (with
+``paused_on``, ``paused_until`` and ``paused_reason``), and its end status once ended.
+
 Because ``agreed_on`` never goes backwards on one item (or on the plan), the records of one key are in
 ``agreed_on`` order as well as version order, and "the item as in force on DATE" is the fold of a prefix.
 """
@@ -113,15 +116,44 @@ def fold_item(item_id: str, records: list[Record], as_of: str | None = None) -> 
             continue
         elif record["type"] == section.amended:
             state.update(record["data"]["changes"])
+        elif record["type"] == section.paused:
+            state.update(status="paused", paused_on=record["agreed_on"], paused_until=record["data"]["until"],
+                         paused_reason=record["reason"])
+        elif record["type"] == section.resumed:
+            state["status"] = "active"
+            _drop_pause(state)
         else:
             state["status"] = record["data"].get("outcome") or section.ended_status
             state["ended_on"] = record["agreed_on"]
             state["ended_reason"] = record["reason"]
+            _drop_pause(state)
         state["agreed_on"] = record["agreed_on"]
         state["recorded_at"] = record["recorded_at"]
         state["version"] = record["version"]
         state["corrected"] = state["corrected"] or bool(record["corrections"])
     return state
+
+
+PAUSE_FIELDS = ("paused_on", "paused_until", "paused_reason")  # on an item only while it is paused
+
+
+def _drop_pause(state: dict[str, Any]) -> None:
+    for name in PAUSE_FIELDS:
+        state.pop(name, None)
+
+
+def is_paused_on(item: dict[str, Any], day: str) -> bool:
+    """Whether ``item`` (as in force on ``day``) was paused that day.
+
+    A pause agreed on a day holds from that day until the provision is resumed, or, when it was agreed with an
+    ``until`` date, through that date and no further: the provision is owed again from the next day without
+    another decision. (The item keeps the status ``paused`` until a resumption records it, so the document shows
+    ``paused_until`` for a reader to see when the pause ran out.)
+    """
+    if item.get("status") != "paused":
+        return False
+    until = item.get("paused_until")
+    return until is None or day <= until
 
 
 def fold_plan(records: list[Record], as_of: str | None = None) -> dict[str, Any] | None:

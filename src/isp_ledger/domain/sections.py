@@ -1,5 +1,6 @@
 """The four sections of a plan that hold items with a life of their own: barriers, provisions, adjustments and
 outcomes. Each item is added, amended and ended by its own events; this module says which, and what fields it has.
+A provision may also be paused and resumed (an exam fortnight, a TA's leave) without ending it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class Section:
     added_verb: str  # for summaries: "Barrier identified"
     ended_verb: str
     fields: dict[str, Field]
+    paused: str | None = None  # event types, for the sections whose items can be paused (provisions)
+    resumed: str | None = None
 
     @property
     def links_barriers(self) -> bool:
@@ -77,6 +80,8 @@ PROVISIONS = Section(
         "ends_on": Date(required=False),
         "evidence_basis": Text(MEDIUM_TEXT, required=False),
     },
+    paused="ProvisionPaused",
+    resumed="ProvisionResumed",
 )
 
 ADJUSTMENTS = Section(
@@ -117,5 +122,9 @@ OUTCOMES = Section(
 
 SECTIONS: dict[str, Section] = {s.name: s for s in (BARRIERS, PROVISIONS, ADJUSTMENTS, OUTCOMES)}
 SECTION_OF_EVENT: dict[str, Section] = {
-    event_type: s for s in SECTIONS.values() for event_type in (s.added, s.amended, s.ended)
+    event_type: s for s in SECTIONS.values() for event_type in (s.added, s.amended, s.ended, s.paused, s.resumed)
+    if event_type is not None
 }
+# An item in one of these statuses is still part of the plan: it can be amended or ended, and it still supports
+# its barriers. Every other status is an end (resolved, ended, withdrawn, achieved, discontinued).
+LIVE_STATUSES = ("active", "paused")

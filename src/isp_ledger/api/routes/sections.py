@@ -1,4 +1,5 @@
-"""Barriers, provisions, adjustments and outcomes: add, amend, end; and progress towards an outcome.
+"""Barriers, provisions, adjustments and outcomes: add, amend, end; pause and resume a provision; and progress
+towards an outcome.
 
 The four sections share one shape, so their routes are made by one function, each with its own schemas.
 (No ``from __future__ import annotations`` here: FastAPI must see the real schema classes in the closures.)
@@ -20,9 +21,11 @@ from isp_ledger.api.schemas import (
     End,
     OutcomeCreate,
     OutcomePatch,
+    Pause,
     ProgressCreate,
     ProvisionCreate,
     ProvisionPatch,
+    Resume,
     WriteResponse,
 )
 from isp_ledger.domain.sections import SECTIONS
@@ -67,6 +70,32 @@ def add_section_routes(name: str, create: type[Decision], patch: type[Decision])
     router.add_api_route(f"/{{plan_id}}/{name}/{{item_id}}/end", end, methods=["POST"],
                          summary=f"End a {section.noun} ({section.noun} {section.ended_verb})",
                          name=f"end_{section.noun}", **common)
+    if section.paused:
+        add_pause_routes(name)
+
+
+def add_pause_routes(name: str) -> None:
+    section = SECTIONS[name]
+
+    def pause(plan_id: PlanId, item_id: str, body: Pause, user: CurrentUser, ledger: LedgerDep,
+              options: WriteOptions) -> JSONResponse:
+        result = ledger.pause_item(user, plan_id, name, item_id, reason=body.reason, until=body.until,
+                                   agreed_on=body.agreed_on, **options)
+        return written(result)
+
+    def resume(plan_id: PlanId, item_id: str, body: Resume, user: CurrentUser, ledger: LedgerDep,
+               options: WriteOptions) -> JSONResponse:
+        result = ledger.resume_item(user, plan_id, name, item_id, reason=body.reason, agreed_on=body.agreed_on,
+                                    **options)
+        return written(result)
+
+    common: dict[str, Any] = {"response_model": WriteResponse, "responses": WRITE_RESPONSES, "tags": [name]}
+    router.add_api_route(f"/{{plan_id}}/{name}/{{item_id}}/pause", pause, methods=["POST"],
+                         summary=f"Pause a {section.noun} from agreed_on, until resumed or through until",
+                         name=f"pause_{section.noun}", **common)
+    router.add_api_route(f"/{{plan_id}}/{name}/{{item_id}}/resume", resume, methods=["POST"],
+                         summary=f"Resume a paused {section.noun} from agreed_on", name=f"resume_{section.noun}",
+                         **common)
 
 
 add_section_routes("barriers", BarrierCreate, BarrierPatch)
