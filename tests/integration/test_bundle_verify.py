@@ -7,9 +7,6 @@ import base64
 import copy
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from isp_ledger.cli import app
 from isp_ledger.domain.calendar import SchoolCalendar
 from isp_ledger.storage.chain import GENESIS_HASH, canonical, seal, unseal
 from isp_ledger.storage.signing import RECEIPT_FIELDS, UNSIGNED_FIELDS, key_id, public_key_document
+from tests.cli import isp_ledger
 from tests.conftest import FakeClock, People
 from tests.school_year import SchoolYear, script_school_year
 
@@ -79,12 +77,8 @@ def test_a_bundle_as_made_verifies_offline(tmp_path: Path, bundle: Bundle, keys_
 def test_offline_means_offline_no_store_is_opened(tmp_path: Path, bundle: Bundle) -> None:
     path = tmp_path / "bundle.json"
     path.write_text(json.dumps(bundle))
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ISP_LEDGER_")}
-    result = subprocess.run(
-        [sys.executable, "-c", "from isp_ledger.cli import main; main()", "verify", str(path)],
-        env={**clean, "ISP_LEDGER_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nowhere", "COLUMNS": "400"},
-        capture_output=True, text=True, timeout=120, check=False,
-    )
+    result = isp_ledger({"ISP_LEDGER_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nowhere", "COLUMNS": "400"},
+                        "verify", str(path))
     assert result.returncode == 0, result.stderr
     assert "exactly what the chained events give" in result.stdout
 

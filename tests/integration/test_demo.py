@@ -25,7 +25,7 @@ from isp_ledger.demo.calendar import easter_sunday, school_year
 from isp_ledger.demo.pupils import apportion
 from projections import delivery
 from projections.runner import Projector
-from tests.integration.test_operations import isp_ledger
+from tests.cli import isp_ledger
 
 
 @pytest.fixture

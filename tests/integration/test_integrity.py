@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +22,7 @@ from fastapi.testclient import TestClient
 
 from isp_ledger.api.app import create_app
 from isp_ledger.application import Ledger
+from tests.cli import isp_ledger
 from tests.conftest import FakeClock, People
 from tests.integration.rawstore import RawStore
 from tests.samples import adjustment, barrier, outcome, plan_body, provision, review
@@ -311,18 +308,6 @@ def test_the_stored_chain_is_sha256_of_rfc8785_canonical_json(
 # ---------------------------------------------------------------- isp-ledger verify PLAN_ID
 
 
-def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "isp_ledger.cli", *args],
-        check=False,
-        env={**os.environ, **env},
-        cwd=Path(__file__).parents[2],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_the_command_line_verify_exits_0_when_intact_and_non_zero_when_tampered(
     ledger: Ledger, people: People, clock: FakeClock, store_url: str, env: dict[str, str]
 ) -> None:
@@ -335,7 +320,7 @@ def test_the_command_line_verify_exits_0_when_intact_and_non_zero_when_tampered(
     if sequencer is not None:  # PostgreSQL: the transparency log records heads as the sequencer numbers them
         sequencer.number_pending()
 
-    ok = run_cli(env, "verify", str(intact))
+    ok = isp_ledger(env, "verify", str(intact))
     assert ok.returncode == 0, ok.stdout + ok.stderr
     report = orjson.loads(ok.stdout)
     assert {k: report.pop(k) for k in ("ok", "events_checked", "head_hash", "head_version")} == {
@@ -343,7 +328,7 @@ def test_the_command_line_verify_exits_0_when_intact_and_non_zero_when_tampered(
     assert report.pop("log_version") == EVENTS  # and where the transparency log records that head:
     assert set(report) == {"log_position", "log_entry_hash"}, report
 
-    bad = run_cli(env, "verify", str(tampered))
+    bad = isp_ledger(env, "verify", str(tampered))
     assert bad.returncode != 0, bad.stdout + bad.stderr
     report = orjson.loads(bad.stdout)
     assert report["ok"] is False and report["first_bad_version"] == MIDDLE, report

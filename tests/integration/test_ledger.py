@@ -6,12 +6,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from isp_ledger.application import Ledger
 from isp_ledger.domain.errors import InvalidInput, RuleViolation, StaleVersion
+from tests.cli import isp_ledger
 from tests.conftest import SETTING, FakeClock, People, postgres_dsn
 from tests.integration.rawstore import RawStore
 from tests.samples import barrier, outcome, plan_body, provision
@@ -258,22 +255,10 @@ def test_a_long_plan_loads_through_its_snapshots_in_a_fresh_process_exactly_as_w
 # ---------------------------------------------------------------- isp-ledger users add
 
 
-def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "isp_ledger.cli", *args],
-        check=False,
-        env={**os.environ, **env},
-        cwd=Path(__file__).parents[2],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_users_add_json_prints_one_object_whose_token_works(
     ledger: Ledger, env: dict[str, str], client: TestClient
 ) -> None:
-    done = run_cli(env, "users", "add", "--name", "Sam Senco", "--role", "senco", "--setting", SETTING, "--json")
+    done = isp_ledger(env, "users", "add", "--name", "Sam Senco", "--role", "senco", "--setting", SETTING, "--json")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 1, done.stdout
@@ -299,7 +284,7 @@ def test_users_add_json_prints_one_object_whose_token_works(
 def test_users_add_with_a_bad_role_or_setting_fails_clearly(
     ledger: Ledger, env: dict[str, str], store_url: str, args: list[str], named: str
 ) -> None:
-    done = run_cli(env, "users", "add", "--name", "Somebody", *args, "--json")
+    done = isp_ledger(env, "users", "add", "--name", "Somebody", *args, "--json")
     assert done.returncode != 0
     assert done.stdout.strip() == "", "nothing that looks like a created user"
     message = " ".join(done.stderr.split())

@@ -20,18 +20,11 @@ from projections import READ_MODELS, current_plan
 from projections.base import View
 from projections.registry import Registry
 from projections.runner import Projector
+from tests.cli import isp_ledger
 from tests.conftest import People
 from tests.samples import plan_body
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def isp_ledger(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ISP_LEDGER_")}
-    return subprocess.run(
-        [sys.executable, "-c", "from isp_ledger.cli import main; main()", *args],
-        env={**clean, **env}, capture_output=True, text=True, timeout=120, check=False,
-    )
 
 
 # ------------------------------------------------------------------------------------------------ settings

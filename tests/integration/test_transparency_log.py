@@ -25,9 +25,10 @@ from fastapi.testclient import TestClient
 
 from isp_ledger.api.app import create_app
 from isp_ledger.application import Ledger
+from tests.cli import isp_ledger
 from tests.conftest import FakeClock, People
 from tests.integration.rawstore import RawStore
-from tests.integration.test_integrity import contract_seal, run_cli
+from tests.integration.test_integrity import contract_seal
 from tests.integration.test_sequence import run_together, write_contributions
 from tests.samples import plan_body
 
@@ -163,7 +164,7 @@ def test_events_removed_from_the_end_are_reported_by_the_ledger_over_http_and_by
         response = api.get(f"/v1/plans/{tampered}/verify", headers=people.headers("senco"))
         assert response.status_code == 200, response.text
         assert_truncation_reported(response.json(), VERSIONS, now_ends)
-    bad = run_cli(env, "verify", str(tampered))
+    bad = isp_ledger(env, "verify", str(tampered))
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert_truncation_reported(orjson.loads(bad.stdout), VERSIONS, now_ends)
     assert "removed from the end" in bad.stderr
@@ -173,7 +174,7 @@ def test_events_removed_from_the_end_are_reported_by_the_ledger_over_http_and_by
     body = response.json()
     assert body["ok"] is True and body["head_version"] == VERSIONS, body
     assert body["log_version"] == VERSIONS and body["log_entry_hash"] == raw.log(intact)[-1]["entry_hash"]
-    good = run_cli(env, "verify", str(intact))
+    good = isp_ledger(env, "verify", str(intact))
     assert good.returncode == 0, good.stdout + good.stderr
     assert orjson.loads(good.stdout)["log_position"] == body["log_position"]
     assert client.get(f"/v1/plans/{tampered}/receipt", headers=people.headers("senco")).status_code == 409
@@ -289,7 +290,7 @@ def test_a_signed_log_head_catches_the_consistent_truncation_of_events_and_log(
     check = client.post("/v1/log/verify", json=head, headers=people.headers("admin"))
     assert check.json()["ok"] is False, check.text  # ... the held head can
     assert "removed from its end" in check.json()["detail"]
-    bad = run_cli(env, "verify-log", str(held))
+    bad = isp_ledger(env, "verify-log", str(held))
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert orjson.loads(bad.stdout)["ok"] is False
 
@@ -310,7 +311,7 @@ def test_a_receipt_carries_the_signed_log_entry_of_its_head(
     check = client.post("/v1/log/verify", json=entry, headers=people.headers("admin"))
     assert check.json()["ok"] is True, check.text
     assert client.post("/v1/receipts/verify", json=receipt, headers=people.headers("senco")).json()["ok"] is True
-    good = run_cli(env, "verify-log")
+    good = isp_ledger(env, "verify-log")
     assert good.returncode == 0, good.stdout + good.stderr
     assert orjson.loads(good.stdout)["plans_checked"] == 1
 
