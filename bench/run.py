@@ -130,24 +130,31 @@ def rate(fn: Callable[[], int]) -> float:
     return items / (time.perf_counter() - started)
 
 
+def ledger_in_own_schema(dsn: str, raw_table: str) -> tuple[str, str, Ledger, User]:
+    """A fresh schema holding a Ledger's tables and ``raw_table``, shaped like the event rows, for the raw side;
+    returns the schema, the Ledger's key directory, the Ledger and an admin."""
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+        conn.execute(
+            f'CREATE TABLE "{schema}".{raw_table} (originator_id uuid NOT NULL, '
+            "originator_version bigint NOT NULL, topic text NOT NULL, state bytea NOT NULL, "
+            "PRIMARY KEY (originator_id, originator_version))"
+        )
+    keys = tempfile.mkdtemp(prefix="isp-ledger-bench-keys-")
+    ledger = Ledger({
+        "ISP_LEDGER_DATABASE_URL": f"{dsn}?schema={schema}",
+        "ISP_LEDGER_KEY_DIR": keys,
+        "ISP_LEDGER_POOL_SIZE": "12",
+    })
+    admin, _ = ledger.add_user(name="Bench Admin", role="admin")
+    return schema, keys, ledger, admin
+
+
 class Bench:
     def __init__(self) -> None:
-        self.schema = f"bench_{uuid.uuid4().hex[:10]}"
         self.dsn = DATABASE_URL.split("?", 1)[0]
-        with psycopg.connect(self.dsn, autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{self.schema}"')
-            conn.execute(
-                f'CREATE TABLE "{self.schema}".raw_events (originator_id uuid NOT NULL, '
-                "originator_version bigint NOT NULL, topic text NOT NULL, state bytea NOT NULL, "
-                "PRIMARY KEY (originator_id, originator_version))"
-            )
-        self.keys = tempfile.mkdtemp(prefix="isp-ledger-bench-keys-")
-        self.ledger = Ledger({
-            "ISP_LEDGER_DATABASE_URL": f"{self.dsn}?schema={self.schema}",
-            "ISP_LEDGER_KEY_DIR": self.keys,
-            "ISP_LEDGER_POOL_SIZE": "12",
-        })
-        self.admin, _ = self.ledger.add_user(name="Bench Admin", role="admin")
+        self.schema, self.keys, self.ledger, self.admin = ledger_in_own_schema(self.dsn, "raw_events")
         self.sample_state = canonical({"text": "x" * 700})
 
     def close(self) -> None:
@@ -391,21 +398,7 @@ class ReadSideBench:
 
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
-        self.schema = f"bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(self.dsn, autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{self.schema}"')
-            conn.execute(
-                f'CREATE TABLE "{self.schema}".raw_rows (originator_id uuid NOT NULL, '
-                "originator_version bigint NOT NULL, topic text NOT NULL, state bytea NOT NULL, "
-                "PRIMARY KEY (originator_id, originator_version))"
-            )
-        self.keys = tempfile.mkdtemp(prefix="isp-ledger-bench-keys-")
-        self.ledger = Ledger({
-            "ISP_LEDGER_DATABASE_URL": f"{self.dsn}?schema={self.schema}",
-            "ISP_LEDGER_KEY_DIR": self.keys,
-            "ISP_LEDGER_POOL_SIZE": "12",
-        })
-        self.admin, _ = self.ledger.add_user(name="Bench Admin", role="admin")
+        self.schema, self.keys, self.ledger, self.admin = ledger_in_own_schema(self.dsn, "raw_rows")
         self.sql = Sql(self.ledger.factory.datastore)
         self.scripts: list[PlanScript] = []
         self.events = 0
