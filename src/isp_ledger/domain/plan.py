@@ -460,12 +460,8 @@ class Plan(Aggregate):
         self, by: Stamp, section_name: str, item_id: str, changes: dict[str, Any], *, agreed_on: Any = None,
         reason: str | None = None,
     ) -> None:
-        self._require_open()
-        section = self._require_item(section_name, item_id)
-        current = self.items[item_id]
-        check = Checker()
-        agreed = _agreed_on(check, by, agreed_on)
-        why = check.clean("reason", OPTIONAL_REASON, reason)
+        section, current, check, agreed, why = self._item_change(by, section_name, item_id, agreed_on, reason,
+                                                                 OPTIONAL_REASON)
         cleaned = check.clean_some(section.fields, changes)
         if not check.errors:
             cleaned = {k: v for k, v in cleaned.items() if v != current.get(k)}
@@ -484,12 +480,8 @@ class Plan(Aggregate):
         self, by: Stamp, section_name: str, item_id: str, *, reason: str, outcome: str | None = None,
         agreed_on: Any = None,
     ) -> None:
-        self._require_open()
-        section = self._require_item(section_name, item_id)
-        current = self.items[item_id]
-        check = Checker()
-        agreed = _agreed_on(check, by, agreed_on)
-        why = check.clean("reason", REASON, reason)
+        section, current, check, agreed, why = self._item_change(by, section_name, item_id, agreed_on, reason,
+                                                                 REASON)
         extra: dict[str, Any] = {}
         if section.name == "outcomes":
             extra["outcome"] = check.clean("outcome", Choice(codes.OUTCOME_RESULTS), outcome)
@@ -505,12 +497,8 @@ class Plan(Aggregate):
     ) -> None:
         """Stop a provision for a while from ``agreed_on``, until it is resumed or through ``until``: it owes no
         sessions meanwhile and none can be recorded against it, but it stays the plan's provision."""
-        self._require_open()
-        section = self._require_item(section_name, item_id)
-        current = self.items[item_id]
-        check = Checker()
-        agreed = _agreed_on(check, by, agreed_on)
-        why = check.clean("reason", REASON, reason)
+        section, current, check, agreed, why = self._item_change(by, section_name, item_id, agreed_on, reason,
+                                                                 REASON)
         last_day = check.clean("until", Date(required=False), until)
         if last_day and last_day < agreed:
             check.fail("until", f"must not be before agreed_on ({agreed}), the first day of the pause")
@@ -534,12 +522,8 @@ class Plan(Aggregate):
     ) -> None:
         """Restart a paused provision from ``agreed_on`` (also after a pause with an ``until`` date ran out, to
         record that it has restarted)."""
-        self._require_open()
-        section = self._require_item(section_name, item_id)
-        current = self.items[item_id]
-        check = Checker()
-        agreed = _agreed_on(check, by, agreed_on)
-        why = check.clean("reason", OPTIONAL_REASON, reason)
+        section, current, check, agreed, why = self._item_change(by, section_name, item_id, agreed_on, reason,
+                                                                 OPTIONAL_REASON)
         check.done()
         self._require_pausable(section)
         self._require_active(section, current)
@@ -678,6 +662,19 @@ class Plan(Aggregate):
     def _require_open(self) -> None:
         if not self.is_open:
             raise RuleViolation("plan_closed", "This plan is closed; open a new plan for the pupil instead")
+
+    def _item_change(
+        self, by: Stamp, section_name: str, item_id: str, agreed_on: Any, reason: str | None, reason_field: Text,
+    ) -> tuple[Section, dict[str, Any], Checker, str, str | None]:
+        """What every change to an existing item starts with: the plan open, the item there, and ``agreed_on``
+        and ``reason`` checked. Returns the section, the item as it stands, the checker (for the command's own
+        fields), the date agreed and the reason."""
+        self._require_open()
+        section = self._require_item(section_name, item_id)
+        check = Checker()
+        agreed = _agreed_on(check, by, agreed_on)
+        why = check.clean("reason", reason_field, reason)
+        return section, self.items[item_id], check, agreed, why
 
     def _require_item(self, section_name: str, item_id: str) -> Section:
         section = SECTIONS[section_name]
