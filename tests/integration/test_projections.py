@@ -194,14 +194,15 @@ def test_a_rebuild_gives_exactly_what_incremental_projection_gave(
 def test_a_rebuild_in_several_processes_gives_exactly_what_incremental_projection_gave(
     ledger: Ledger, people: People, clock: FakeClock, store_url: str
 ) -> None:
-    if not store_url.startswith("postgresql"):
-        pytest.skip("SQLite has one writer: its rebuilds run in one process")
+    """On PostgreSQL, three worker processes; SQLite has one writer, so asked for workers it rebuilds in one
+    process, with the same result."""
     workload = busy_ledger(ledger, people, clock)
     incremental = workload.projector
     before = {name: read_model_rows(model.view) for name, model in incremental.models.items()}
     head = ledger.recorder.max_notification_id()
-    shares = [len(ledger.recorder.select_notifications(0, 10_000, partition=(k, 3))) for k in range(3)]
-    assert sum(shares) == head, shares  # every event in exactly one partition (a partition may hold no plan)
+    if store_url.startswith("postgresql"):
+        shares = [len(ledger.recorder.select_notifications(0, 10_000, partition=(k, 3))) for k in range(3)]
+        assert sum(shares) == head, shares  # every event in exactly one partition (a partition may hold no plan)
 
     generations = rebuild(ledger, workers=3)
 
