@@ -483,6 +483,10 @@ class Ledger(Application[UUID]):
     def receipt(self, user: User, plan_id: UUID) -> dict[str, Any]:
         """A signed receipt for the plan's head, once the plan verifies (the service never vouches for a damaged
         record), with the signed transparency log entry that records that head."""
+        return self.signed_head(user, plan_id)[0]
+
+    def signed_head(self, user: User, plan_id: UUID) -> tuple[dict[str, Any], list[bytes]]:
+        """The receipt (as :meth:`receipt`) and the stored events it vouches for, exactly as verified."""
         self.require_visible(user, plan_id)
         audit, verification = self._verified(plan_id)
         sequencer = getattr(self.recorder, "sequencer", None)
@@ -498,7 +502,7 @@ class Ledger(Application[UUID]):
         entry = next((e for e in audit.entries if e.position == verification.log_position), None)
         if entry is not None and entry.version == verification.head_version:
             receipt["log_entry"] = self.signer.statement("isp-ledger log entry", entry.as_dict())
-        return receipt
+        return receipt, [bytes(state) for _, state in audit.rows]
 
     def check_receipt(self, user: User, receipt: dict[str, Any]) -> ReceiptCheck:
         """Whether a receipt we signed still holds: the history up to it unchanged, nothing after it removed."""

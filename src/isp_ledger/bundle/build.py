@@ -8,8 +8,9 @@ A bundle is one JSON document::
      "events": ["<each event exactly as stored: its sealed, canonical JSON>", ...]}
 
 The events run from version 1 to the version the receipt vouches for; the derived sections (``content.py``) are
-computed from exactly those events, so the offline check can recompute and compare them. The receipt is taken
-first and the events read up to its version, so a write landing meanwhile cannot make the two disagree. When the
+computed from exactly those events, so the offline check can recompute and compare them. The events are the
+rows the receipt was signed over, read once in the snapshot that verified them, so a write landing meanwhile
+cannot make the two disagree. When the
 service has logged the head, the receipt carries the signed entry of its transparency log (``receipt.log_entry``).
 """
 
@@ -21,7 +22,7 @@ from uuid import UUID
 
 from isp_ledger import __version__
 from isp_ledger.access import User
-from isp_ledger.application import Ledger, RecordDamaged
+from isp_ledger.application import Ledger
 from isp_ledger.bundle.content import FORMAT, FORMAT_VERSION, Period, derive, plan_settings, replay
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.stamp import format_instant, london_date
@@ -73,13 +74,10 @@ def build_bundle(ledger: Ledger, user: User, plan_id: UUID, start: dt.date | Non
                  end: dt.date | None = None) -> dict[str, Any]:
     """The evidence bundle of ``plan_id`` for a period, for whoever may read the plan (404 otherwise)."""
     ledger.require_visible(user, plan_id)
-    receipt = ledger.receipt(user, plan_id)  # checks the chain first: the service never vouches for a damaged one
+    # The events are the very rows the receipt was signed over, read in one snapshot when they were verified.
+    receipt, states = ledger.signed_head(user, plan_id)  # the service never vouches for a damaged record
     version = int(receipt["version"])
-    states = [bytes(s.state) for s in ledger.recorder.select_events(plan_id, lte=version)]
     envelopes = [unseal(state) for state in states]
-    if len(envelopes) != version or envelopes[-1]["hash"] != receipt["head_hash"]:
-        raise RecordDamaged(f"Plan {plan_id} changed in the store while its bundle was made; "
-                            f"GET /v1/plans/{plan_id}/verify says whether it still holds")
     replayed = replay(envelopes)
     period = resolve_period(ledger, replayed.plan.state["opened_on"], start, end)
     calendars = {urn: ledger.school_calendar(urn) for urn in plan_settings(replayed.plan)}
