@@ -33,15 +33,11 @@ _INDEX_NAME = re.compile(r"\{=(\w+)\}")
 class View(TrackingRecorder):
     """A read model's tables at one generation, and its tracking position, in one database."""
 
-    def __init__(self, sql: Sql, name: str, generation: int, tables: dict[str, str], *,
-                 application: str = APPLICATION) -> None:
-        """``application`` names the position this view tracks: the ledger's, or (while a rebuild runs in
-        several processes) one partition's."""
+    def __init__(self, sql: Sql, name: str, generation: int, tables: dict[str, str]) -> None:
         self.sql = sql
         self.name = name
         self.generation = generation
         self.tables = tables
-        self.application = application
         self._rendered: dict[str, str] = {}
 
     def table(self, base: str) -> str:
@@ -93,7 +89,7 @@ class View(TrackingRecorder):
         return int(rows[0][0]) if rows else None
 
     def position(self) -> int:
-        return self.max_tracking_id(self.application) or 0
+        return self.max_tracking_id(APPLICATION) or 0
 
 
 _TRACKING = (

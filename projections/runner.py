@@ -55,13 +55,8 @@ class Projector:
         *,
         generations: dict[str, int] | None = None,
         batch_size: int = 500,
-        partition: tuple[int, int] | None = None,
     ) -> None:
-        """``partition=(k, n)`` (PostgreSQL, rebuilds only) projects just the plans of the k-th of n partitions
-        and tracks its position under a name of its own."""
         self.ledger = ledger
-        self.partition = partition
-        self.application = APPLICATION if partition is None else partition_name(*partition)
         self.sql = Sql(ledger.factory.datastore)
         self.registry = Registry(self.sql)
         self.batch_size = batch_size
@@ -75,7 +70,7 @@ class Projector:
             generation = generations[name] if generations else self.registry.current(name)
             self.models[name] = self._open(name, generation)
         self._progress = threading.Condition()
-        self._pages = _Pages(ledger.recorder, partition)
+        self._pages = _Pages(self._select, key=_in_sequence)
         self._writing: _Background | None = None
         self._waiter: Any = None  # while running: what it waits on for new events
         self._stopping = threading.Event()
@@ -84,11 +79,15 @@ class Projector:
 
     def _open(self, name: str, generation: int) -> ReadModel:
         cls = READ_MODELS[name]
-        view = View(self.sql, name, generation, cls.tables, application=self.application)
+        view = View(self.sql, name, generation, cls.tables)
         view.create_table()
         if cls is PlanIndex:
             return PlanIndex(view, self.plans, upn_key=self.ledger.upn_key)
         return cls(view, self.plans)
+
+    def _select(self, after: int, limit: int, stop: int | None) -> Sequence[Notification]:
+        return self.ledger.recorder.select_notifications(  # type: ignore[no-any-return]
+            after, limit, stop, inclusive_of_start=False)
 
     def _load_plan(self, plan_id: UUID, version: int) -> Plan:
         plan: Plan = self.ledger.repository.get(plan_id, version=version, projector_func=replay)
@@ -156,9 +155,14 @@ class Projector:
             raise
 
     def _read_batch(self, stop: int | None) -> tuple[int | None, int]:
-        after = min(model.seen for model in self.models.values())
+        last, processed = self._read_pages(min(model.seen for model in self.models.values()), stop)
+        return (last.id if last is not None else None), processed
+
+    def _read_pages(self, after: Any, stop: int | None) -> tuple[Notification | None, int]:
+        """Process a batch's events, reading pages from the one after the event whose key is ``after``; return
+        the last event processed (``None`` if there was none) and how many there were."""
         processed = 0
-        last_id: int | None = None
+        last: Notification | None = None
         touched: set[Any] = set()
         most_plans = min(self.MAX_PLANS_PER_BATCH, self.plans.capacity)
         while processed < self.batch_size:
@@ -168,22 +172,22 @@ class Projector:
             for notification in notifications:
                 plan_id = notification.originator_id
                 if plan_id not in touched:
-                    if len(touched) >= most_plans and last_id is not None:
+                    if len(touched) >= most_plans and last is not None:
                         full = True
                         break
                     touched.add(plan_id)
                 self._process(notification)
-                last_id = notification.id
+                last = notification
                 processed += 1
-            if full or len(notifications) < wanted or last_id is None:
+            if full or len(notifications) < wanted or last is None:
                 break
-            after = last_id
-        return last_id, processed
+            after = self._pages.key(last)
+        return last, processed
 
     def _write(self, prepared: list[tuple[ReadModel, Any]], last_id: int) -> None:
         """Write a batch's rows and every read model's new position in one transaction (they share the
         ledger's database): one commit per batch, and the read models never disagree about a position."""
-        last = Tracking(self.application, last_id)
+        last = Tracking(APPLICATION, last_id)
         with self.sql.write() as cursor:
             for model, rows in prepared:
                 model.write(cursor, rows)
@@ -338,34 +342,39 @@ class _Background(threading.Thread):
 
 
 class _Pages:
-    """Reads the sequence a page at a time, fetching the next full page while the caller works on this one."""
+    """Reads the log a page at a time, fetching the next full page while the caller works on this one.
 
-    def __init__(self, recorder: Any, partition: tuple[int, int] | None = None) -> None:
-        self.recorder = recorder
-        self.partition = partition
-        self._ahead: tuple[tuple[int, int, int | None], _Background] | None = None
+    ``select(after, limit, stop)`` reads a page of the events after the one whose ``key`` is ``after``.
+    """
 
-    def get(self, after: int, limit: int, stop: int | None = None) -> Sequence[Notification]:
+    def __init__(self, select: Callable[[Any, int, int | None], Sequence[Notification]],
+                 key: Callable[[Notification], Any]) -> None:
+        self.select = select
+        self.key = key
+        self._ahead: tuple[tuple[Any, int, int | None], _Background] | None = None
+
+    def get(self, after: Any, limit: int, stop: int | None = None) -> Sequence[Notification]:
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[0] == (after, limit, stop):
             page: Sequence[Notification] = ahead[1].result()
         else:
-            page = self._select(after, limit, stop)
+            page = self.select(after, limit, stop)
         if len(page) == limit:  # there may well be more: start on the next page
-            following = page[-1].id
-            self._ahead = ((following, limit, stop), _Background(lambda: self._select(following, limit, stop),
+            following = self.key(page[-1])
+            self._ahead = ((following, limit, stop), _Background(lambda: self.select(following, limit, stop),
                                                                   name="isp-ledger-projector-read"))
         return page
 
     def clear(self) -> None:
         self._ahead = None
 
-    def _select(self, after: int, limit: int, stop: int | None) -> Sequence[Notification]:
-        if self.partition is None:
-            return self.recorder.select_notifications(  # type: ignore[no-any-return]
-                after, limit, stop, inclusive_of_start=False)
-        return self.recorder.select_notifications(  # type: ignore[no-any-return]
-            after, limit, stop, inclusive_of_start=False, partition=self.partition)
+
+def _in_sequence(notification: Notification) -> int:
+    return notification.id
+
+
+def _in_plan_order(notification: Notification) -> tuple[UUID, int]:
+    return notification.originator_id, notification.originator_version
 
 
 @contextlib.contextmanager
@@ -391,6 +400,65 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
+class _PlanByPlan(Projector):
+    """Fills a new, empty generation of read models from the log read plan by plan, up to a head.
+
+    Every read model is made of rows per plan, so the order in which plans are projected does not change what
+    it holds. Read in the sequence's order, the plans of a busy log are interleaved: a batch of 10,000 events
+    may touch thousands of plans, and each of them has its rows (its summary, its current plan's head, its
+    report rows) rewritten by every batch that touches it. Read plan by plan, a plan's events come together,
+    and its rows are written once, or twice when it straddles two batches.
+
+    Positions are not recorded as it goes: they are positions in the sequence, and this order is another.
+    A rebuild that fails is dropped whole; one that completes records ``head`` as every read model's position,
+    and a :class:`Projector` carries on from there in the sequence's order.
+    """
+
+    def __init__(self, ledger: Ledger, names: Iterable[str], generations: dict[str, int], head: int, *,
+                 batch_size: int, plans: tuple[UUID | None, UUID | None] = (None, None)) -> None:
+        """``plans``: project only the plans with ids from the first (inclusive) to the second (exclusive)."""
+        super().__init__(ledger, names, generations=generations, batch_size=batch_size)
+        low, below = plans
+        select = ledger.recorder.select_in_plan_order  # type: ignore[attr-defined]
+        self._pages = _Pages(lambda after, limit, _stop: select(head, after, limit, below), key=_in_plan_order)
+        self._after: tuple[UUID, int] = (low or _FIRST_ID, 0)
+        self.head = head
+
+    def catch_up(self, progress: Callable[[int, int], None] | None = None, *, stop: int | None = None) -> int:
+        """Project every event up to the head; ``progress(events processed, head)`` after each batch."""
+        done = 0
+        try:
+            while processed := self._advance_plan_by_plan():
+                done += processed
+                if progress is not None:
+                    progress(done, self.head)
+        finally:
+            self.drain()
+        return done
+
+    def _advance_plan_by_plan(self) -> int:
+        try:
+            with _collector_paused():
+                last, processed = self._read_pages(self._after, None)
+                if last is None:
+                    return 0
+                prepared = [(model, model.prepare()) for model in self.models.values()]
+            self.drain()
+        except BaseException:
+            self._abandon()
+            raise
+        self._after = _in_plan_order(last)
+        self._writing = _Background(lambda: self._write_rows(prepared), name="isp-ledger-rebuild-write")
+        return processed
+
+    def _write_rows(self, prepared: list[tuple[ReadModel, Any]]) -> None:
+        with self.sql.write() as cursor:
+            for model, rows in prepared:
+                model.write(cursor, rows)
+
+
+_FIRST_ID = UUID(int=0)
+
 # A rebuild of at least this many events runs in several processes, on PostgreSQL (starting them costs a second).
 PARALLEL_FROM_EVENTS = 50_000
 
@@ -405,40 +473,50 @@ def rebuild(
 ) -> dict[str, int]:
     """Rebuild read models from zero beside the live ones, then switch to them; return their generations.
 
-    On PostgreSQL a long log is rebuilt by ``workers`` processes (by default one per CPU, up to four), each
-    projecting the plans of one partition: projecting is CPU-bound Python, and every read model is made of rows
-    per plan, so the partitions never touch the same rows. Each process tracks its own position beside its
-    rows; once all have reached the head they had to reach, the read models' own position is set to it, and a
-    single projector carries on from there (to events written meanwhile) before the switch. If anything fails,
-    the new generation is dropped and the live one stays as it was.
+    The log up to its head is projected plan by plan (see :class:`_PlanByPlan`). On PostgreSQL a long log is
+    projected by ``workers`` processes (by default one per CPU, up to four), each taking the plans of one range
+    of plan ids: projecting is CPU-bound Python, and the ranges never share a row. Then the read models'
+    position is set to the head, and a :class:`Projector` carries on from there, in the sequence's order, to
+    the events written meanwhile, before the switch. If anything fails, the new generation is dropped and the
+    live one stays as it was.
     """
     names = list(names or READ_MODELS)
     sql = Sql(ledger.factory.datastore)
     registry = Registry(sql)
     generations = {name: registry.begin_build(name) for name in names}
+    views = [View(sql, name, generation, READ_MODELS[name].tables) for name, generation in generations.items()]
     try:
-        for name, generation in generations.items():
-            View(sql, name, generation, READ_MODELS[name].tables).drop()
+        for view in views:
+            view.drop()
+            view.create_table()  # here, once: CREATE TABLE IF NOT EXISTS races with itself on PostgreSQL
         head = ledger.recorder.max_notification_id() or 0
         parts = workers if workers is not None else min(os.cpu_count() or 1, 4)
         if sql.dialect == "postgresql" and parts > 1 and (workers is not None or head >= PARALLEL_FROM_EVENTS):
             _rebuild_in_parallel(ledger, names, generations, head, parts, progress, batch_size)
+        else:
+            _PlanByPlan(ledger, names, generations, head, batch_size=batch_size).catch_up(progress)
+        if head:
+            with sql.write() as cursor:
+                for view in views:
+                    view.record(cursor, Tracking(APPLICATION, head))
         projector = Projector(ledger, names, generations=generations, batch_size=batch_size)
-        while projector.catch_up(progress):
+        while projector.catch_up():
             pass  # the head moved while we caught up: go round again
         for name, generation in generations.items():
             registry.switch(name, generation)
     except BaseException:
-        for name, generation in generations.items():
-            View(sql, name, generation, READ_MODELS[name].tables).drop()
-            registry.forget(name, generation)
+        for view in views:
+            view.drop()
+            registry.forget(view.name, view.generation)
         raise
     return generations
 
 
-def partition_name(part: int, parts: int) -> str:
-    """The name a partition's position is tracked under while a rebuild runs in several processes."""
-    return f"{APPLICATION}#{part}/{parts}"
+def plan_ranges(parts: int) -> list[tuple[UUID | None, UUID | None]]:
+    """``parts`` ranges of plan ids, each from its first id (inclusive) to the next range's (exclusive),
+    covering every id: about equal shares of the ledger's random (uuid4) ids."""
+    bounds = [UUID(int=(k * 2**128) // parts) for k in range(1, parts)]
+    return list(zip([None, *bounds], [*bounds, None], strict=True))
 
 
 def _rebuild_in_parallel(
@@ -451,46 +529,53 @@ def _rebuild_in_parallel(
     batch_size: int,
 ) -> None:
     env = {key: str(value) for key, value in ledger.env.items() if key.startswith("ISP_LEDGER_")}
-    sql = Sql(ledger.factory.datastore)
-    views = [View(sql, name, generation, READ_MODELS[name].tables) for name, generation in generations.items()]
-    for view in views:
-        view.create_table()  # here, once: CREATE TABLE IF NOT EXISTS races with itself on PostgreSQL
     spawn = multiprocessing.get_context("spawn")  # never fork a process with live connections and threads
-    with concurrent.futures.ProcessPoolExecutor(max_workers=parts, mp_context=spawn) as pool:
-        futures = [pool.submit(_rebuild_partition, env, names, generations, (part, parts), head, batch_size)
-                   for part in range(parts)]
+    done = spawn.Value("q", 0)  # events projected, by all the workers
+    with concurrent.futures.ProcessPoolExecutor(max_workers=parts, mp_context=spawn, initializer=_share_count,
+                                                initargs=(done,)) as pool:
+        futures = [pool.submit(_rebuild_range, env, names, generations, plans, head, batch_size)
+                   for plans in plan_ranges(parts)]
         try:
             while True:
-                done, running = concurrent.futures.wait(futures, timeout=0.5,
-                                                        return_when=concurrent.futures.FIRST_EXCEPTION)
-                for future in done:
+                finished, running = concurrent.futures.wait(futures, timeout=0.5,
+                                                            return_when=concurrent.futures.FIRST_EXCEPTION)
+                for future in finished:
                     future.result()  # raise what went wrong in a worker
                 if not running:
                     break
                 if progress is not None:
-                    reached = [views[0].max_tracking_id(partition_name(part, parts)) or 0 for part in range(parts)]
-                    progress(min(reached), head)
+                    progress(done.value, head)
         except BaseException:
             for future in futures:
                 future.cancel()
             raise
-    last = Tracking(APPLICATION, head)
-    with sql.write() as cursor:
-        for view in views:
-            if head:
-                view.record(cursor, last)
-            cursor.execute(view.q("DELETE FROM {tracking} WHERE application_name <> ?"), (APPLICATION,))
     if progress is not None:
-        progress(head, head)
+        progress(done.value, head)
 
 
-def _rebuild_partition(env: dict[str, str], names: list[str], generations: dict[str, int],
-                       partition: tuple[int, int], head: int, batch_size: int) -> int:
-    """In a worker process: project one partition's plans up to ``head``."""
+_projected: Any = None  # in a worker process: the count of events projected, shared with the rebuild
+
+
+def _share_count(count: Any) -> None:
+    global _projected  # noqa: PLW0603 - how a pool initializer hands a worker what it shares
+    _projected = count
+
+
+def _rebuild_range(env: dict[str, str], names: list[str], generations: dict[str, int],
+                   plans: tuple[UUID | None, UUID | None], head: int, batch_size: int) -> int:
+    """In a worker process: project the plans of one range of ids, up to ``head``."""
     worker = Ledger(env)
+    reported = 0
+
+    def report(done: int, _head: int) -> None:
+        nonlocal reported
+        if _projected is not None:
+            with _projected.get_lock():
+                _projected.value += done - reported
+        reported = done
+
     try:
-        projector = Projector(worker, names, generations=generations, batch_size=batch_size, partition=partition)
-        return projector.catch_up(stop=head)
+        return _PlanByPlan(worker, names, generations, head, batch_size=batch_size, plans=plans).catch_up(report)
     finally:
         worker.close()
 

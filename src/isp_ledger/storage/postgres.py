@@ -163,6 +163,12 @@ class PostgresLedgerRecorder(ApplicationRecorder):
             "WHERE s.notification_id > %s AND s.notification_id <= %s",
             schema,
         )
+        self._in_plan_order = q(
+            "SELECT s.notification_id, e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM {schema}.isp_sequence s JOIN {schema}.isp_events e USING (originator_id, originator_version) "
+            "WHERE (s.originator_id, s.originator_version) > (%s, %s) AND s.notification_id <= %s",
+            schema,
+        )
         self._max_id = q("SELECT max(notification_id) FROM {schema}.isp_sequence", schema)
         self._position_of = q(
             "SELECT notification_id FROM {schema}.isp_sequence WHERE originator_id = %s AND originator_version = %s",
@@ -278,22 +284,36 @@ class PostgresLedgerRecorder(ApplicationRecorder):
         topics: Sequence[str] = (),
         *,
         inclusive_of_start: bool = True,
-        partition: tuple[int, int] | None = None,
     ) -> Sequence[Notification]:
-        """Notifications after ``start`` in order; ``partition=(k, n)`` keeps only those of the plans in the
-        k-th of n partitions (by the last byte of the plan id, random for the ledger's uuid4 ids), so that
-        n processes can each project a share of the plans."""
         after = (start or 1) - 1 if inclusive_of_start else (start or 0)
         statement = self._notifications
         params: list[Any] = [after, stop if stop is not None else 2**62]
         if topics:
             statement += SQL(" AND e.topic = ANY(%s)")
             params.append(list(topics))
-        if partition is not None:
-            statement += SQL(" AND get_byte(uuid_send(s.originator_id), 15) %% %s = %s")
-            params.extend([partition[1], partition[0]])
         statement += SQL(" ORDER BY s.notification_id LIMIT %s")
         params.append(limit)
+        return self._fetch_notifications(statement, params)
+
+    def select_in_plan_order(
+        self, head: int, after: tuple[UUID, int], limit: int, below: UUID | None = None
+    ) -> Sequence[Notification]:
+        """Events numbered up to ``head``, plan by plan (by plan id, then version), after the event ``after``
+        (a plan id and a version; version 0 for all of that plan's events), of plans with ids below ``below``.
+
+        Every plan's events up to ``head`` are a prefix of its history, since a plan's events are numbered in
+        version order. The bounds are on the sequence's own index, which the scan walks in order.
+        """
+        statement = self._in_plan_order
+        params: list[Any] = [after[0], after[1], head]
+        if below is not None:
+            statement += SQL(" AND s.originator_id < %s")
+            params.append(below)
+        statement += SQL(" ORDER BY s.originator_id, s.originator_version LIMIT %s")
+        params.append(limit)
+        return self._fetch_notifications(statement, params)
+
+    def _fetch_notifications(self, statement: Composed, params: list[Any]) -> list[Notification]:
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=psycopg.rows.tuple_row) as curs:
             curs.execute(statement, params, prepare=True)
             return [

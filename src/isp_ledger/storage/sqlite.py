@@ -193,6 +193,27 @@ class SQLiteLedgerRecorder(ApplicationRecorder):
             params.extend(topics)
         statement += " ORDER BY notification_id LIMIT ?"
         params.append(limit)
+        return self._fetch_notifications(statement, params)
+
+    def select_in_plan_order(
+        self, head: int, after: tuple[UUID, int], limit: int, below: UUID | None = None
+    ) -> Sequence[Notification]:
+        """Events numbered up to ``head``, plan by plan (by plan id, then version), after the event ``after``
+        (a plan id and a version; version 0 for all of that plan's events), of plans with ids below ``below``.
+        (Plan ids are stored in their canonical text form, which sorts as the ids do.)"""
+        statement = (
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM isp_events "
+            "WHERE (originator_id, originator_version) > (?, ?) AND notification_id <= ?"
+        )
+        params: list[Any] = [str(after[0]), after[1], head]
+        if below is not None:
+            statement += " AND originator_id < ?"
+            params.append(str(below))
+        statement += " ORDER BY originator_id, originator_version LIMIT ?"
+        params.append(limit)
+        return self._fetch_notifications(statement, params)
+
+    def _fetch_notifications(self, statement: str, params: list[Any]) -> list[Notification]:
         with raw_connection(self.datastore, writer=False) as conn:
             rows = conn.execute(statement, params).fetchall()
         return [
