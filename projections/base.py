@@ -97,39 +97,80 @@ _TRACKING = (
 )
 
 
+# The PostgreSQL types of read-model columns, as COPY's binary format names them.
+_COPY_TYPES = {"TEXT": "text", "BIGINT": "int8", "INTEGER": "int4", "DOUBLE PRECISION": "float8"}
+
+
 class Insert:
     """Writing many rows of one read-model table at once.
 
-    On PostgreSQL the rows go as one array per column in a single ``INSERT ... SELECT FROM unnest(...)``: one
-    statement, not one per row, which is several times faster for a batch's thousands of rows.
+    On PostgreSQL the rows go by ``COPY ... FROM STDIN`` in the binary format: one statement for the batch,
+    which PostgreSQL loads about twice as fast as an ``INSERT``, with a fifth of the client's work.
     """
 
     def __init__(self, table: str, columns: dict[str, str], conflict: str = "") -> None:
-        """``columns`` maps each column to its SQL type (TEXT, BIGINT, INTEGER)."""
+        """``columns`` maps each column to its SQL type (TEXT, BIGINT, INTEGER, DOUBLE PRECISION)."""
         names = ", ".join(columns)
+        self.table = table
+        self.columns = columns
         self.sqlite = f"INSERT INTO {{{table}}} ({names}) VALUES ({', '.join('?' * len(columns))}) {conflict}"
-        arrays = ", ".join(f"?::{sql_type}[]" for sql_type in columns.values())
-        self.postgresql = f"INSERT INTO {{{table}}} ({names}) SELECT * FROM unnest({arrays}) {conflict}"
+        self.copy = f"COPY {{{table}}} ({names}) FROM STDIN (FORMAT BINARY)"
+        self.types = [_COPY_TYPES[sql_type] for sql_type in columns.values()]
 
     def run(self, view: View, cursor: Cursor, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
         if view.sql.dialect == "postgresql":
-            # Binary parameters (%b): psycopg's text form escapes every array element with a regex.
-            statement = view.sql.render(view.q(self.postgresql)).replace("%s", "%b")
-            cursor.cursor.execute(statement, [list(column) for column in zip(*rows, strict=True)])
+            self._copy(view.sql.render(view.q(self.copy)), cursor, rows)
         else:
             cursor.executemany(view.q(self.sqlite), rows)
+
+    def _copy(self, statement: str, cursor: Cursor, rows: list[tuple[Any, ...]]) -> None:
+        with cursor.cursor.copy(statement.replace("%%", "%")) as copy:
+            copy.set_types(self.types)
+            for row in rows:
+                copy.write_row(row)
 
 
 class Upsert(Insert):
     """Writing many rows at once, each inserted or, if its key is there already, replaced. The rows of one call
-    must have distinct keys."""
+    must have distinct keys.
+
+    On PostgreSQL a few rows go as one array per column in a single ``INSERT ... SELECT FROM unnest(...) ON
+    CONFLICT``. Many rows (a rebuild's batches) are copied into a temporary table, dropped at commit, and
+    upserted from there: COPY is much the fastest way in.
+    """
+
+    STAGE_FROM_ROWS = 2_000
 
     def __init__(self, table: str, columns: dict[str, str], key: tuple[str, ...]) -> None:
-        """``columns`` maps each column to its SQL type (TEXT, BIGINT, INTEGER); ``key`` is the primary key."""
+        """``columns`` maps each column to its SQL type (TEXT, BIGINT, INTEGER, DOUBLE PRECISION); ``key`` is
+        the primary key."""
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
-        super().__init__(table, columns, f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}")
+        conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+        super().__init__(table, columns, conflict)
+        names = ", ".join(columns)
+        arrays = ", ".join(f"?::{sql_type}[]" for sql_type in columns.values())
+        self.postgresql = f"INSERT INTO {{{table}}} ({names}) SELECT * FROM unnest({arrays}) {conflict}"
+        self.conflict = conflict
+
+    def run(self, view: View, cursor: Cursor, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if view.sql.dialect == "sqlite":
+            cursor.executemany(view.q(self.sqlite), rows)
+        elif len(rows) < self.STAGE_FROM_ROWS:
+            # Binary parameters (%b): psycopg's text form escapes every array element with a regex.
+            statement = view.sql.render(view.q(self.postgresql)).replace("%s", "%b")
+            cursor.cursor.execute(statement, [list(column) for column in zip(*rows, strict=True)])
+        else:
+            names = ", ".join(self.columns)
+            stage = f"pg_temp.isp_stage_{view.table(self.table)}"
+            definition = ", ".join(f"{column} {sql_type}" for column, sql_type in self.columns.items())
+            cursor.cursor.execute(f"CREATE TEMPORARY TABLE {stage} ({definition}) ON COMMIT DROP")
+            self._copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)", cursor, rows)
+            cursor.execute(view.q(f"INSERT INTO {{{self.table}}} ({names}) SELECT {names} FROM {stage} {self.conflict}"))
+            cursor.cursor.execute(f"DROP TABLE {stage}")
 
 
 class TrackingConflict(RuntimeError):
