@@ -89,11 +89,13 @@ def kind_of(event_type: str) -> str:
     section = SECTION_OF_EVENT.get(event_type)
     if section is not None:
         return section.noun
-    return {
-        "ProgressRecorded": "progress", "ReviewHeld": "review", "ContributionRecorded": "contribution",
-        "AcknowledgementRecorded": "acknowledgement", "CorrectionRecorded": "correction",
-        "SessionRecorded": "delivery",
-    }.get(event_type, "plan")
+    return _FACT_KINDS.get(event_type, "plan")
+
+
+_FACT_KINDS = {
+    "ProgressRecorded": "progress", "ReviewHeld": "review", "ContributionRecorded": "contribution",
+    "AcknowledgementRecorded": "acknowledgement", "CorrectionRecorded": "correction", "SessionRecorded": "delivery",
+}
 
 
 KINDS = ("plan", "barrier", "provision", "adjustment", "outcome", "progress", "review", "contribution",

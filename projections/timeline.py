@@ -13,7 +13,7 @@ from uuid import UUID
 import orjson
 
 from isp_ledger.domain.plan import Plan
-from isp_ledger.domain.stamp import format_instant, london_date
+from isp_ledger.domain.stamp import london_day
 from isp_ledger.storage.sql import Cursor
 from projections.base import Insert, ReadModel, View
 from projections.summaries import kind_of, summarise
@@ -51,8 +51,8 @@ class Timeline(ReadModel):
         if event_type == "CorrectionRecorded":
             corrects_version, corrects_event_id = data["corrected_version"], data["corrected_event_id"]
             self._corrected[(event.originator_id, corrects_event_id)] = None
-        recorded_at = format_instant(event.timestamp)
-        recorded_on = london_date(event.timestamp).isoformat()
+        recorded_at = event.recorded_at
+        recorded_on = london_day(recorded_at)
         self._rows.append((
             str(event.originator_id), event.originator_version, event.event_id, event_type, kind_of(event_type),
             summarise(event, before, data), recorded_at, recorded_on, event.agreed_on,

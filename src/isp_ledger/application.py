@@ -327,7 +327,7 @@ class Ledger(Application[UUID]):
                 result = WriteResult(201, {"session_id": session_id, "entries": [
                     {"plan_id": str(event.originator_id), "provision_id": provision_id,
                      "version": event.originator_version, "event_id": event.event_id,  # type: ignore[attr-defined]
-                     "recorded_at": format_instant(event.timestamp)}
+                     "recorded_at": event.recorded_at}  # type: ignore[attr-defined]
                     for provision_id, event in recorded
                 ]})
                 try:

@@ -16,7 +16,7 @@ import pytest
 
 from isp_ledger.domain.errors import RuleViolation
 from isp_ledger.domain.plan import Plan
-from isp_ledger.domain.stamp import Actor, Stamp, is_backdated
+from isp_ledger.domain.stamp import Actor, Stamp, format_instant, is_backdated, london_date, london_day
 from isp_ledger.domain.view import plan_document
 from tests import samples
 
@@ -270,3 +270,17 @@ def test_an_amendment_records_only_the_fields_it_changed() -> None:
 
     amended = plan.collect_events()[-1]
     assert amended.changes == {"sessions_per_week": 4}
+
+
+def test_the_london_day_of_a_recorded_instant_is_right_across_both_clock_changes() -> None:
+    """``london_day`` caches per UTC hour: every quarter of an hour of two years, BST's starts and ends
+    included, gives the date ``london_date`` gives."""
+    instant = dt.datetime(2025, 1, 1, 0, 7, 31, 123456, tzinfo=dt.timezone.utc)
+    while instant.year < 2027:
+        assert london_day(format_instant(instant)) == london_date(instant).isoformat(), instant
+        instant += dt.timedelta(minutes=15)
+    # around midnight either side of the clocks going forward and back (2026-03-29 and 2026-10-25)
+    assert london_day("2026-03-28T23:59:59.999999+00:00") == "2026-03-28"
+    assert london_day("2026-06-01T23:00:00.000000+00:00") == "2026-06-02"
+    assert london_day("2026-10-24T23:30:00.000000+00:00") == "2026-10-25"
+    assert london_day("2026-10-25T23:30:00.000000+00:00") == "2026-10-25"

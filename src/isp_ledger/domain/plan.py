@@ -68,6 +68,13 @@ class Plan(Aggregate):
         def data(self) -> dict[str, Any]:
             return {name: getattr(self, name) for name in data_fields(type(self))}
 
+        @property
+        def recorded_at(self) -> str:
+            """``timestamp`` in the one textual form the ledger records and hashes (as stored, for an event
+            read back from storage)."""
+            stored: str | None = self.__dict__.get("stored_recorded_at")
+            return stored if stored is not None else format_instant(self.timestamp)
+
         def apply(self, aggregate: Any) -> None:
             plan: Plan = aggregate
             plan._note(self)
@@ -313,7 +320,7 @@ class Plan(Aggregate):
             version=event.originator_version,
             event_id=event.event_id,
             agreed_on=event.agreed_on,
-            recorded_at=format_instant(event.timestamp),
+            recorded_at=event.recorded_at,
             reason=event.reason,
             actor=event.actor,
             data=data,
@@ -325,7 +332,7 @@ class Plan(Aggregate):
         note = {
             "version": event.originator_version,
             "event_id": event.event_id,
-            "recorded_at": format_instant(event.timestamp),
+            "recorded_at": event.recorded_at,
             "actor": event.actor,
             "reason": event.reason,
             "changes": data["changes"],

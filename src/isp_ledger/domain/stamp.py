@@ -8,6 +8,7 @@ back-dated.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,20 @@ class Stamp:
 
 def london_date(instant: dt.datetime) -> dt.date:
     return instant.astimezone(LONDON).date()
+
+
+def london_day(recorded_at: str) -> str:
+    """The London date (``YYYY-MM-DD``) of an instant in the ledger's textual form (:func:`format_instant`).
+
+    London's offset from UTC changes only on the hour (at 01:00 UTC), so every instant of a UTC hour falls on
+    the same London date: it is worked out once per hour.
+    """
+    return _london_day_of_hour(recorded_at[:13])
+
+
+@functools.lru_cache(maxsize=4096)
+def _london_day_of_hour(hour: str) -> str:
+    return london_date(dt.datetime.fromisoformat(f"{hour}:00:00+00:00")).isoformat()
 
 
 def is_backdated(agreed_on: str, recorded_at: dt.datetime | str) -> bool:

@@ -82,7 +82,9 @@ def unseal(state: bytes) -> dict[str, Any]:
     stored = orjson.loads(state)
     if not isinstance(stored, dict) or not isinstance(stored.get("event"), dict):
         raise ValueError("stored event is not a sealed event")
-    return {**stored["event"], "hash": stored.get("hash")}
+    event: dict[str, Any] = stored["event"]  # parsed just now: nobody else holds it
+    event["hash"] = stored.get("hash")
+    return event
 
 
 class ChainError(ValueError):

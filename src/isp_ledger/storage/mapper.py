@@ -16,7 +16,6 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
 from isp_ledger.domain.plan import ENVELOPE_FIELDS, Plan
-from isp_ledger.domain.stamp import format_instant
 from isp_ledger.storage.chain import seal, unseal
 
 EVENT_TYPES: dict[str, type[Plan.Event]] = {
@@ -40,7 +39,7 @@ class ChainedMapper(Mapper[UUID]):
             "plan_id": str(event.originator_id),
             "version": event.originator_version,
             "event_id": event.event_id,
-            "recorded_at": format_instant(event.timestamp),
+            "recorded_at": event.recorded_at,
             "agreed_on": event.agreed_on,
             "actor": event.actor,
             "reason": event.reason,
@@ -66,25 +65,30 @@ class ChainedMapper(Mapper[UUID]):
 def event_from_envelope(envelope: dict[str, Any]) -> Plan.Event:
     """Rebuild a domain event from its stored envelope, upcasting data written by older code."""
     cls = EVENT_TYPES[envelope["type"]]
-    data = dict(envelope["data"])
+    data = envelope["data"]
     from_version = envelope.get("class_version", 1)
-    while from_version < getattr(cls, "class_version", 1):
-        getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(data)
-        from_version += 1
+    if from_version < getattr(cls, "class_version", 1):
+        data = dict(data)  # upcasting changes it in place: never the caller's envelope
+        while from_version < getattr(cls, "class_version", 1):
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(data)
+            from_version += 1
+    recorded_at = envelope["recorded_at"]
     state: dict[str, Any] = {
+        **data,
         "originator_id": UUID(envelope["plan_id"]),
         "originator_version": envelope["version"],
-        "timestamp": dt.datetime.fromisoformat(envelope["recorded_at"]),
+        "timestamp": dt.datetime.fromisoformat(recorded_at),
         "event_id": envelope["event_id"],
         "actor": envelope["actor"],
         "agreed_on": envelope["agreed_on"],
         "reason": envelope["reason"],
-        **data,
+        # Storage's own facts about the event: its hash, for the aggregate's head hash, and the text of its
+        # recorded_at, as hashed (``Plan.Event.recorded_at``).
+        "stored_hash": envelope["hash"],
+        "stored_recorded_at": recorded_at,
     }
     if issubclass(cls, Plan.PlanOpened):
         state["originator_topic"] = PLAN_TOPIC
     event = object.__new__(cls)
     object.__setattr__(event, "__dict__", state)
-    # Storage's own facts about the event, for the aggregate's head hash.
-    event.__dict__["stored_hash"] = envelope["hash"]
     return event
