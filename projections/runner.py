@@ -61,7 +61,8 @@ class Projector:
         self.registry = Registry(self.sql)
         self.batch_size = batch_size
         self.plans = PlanFolder(self._load_plan)
-        self.damaged: dict[str, str] = {}  # plan id -> what could not be read
+        self.damaged: dict[str, str] = {}  # plan id -> what could not be read, for /healthz
+        self._damaged_from: dict[UUID, int] = {}  # plan id -> the first version not projected
         self._pinned = generations
         self.models: dict[str, ReadModel] = {}
         for name in names or READ_MODELS:
@@ -127,6 +128,13 @@ class Projector:
         commit one at a time, in order. :meth:`drain` waits for the last one. Events after ``stop`` are left
         for later.
         """
+        while True:
+            try:
+                return self._advance(stop)
+            except _DamagedMidBatch:
+                continue  # the batch was abandoned: again, passing over the plan found damaged
+
+    def _advance(self, stop: int | None) -> int:
         try:
             with _collector_paused():
                 last_id, processed = self._read_batch(stop)
@@ -198,21 +206,43 @@ class Projector:
             self._progress.notify_all()
 
     def _process(self, notification: Notification) -> None:
-        if self.damaged and str(notification.originator_id) in self.damaged:
+        """Note one event in every read model that has not seen it, then apply it to its plan.
+
+        A stored event altered outside the ledger (``isp-ledger verify`` says how) must not stop the read side
+        for every other plan: its plan is projected up to the version before the damage and no further, and
+        it is listed in ``damaged`` (``/healthz`` shows it). Whatever the order the log is read in, the same
+        versions are projected.
+        """
+        plan_id, version = notification.originator_id, notification.originator_version
+        damaged_from = self._damaged_from.get(plan_id)
+        if damaged_from is not None and version >= damaged_from:
             return
         try:
             event: Plan.Event = self.ledger.mapper.to_domain_event(notification)  # type: ignore[assignment]
+            if event.originator_id != plan_id or event.originator_version != version:
+                raise _Damaged(version, "the stored event names another plan or version than where it is stored")
             before = self.plans.before(event)
-        except Exception as e:  # a stored event altered outside the ledger: report it, keep the rest going
-            plan_id = str(notification.originator_id)
-            self.damaged[plan_id] = f"version {notification.originator_version}: {e.__class__.__name__}: {e}"
-            log.error("plan %s cannot be projected past version %s (%s); run verify",
-                      plan_id, notification.originator_version, e)
+            if before is not None and before.version != version - 1:
+                raise _Damaged(before.version + 1, "the event is missing")
+        except Exception as e:
+            self._damaged(plan_id, e.version if isinstance(e, _Damaged) else version, e)
             return
-        for model in self.models.values():
-            if notification.id > model.seen:
-                model.note(event, before)
-        self.plans.apply(event, before)
+        try:
+            for model in self.models.values():
+                if notification.id > model.seen:
+                    model.note(event, before)
+            self.plans.apply(event, before)
+        except Exception as e:
+            # Some read models may have noted an event that a read model or the plan could not take: the batch
+            # is abandoned, and done again without the plan's events from this one on.
+            self._damaged(plan_id, version, e)
+            raise _DamagedMidBatch from e
+
+    def _damaged(self, plan_id: UUID, version: int, error: Exception) -> None:
+        self._damaged_from[plan_id] = min(version, self._damaged_from.get(plan_id, version))
+        reason = str(error) if isinstance(error, _Damaged) else f"{error.__class__.__name__}: {error}"
+        self.damaged.setdefault(str(plan_id), f"version {version}: {reason}")
+        log.error("plan %s cannot be projected from version %s (%s); run verify", plan_id, version, reason)
 
     def _abandon(self) -> None:
         """After a failure: let a write in progress finish (or fail), then start again from what is committed."""
@@ -316,6 +346,18 @@ class Projector:
             if name in READ_MODELS:
                 View(self.sql, name, generation, READ_MODELS[name].tables).drop()
                 self.registry.forget(name, generation)
+
+
+class _Damaged(ValueError):
+    """A stored event that cannot be what the ledger wrote at ``version`` of its plan."""
+
+    def __init__(self, version: int, detail: str) -> None:
+        super().__init__(detail)
+        self.version = version
+
+
+class _DamagedMidBatch(Exception):
+    """A damaged plan found after read models may have noted its event: the batch must be done again."""
 
 
 class _Background(threading.Thread):
@@ -437,6 +479,13 @@ class _PlanByPlan(Projector):
         return done
 
     def _advance_plan_by_plan(self) -> int:
+        while True:
+            try:
+                return self._advance_one_batch()
+            except _DamagedMidBatch:
+                continue  # the batch was abandoned: again, passing over the plan found damaged
+
+    def _advance_one_batch(self) -> int:
         try:
             with _collector_paused():
                 last, processed = self._read_pages(self._after, None)
