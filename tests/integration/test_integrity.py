@@ -22,11 +22,11 @@ from fastapi.testclient import TestClient
 
 from isp_ledger.api.app import create_app
 from isp_ledger.application import Ledger
-from tests.cli import isp_ledger
-from tests.conftest import FakeClock, People
 from projections import READ_MODELS
 from projections.base import View
 from projections.runner import Projector, rebuild
+from tests.cli import isp_ledger
+from tests.conftest import FakeClock, People
 from tests.integration.rawstore import RawStore
 from tests.integration.test_projections import number_pending, read_model_rows
 from tests.samples import adjustment, barrier, outcome, plan_body, provision, review
