@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -169,7 +169,8 @@ class Upsert(Insert):
             definition = ", ".join(f"{column} {sql_type}" for column, sql_type in self.columns.items())
             cursor.cursor.execute(f"CREATE TEMPORARY TABLE {stage} ({definition}) ON COMMIT DROP")
             self._copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)", cursor, rows)
-            cursor.execute(view.q(f"INSERT INTO {{{self.table}}} ({names}) SELECT {names} FROM {stage} {self.conflict}"))
+            upsert = f"INSERT INTO {{{self.table}}} ({names}) SELECT {names} FROM {stage} {self.conflict}"  # noqa: S608
+            cursor.execute(view.q(upsert))
             cursor.cursor.execute(f"DROP TABLE {stage}")
 
 
@@ -202,7 +203,7 @@ class PlanFolder:
 
     def apply(self, event: Plan.Event, before: Plan | None) -> Plan:
         """Apply ``event`` to ``before``, the plan just before it (as :meth:`before` gave it)."""
-        plan = event.mutate(before)  # type: ignore[attr-defined]
+        plan = cast(Plan, event.mutate(before))  # an event of a plan returns its plan
         self._keep(plan)
         return plan
 
@@ -238,7 +239,7 @@ class ReadModel(Projection[View]):
         self.position = view.position()  # committed
         self.seen = self.position  # noted, committed or not
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """The library's interface: note one event (before it is applied to ``self.plans``)."""
         self.note(domain_event, self.plans.before(domain_event))
 

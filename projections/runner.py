@@ -21,7 +21,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, Tracking
@@ -87,8 +87,7 @@ class Projector:
         return cls(view, self.plans)
 
     def _select(self, after: int, limit: int, stop: int | None) -> Sequence[Notification]:
-        return self.ledger.recorder.select_notifications(  # type: ignore[no-any-return]
-            after, limit, stop, inclusive_of_start=False)
+        return self.ledger.recorder.select_notifications(after, limit, stop, inclusive_of_start=False)
 
     def _load_plan(self, plan_id: UUID, version: int) -> Plan:
         plan: Plan = self.ledger.repository.get(plan_id, version=version, projector_func=replay)
@@ -213,7 +212,7 @@ class Projector:
         it is listed in ``damaged`` (``/healthz`` shows it). Whatever the order the log is read in, the same
         versions are projected.
         """
-        plan_id, version = notification.originator_id, notification.originator_version
+        plan_id, version = cast(UUID, notification.originator_id), notification.originator_version
         damaged_from = self._damaged_from.get(plan_id)
         if damaged_from is not None and version >= damaged_from:
             return
@@ -416,7 +415,7 @@ def _in_sequence(notification: Notification) -> int:
 
 
 def _in_plan_order(notification: Notification) -> tuple[UUID, int]:
-    return notification.originator_id, notification.originator_version
+    return cast(UUID, notification.originator_id), notification.originator_version
 
 
 @contextlib.contextmanager
