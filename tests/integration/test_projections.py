@@ -17,7 +17,7 @@ from isp_ledger.access import User
 from isp_ledger.application import Ledger
 from isp_ledger.domain.errors import LedgerError
 from projections import READ_MODELS, current_plan
-from projections.base import View
+from projections.base import Upsert, View
 from projections.runner import Projector, plan_ranges, rebuild
 from tests.conftest import FakeClock, People
 from tests.samples import adjustment, barrier, outcome, plan_body, provision, review
@@ -191,13 +191,17 @@ def test_a_rebuild_gives_exactly_what_incremental_projection_gave(
     assert incremental.registry.currents() == generations
 
 
-@pytest.mark.parametrize("batch_size", [7, 10_000])
+@pytest.mark.parametrize(("batch_size", "stage_from_rows"), [(7, 2_000), (7, 1), (10_000, 2_000)],
+                         ids=["small-batches", "small-batches-all-upserts-staged", "one-batch"])
 def test_a_rebuild_gives_the_same_rows_whatever_its_batches(
-    ledger: Ledger, people: People, clock: FakeClock, batch_size: int
+    ledger: Ledger, people: People, clock: FakeClock, batch_size: int, stage_from_rows: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Small batches split plans between batches: a plan's rows are written by both, and a correction may
     update a timeline entry written by an earlier batch. Events written while the rebuild runs (after it read
-    the head) are projected in the sequence's order before the switch."""
+    the head) are projected in the sequence's order before the switch. On PostgreSQL, large upserts go through
+    a temporary table: ``stage_from_rows=1`` sends every upsert that way, replacing rows of earlier batches."""
+    monkeypatch.setattr(Upsert, "STAGE_FROM_ROWS", stage_from_rows)
     workload = busy_ledger(ledger, people, clock)
     incremental = workload.projector
     written: list[int] = []
