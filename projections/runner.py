@@ -18,13 +18,15 @@ import gc
 import logging
 import multiprocessing
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, Tracking
+import psycopg
+from eventsourcing.persistence import ConnectionPoolClosedError, Notification, PersistenceError, Tracking
 
 from isp_ledger.application import Ledger, replay
 from isp_ledger.domain.plan import Plan
@@ -37,6 +39,8 @@ from projections.registry import Registry
 log = logging.getLogger(__name__)
 
 REGISTRY_CHECK_SECONDS = 1.0
+
+Damage = tuple[dict[UUID, int], dict[str, str]]  # plans passed over, from which version; what was wrong
 
 
 class Projector:
@@ -223,6 +227,8 @@ class Projector:
             before = self.plans.before(event)
             if before is not None and before.version != version - 1:
                 raise _Damaged(before.version + 1, "the event is missing")
+        except _NOT_DAMAGE:
+            raise  # the store or the machine failed, not the plan: the batch fails and is done again
         except Exception as e:
             self._damaged(plan_id, e.version if isinstance(e, _Damaged) else version, e)
             return
@@ -231,11 +237,24 @@ class Projector:
                 if notification.id > model.seen:
                     model.note(event, before)
             self.plans.apply(event, before)
+        except _NOT_DAMAGE:
+            raise
         except Exception as e:
             # Some read models may have noted an event that a read model or the plan could not take: the batch
             # is abandoned, and done again without the plan's events from this one on.
             self._damaged(plan_id, version, e)
             raise _DamagedMidBatch from e
+
+    def damage(self) -> Damage:
+        """The plans passed over (from which version), and what was wrong with each."""
+        return dict(self._damaged_from), dict(self.damaged)
+
+    def pass_over(self, damaged_from: dict[UUID, int], damaged: dict[str, str]) -> None:
+        """Pass over plans another projector found damaged, from the versions it did (a rebuild's)."""
+        for plan_id, version in damaged_from.items():
+            self._damaged_from[plan_id] = min(version, self._damaged_from.get(plan_id, version))
+        for plan_id_text, detail in damaged.items():
+            self.damaged.setdefault(plan_id_text, detail)
 
     def _damaged(self, plan_id: UUID, version: int, error: Exception) -> None:
         self._damaged_from[plan_id] = min(version, self._damaged_from.get(plan_id, version))
@@ -345,6 +364,10 @@ class Projector:
             if name in READ_MODELS:
                 View(self.sql, name, generation, READ_MODELS[name].tables).drop()
                 self.registry.forget(name, generation)
+
+
+# Failures of the store or of the machine, which say nothing about the plan being read: never taken for damage.
+_NOT_DAMAGE = (PersistenceError, ConnectionPoolClosedError, psycopg.Error, sqlite3.Error, MemoryError)
 
 
 class _Damaged(ValueError):
@@ -499,6 +522,15 @@ class _PlanByPlan(Projector):
         self._writing = _Background(lambda: self._write_rows(prepared), name="isp-ledger-rebuild-write")
         return processed
 
+    def _abandon(self) -> None:
+        """After a failure: a rebuild records no position to go back to, so if the batch being written failed,
+        the rebuild fails (and is dropped); otherwise the batch that failed is done again, from where the one
+        written ended."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.result()
+        self._reset()
+
     def _write_rows(self, prepared: list[tuple[ReadModel, Any]]) -> None:
         with self.sql.write() as cursor:
             for model, rows in prepared:
@@ -540,14 +572,18 @@ def rebuild(
         head = ledger.recorder.max_notification_id() or 0
         parts = workers if workers is not None else min(os.cpu_count() or 1, 4)
         if sql.dialect == "postgresql" and parts > 1 and (workers is not None or head >= PARALLEL_FROM_EVENTS):
-            _rebuild_in_parallel(ledger, names, generations, head, parts, progress, batch_size)
+            damage = _rebuild_in_parallel(ledger, names, generations, head, parts, progress, batch_size)
         else:
-            _PlanByPlan(ledger, names, generations, head, batch_size=batch_size).catch_up(progress)
+            first = _PlanByPlan(ledger, names, generations, head, batch_size=batch_size)
+            first.catch_up(progress)
+            damage = [first.damage()]
         if head:
             with sql.write() as cursor:
                 for view in views:
                     view.record(cursor, Tracking(APPLICATION, head))
         projector = Projector(ledger, names, generations=generations, batch_size=batch_size)
+        for damaged_from, damaged in damage:  # the plans passed over stay passed over, as they would incrementally
+            projector.pass_over(damaged_from, damaged)
         while projector.catch_up():
             pass  # the head moved while we caught up: go round again
         for name, generation in generations.items():
@@ -575,7 +611,7 @@ def _rebuild_in_parallel(
     parts: int,
     progress: Callable[[int, int], None] | None,
     batch_size: int,
-) -> None:
+) -> list[Damage]:
     env = {key: str(value) for key, value in ledger.env.items() if key.startswith("ISP_LEDGER_")}
     spawn = multiprocessing.get_context("spawn")  # never fork a process with live connections and threads
     done = spawn.Value("q", 0)  # events projected, by all the workers
@@ -599,6 +635,7 @@ def _rebuild_in_parallel(
             raise
     if progress is not None:
         progress(done.value, head)
+    return [future.result() for future in futures]
 
 
 _projected: Any = None  # in a worker process: the count of events projected, shared with the rebuild
@@ -610,8 +647,8 @@ def _share_count(count: Any) -> None:
 
 
 def _rebuild_range(env: dict[str, str], names: list[str], generations: dict[str, int],
-                   plans: tuple[UUID | None, UUID | None], head: int, batch_size: int) -> int:
-    """In a worker process: project the plans of one range of ids, up to ``head``."""
+                   plans: tuple[UUID | None, UUID | None], head: int, batch_size: int) -> Damage:
+    """In a worker process: project the plans of one range of ids, up to ``head``; return the damage found."""
     worker = Ledger(env)
     reported = 0
 
@@ -623,7 +660,9 @@ def _rebuild_range(env: dict[str, str], names: list[str], generations: dict[str,
         reported = done
 
     try:
-        return _PlanByPlan(worker, names, generations, head, batch_size=batch_size, plans=plans).catch_up(report)
+        projector = _PlanByPlan(worker, names, generations, head, batch_size=batch_size, plans=plans)
+        projector.catch_up(report)
+        return projector.damage()
     finally:
         worker.close()
 

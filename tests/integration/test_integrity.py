@@ -339,6 +339,53 @@ def test_a_forged_event_its_plan_cannot_take_stops_the_read_side_for_that_plan_o
             model.view.drop()
 
 
+def test_a_plan_passed_over_in_a_rebuild_stays_passed_over_for_events_written_meanwhile(
+    ledger: Ledger, people: People, clock: FakeClock, store_url: str
+) -> None:
+    """A forgery the plan itself takes but the read models cannot (a parent's view turned into a kind of
+    contribution no one knows, the chain re-sealed): the plan still loads, so the ledger takes new events for it.
+    One written while a rebuild runs is passed over like the rest of the plan after the damage, as a projector
+    reading the whole log in the sequence's order passes over it."""
+    forged, intact = build_plan(ledger, people, clock), build_plan(ledger, people, clock)
+    raw = RawStore(store_url)
+    states = raw.states(forged)
+    prev = orjson.loads(states[3])["hash"]
+    for version in range(4, EVENTS + 1):
+        event = stored_event(states[version])
+        if version == 4:
+            event["data"]["kind"] = "gossip"
+        event["prev_hash"] = prev
+        state, prev = contract_seal(event)
+        raw.set_state(forged, version, state)
+    number_pending(ledger)
+    written = []
+
+    def write_meanwhile(_done: int, _head: int) -> None:
+        if not written:
+            for plan_id in (forged, intact):
+                ledger.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "Still reading"})
+            written.append(True)
+
+    generations = rebuild(ledger, progress=write_meanwhile)
+    assert written
+    number_pending(ledger)
+    in_sequence = Projector(ledger, generations=dict.fromkeys(READ_MODELS, 902))
+    try:
+        in_sequence.catch_up()
+        assert list(in_sequence.damaged) == [str(forged)]
+        for name, generation in generations.items():
+            rebuilt = read_model_rows(View(in_sequence.sql, name, generation, READ_MODELS[name].tables))
+            assert rebuilt == read_model_rows(in_sequence.models[name].view), name
+        timeline = in_sequence.models["timeline"].view
+        for plan_id, versions in ((forged, 3), (intact, EVENTS + 1)):
+            rows = timeline.sql.fetch(timeline.q("SELECT version FROM {entries} WHERE plan_id = ? ORDER BY version"),
+                                      (str(plan_id),))
+            assert [v for (v,) in rows] == list(range(1, versions + 1)), plan_id
+    finally:
+        for model in in_sequence.models.values():
+            model.view.drop()
+
+
 # ---------------------------------------------------------------- the chain is exactly what the contract says
 
 

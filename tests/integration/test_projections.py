@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from isp_ledger.access import User
 from isp_ledger.application import Ledger
 from isp_ledger.domain.errors import LedgerError
-from projections import READ_MODELS, current_plan
+from projections import READ_MODELS, current_plan, runner
 from projections.base import Upsert, View
 from projections.runner import Projector, plan_ranges, rebuild
 from tests.conftest import FakeClock, People
@@ -222,6 +222,37 @@ def test_a_rebuild_gives_the_same_rows_whatever_its_batches(
         view = View(incremental.sql, name, generation, READ_MODELS[name].tables)
         assert read_model_rows(view) == read_model_rows(incremental.models[name].view), name
         assert view.position() == head
+
+
+def test_a_rebuild_whose_write_fails_is_dropped_even_if_the_next_batch_is_being_done_again(
+    ledger: Ledger, people: People, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's rows are written while the next batch is read. If that write fails just as the next batch is
+    abandoned (a damaged plan found in it), the rebuild must fail, not carry on from past the lost rows; the
+    live generation stays current and the new one is dropped."""
+    workload = busy_ledger(ledger, people, clock, n=40)
+    live = workload.projector.registry.currents()
+    calls = {"write": 0, "read": 0}
+    write_rows, read_pages = runner._PlanByPlan._write_rows, runner._PlanByPlan._read_pages
+
+    def failing_write(self: Any, prepared: Any) -> None:
+        calls["write"] += 1
+        if calls["write"] == 1:
+            raise RuntimeError("the disk is full")
+        write_rows(self, prepared)
+
+    def damaged_once(self: Any, after: Any, stop: Any) -> Any:
+        calls["read"] += 1
+        if calls["read"] == 2:
+            time.sleep(0.2)  # the first batch's write has failed by now
+            raise runner._DamagedMidBatch
+        return read_pages(self, after, stop)
+
+    monkeypatch.setattr(runner._PlanByPlan, "_write_rows", failing_write)
+    monkeypatch.setattr(runner._PlanByPlan, "_read_pages", damaged_once)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        rebuild(ledger, batch_size=7)
+    assert workload.projector.registry.currents() == live
 
 
 def test_a_rebuild_in_several_processes_gives_exactly_what_incremental_projection_gave(
