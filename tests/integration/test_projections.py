@@ -10,6 +10,7 @@ from uuid import UUID
 
 import orjson
 import pytest
+from eventsourcing.persistence import OperationalError as PersistenceOperationalError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -253,6 +254,40 @@ def test_a_rebuild_whose_write_fails_is_dropped_even_if_the_next_batch_is_being_
     with pytest.raises(RuntimeError, match="the disk is full"):
         rebuild(ledger, batch_size=7)
     assert workload.projector.registry.currents() == live
+
+
+def test_a_store_failure_while_loading_a_plan_is_not_taken_for_damage(
+    ledger: Ledger, people: People, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A projector started afresh loads each plan from the store before its next event. If the store fails
+    then, the batch fails and is done again later; the plan is not passed over as damaged."""
+    workload = busy_ledger(ledger, people, clock, n=40)
+    workload.run("open", 0, 1)
+    number_pending(ledger)
+    workload.projector.catch_up()
+    ledger.record_contribution(people.admin, workload.plans[-1], {"kind": "parent_view", "text": "Reads nightly"})
+    number_pending(ledger)
+    restarted = Projector(ledger)
+    load = restarted._load_plan
+    failures = []
+
+    def flaky_load(plan_id: UUID, version: int) -> Any:
+        if not failures:
+            failures.append(plan_id)
+            raise PersistenceOperationalError("connection lost")
+        return load(plan_id, version)
+
+    monkeypatch.setattr(restarted, "_load_plan", flaky_load)
+    restarted.plans._load = flaky_load
+    with pytest.raises(PersistenceOperationalError):
+        restarted.catch_up()
+    restarted.catch_up()
+    assert failures and restarted.damaged == {}
+    assert restarted.position() == ledger.recorder.max_notification_id()
+    generations = rebuild(ledger)
+    for name, model in restarted.models.items():
+        rebuilt = View(restarted.sql, name, generations[name], READ_MODELS[name].tables)
+        assert read_model_rows(model.view) == read_model_rows(rebuilt), name
 
 
 def test_a_rebuild_in_several_processes_gives_exactly_what_incremental_projection_gave(
