@@ -492,7 +492,7 @@ class _PlanByPlan(Projector):
         """Project every event up to the head; ``progress(events processed, head)`` after each batch."""
         done = 0
         try:
-            while processed := self._advance_plan_by_plan():
+            while processed := self.advance():
                 done += processed
                 if progress is not None:
                     progress(done, self.head)
@@ -500,14 +500,8 @@ class _PlanByPlan(Projector):
             self.drain()
         return done
 
-    def _advance_plan_by_plan(self) -> int:
-        while True:
-            try:
-                return self._advance_one_batch()
-            except _DamagedMidBatch:
-                continue  # the batch was abandoned: again, passing over the plan found damaged
-
-    def _advance_one_batch(self) -> int:
+    def _advance(self, stop: int | None) -> int:
+        """One batch, plan by plan (``stop`` is the head given at the start)."""
         try:
             with _collector_paused():
                 last, processed = self._read_pages(self._after, None)

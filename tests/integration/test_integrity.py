@@ -8,6 +8,7 @@ beside it still verifies; and reading the tampered plan is never answered with a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
@@ -278,26 +279,55 @@ def test_reading_a_tampered_plan_is_never_a_500(
     assert not crashes, "\n".join(crashes)
 
 
+@contextlib.contextmanager
+def projector_of_its_own(ledger: Ledger, generation: int, **options: Any) -> Iterator[Projector]:
+    """A projector reading the whole log in the sequence's order, into a generation of its own."""
+    projector = Projector(ledger, generations=dict.fromkeys(READ_MODELS, generation), **options)
+    try:
+        yield projector
+    finally:
+        for model in projector.models.values():
+            model.view.drop()
+
+
+def assert_rebuilt_as_projected(projector: Projector, generations: dict[str, int]) -> None:
+    for name, generation in generations.items():
+        rebuilt = read_model_rows(View(projector.sql, name, generation, READ_MODELS[name].tables))
+        assert rebuilt == read_model_rows(projector.models[name].view), name
+
+
+def assert_timeline_holds(projector: Projector, versions: dict[UUID, int]) -> None:
+    """Each plan's timeline holds its versions from 1 to ``versions[plan]``."""
+    timeline = projector.models["timeline"].view
+    for plan_id, last in versions.items():
+        rows = timeline.sql.fetch(timeline.q("SELECT version FROM {entries} WHERE plan_id = ? ORDER BY version"),
+                                  (str(plan_id),))
+        assert [v for (v,) in rows] == list(range(1, last + 1)), plan_id
+
+
+def forge(raw: RawStore, plan_id: UUID, version: int, edit: Callable[[dict[str, Any]], None]) -> None:
+    """Edit the plan's event at ``version``, then re-seal it and every later event so that the chain holds."""
+    states = raw.states(plan_id)
+    prev = orjson.loads(states[version - 1])["hash"]
+    for later in range(version, max(states) + 1):
+        event = stored_event(states[later])
+        if later == version:
+            edit(event)
+        event["prev_hash"] = prev
+        state, prev = contract_seal(event)
+        raw.set_state(plan_id, later, state)
+
+
 def test_a_rebuild_over_a_tampered_log_completes_and_holds_what_projecting_in_sequence_holds(
     scene: Scene, ledger: Ledger
 ) -> None:
     """A rebuild reads the log plan by plan; a projector follows it in the sequence's order. Over a damaged
     plan both must get past it (the intact plan's rows are all there) and agree on every row."""
     number_pending(ledger)
-    in_sequence = Projector(ledger, generations=dict.fromkeys(READ_MODELS, 900))  # a generation of its own
-    try:
+    with projector_of_its_own(ledger, 900) as in_sequence:
         in_sequence.catch_up()
-        generations = rebuild(ledger)
-        for name, generation in generations.items():
-            rebuilt = read_model_rows(View(in_sequence.sql, name, generation, READ_MODELS[name].tables))
-            assert rebuilt == read_model_rows(in_sequence.models[name].view), name
-        timeline = View(in_sequence.sql, "timeline", generations["timeline"], READ_MODELS["timeline"].tables)
-        versions = timeline.sql.fetch(timeline.q("SELECT version FROM {entries} WHERE plan_id = ? ORDER BY version"),
-                                      (str(scene.intact),))
-        assert [v for (v,) in versions] == list(range(1, EVENTS + 1))
-    finally:
-        for model in in_sequence.models.values():
-            model.view.drop()
+        assert_rebuilt_as_projected(in_sequence, rebuild(ledger))
+        assert_timeline_holds(in_sequence, {scene.intact: EVENTS})
 
 
 def test_a_forged_event_its_plan_cannot_take_stops_the_read_side_for_that_plan_only(
@@ -308,35 +338,16 @@ def test_a_forged_event_its_plan_cannot_take_stops_the_read_side_for_that_plan_o
     the plan's events from version 6 on, in the sequence's order and in a rebuild's alike, and the plan is
     reported; the other plan is projected in full."""
     forged, intact = build_plan(ledger, people, clock), build_plan(ledger, people, clock)
-    raw = RawStore(store_url)
-    states = raw.states(forged)
-    prev = orjson.loads(states[5])["hash"]
-    for version in (6, 7):
-        event = stored_event(states[version])
-        if version == 6:
-            event.update(type="BarrierResolved", data={"item_id": "no-such-barrier"})
-        event["prev_hash"] = prev
-        state, prev = contract_seal(event)
-        raw.set_state(forged, version, state)
+    forge(RawStore(store_url), forged, 6,
+          lambda event: event.update(type="BarrierResolved", data={"item_id": "no-such-barrier"}))
     number_pending(ledger)
 
-    in_sequence = Projector(ledger, generations=dict.fromkeys(READ_MODELS, 901), batch_size=100)
-    try:
+    with projector_of_its_own(ledger, 901, batch_size=100) as in_sequence:
         in_sequence.catch_up()
         assert list(in_sequence.damaged) == [str(forged)]
         assert in_sequence.damaged[str(forged)].startswith("version 6: "), in_sequence.damaged
-        generations = rebuild(ledger)
-        for name, generation in generations.items():
-            rebuilt = read_model_rows(View(in_sequence.sql, name, generation, READ_MODELS[name].tables))
-            assert rebuilt == read_model_rows(in_sequence.models[name].view), name
-        timeline = in_sequence.models["timeline"].view
-        for plan_id, versions in ((forged, 5), (intact, EVENTS)):
-            rows = timeline.sql.fetch(timeline.q("SELECT version FROM {entries} WHERE plan_id = ? ORDER BY version"),
-                                      (str(plan_id),))
-            assert [v for (v,) in rows] == list(range(1, versions + 1)), plan_id
-    finally:
-        for model in in_sequence.models.values():
-            model.view.drop()
+        assert_rebuilt_as_projected(in_sequence, rebuild(ledger))
+        assert_timeline_holds(in_sequence, {forged: 5, intact: EVENTS})
 
 
 def test_a_plan_passed_over_in_a_rebuild_stays_passed_over_for_events_written_meanwhile(
@@ -347,16 +358,7 @@ def test_a_plan_passed_over_in_a_rebuild_stays_passed_over_for_events_written_me
     One written while a rebuild runs is passed over like the rest of the plan after the damage, as a projector
     reading the whole log in the sequence's order passes over it."""
     forged, intact = build_plan(ledger, people, clock), build_plan(ledger, people, clock)
-    raw = RawStore(store_url)
-    states = raw.states(forged)
-    prev = orjson.loads(states[3])["hash"]
-    for version in range(4, EVENTS + 1):
-        event = stored_event(states[version])
-        if version == 4:
-            event["data"]["kind"] = "gossip"
-        event["prev_hash"] = prev
-        state, prev = contract_seal(event)
-        raw.set_state(forged, version, state)
+    forge(RawStore(store_url), forged, 4, lambda event: event["data"].update(kind="gossip"))
     number_pending(ledger)
     written = []
 
@@ -369,21 +371,11 @@ def test_a_plan_passed_over_in_a_rebuild_stays_passed_over_for_events_written_me
     generations = rebuild(ledger, progress=write_meanwhile)
     assert written
     number_pending(ledger)
-    in_sequence = Projector(ledger, generations=dict.fromkeys(READ_MODELS, 902))
-    try:
+    with projector_of_its_own(ledger, 902) as in_sequence:
         in_sequence.catch_up()
         assert list(in_sequence.damaged) == [str(forged)]
-        for name, generation in generations.items():
-            rebuilt = read_model_rows(View(in_sequence.sql, name, generation, READ_MODELS[name].tables))
-            assert rebuilt == read_model_rows(in_sequence.models[name].view), name
-        timeline = in_sequence.models["timeline"].view
-        for plan_id, versions in ((forged, 3), (intact, EVENTS + 1)):
-            rows = timeline.sql.fetch(timeline.q("SELECT version FROM {entries} WHERE plan_id = ? ORDER BY version"),
-                                      (str(plan_id),))
-            assert [v for (v,) in rows] == list(range(1, versions + 1)), plan_id
-    finally:
-        for model in in_sequence.models.values():
-            model.view.drop()
+        assert_rebuilt_as_projected(in_sequence, generations)
+        assert_timeline_holds(in_sequence, {forged: 3, intact: EVENTS + 1})
 
 
 # ---------------------------------------------------------------- the chain is exactly what the contract says
