@@ -9,7 +9,7 @@ The write path (issue 2): (a) one event per command against one-row-per-transact
 with eight writers on different plans; (c) loading a plan of 2,000 events against fetching its 2,000 rows.
 
 The read side (issue 3), over a log of its own written through the ledger's commands (see ``workload.py``):
-(a) catching up: ``projections.runner.rebuild`` of every read model, in events per second, against inserting
+(a) catching up: ``projections.rebuild.rebuild`` of every read model, in events per second, against inserting
 the same number of rows of the same size with psycopg in batches; (b) lag under load: a projector following
 the log while writers run at half the application's measured write rate (b above); for each write, the time
 from its commit to every read model having processed it. The projector runs as deployed on PostgreSQL, as its
@@ -62,13 +62,15 @@ from workload import PlanScript, build_log, write_next  # noqa: E402
 
 from isp_ledger.access import User  # noqa: E402
 from isp_ledger.application import Ledger  # noqa: E402
+from isp_ledger.bootstrap import build_ledger
 from isp_ledger.domain.errors import LedgerError  # noqa: E402
 from isp_ledger.storage.chain import canonical  # noqa: E402
 from isp_ledger.storage.sql import Sql  # noqa: E402
 from projections import READ_MODELS  # noqa: E402
 from projections.base import ReadModel, View  # noqa: E402
+from projections.rebuild import rebuild
 from projections.registry import Registry  # noqa: E402
-from projections.runner import Projector, rebuild  # noqa: E402
+from projections.runner import Projector  # noqa: E402
 
 DATABASE_URL = os.environ.get("ISP_LEDGER_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WRITES = int(os.environ.get("ISP_LEDGER_BENCH_WRITES", "3000"))
@@ -142,12 +144,12 @@ def ledger_in_own_schema(dsn: str, raw_table: str) -> tuple[str, str, Ledger, Us
             "PRIMARY KEY (originator_id, originator_version))"
         )
     keys = tempfile.mkdtemp(prefix="isp-ledger-bench-keys-")
-    ledger = Ledger({
+    ledger = build_ledger({
         "ISP_LEDGER_DATABASE_URL": f"{dsn}?schema={schema}",
         "ISP_LEDGER_KEY_DIR": keys,
         "ISP_LEDGER_POOL_SIZE": "12",
     })
-    admin, _ = ledger.add_user(name="Bench Admin", role="admin")
+    admin, _ = ledger.accounts.add_user(name="Bench Admin", role="admin")
     return schema, keys, ledger, admin
 
 
@@ -170,7 +172,7 @@ class Bench:
         body = f"8012000{26:02d}{n % 1000:03d}"
         la_body = f"{801:03d}{(2000 + n // 1000) % 10000:04d}{26:02d}{n % 1000:03d}"
         del body
-        result = self.ledger.open_plan(
+        result = self.ledger.commands.open_plan(
             self.admin,
             pupil={"upn": upn.calc_check_digit(la_body) + la_body, "given_name": "Bench", "family_name": f"Pupil {n}",
                    "date_of_birth": "2016-01-01"},
@@ -181,7 +183,7 @@ class Bench:
         return uuid.UUID(result.body["plan_id"])
 
     def contribute(self, user: User, plan_id: uuid.UUID, i: int) -> None:
-        self.ledger.record_contribution(
+        self.ledger.commands.record_contribution(
             user, plan_id, {"kind": "parent_view", "text": f"Parent view number {i}: reading together at home."}
         )
 
@@ -260,8 +262,8 @@ class Bench:
         )
 
         def app() -> int:
-            self.ledger._cache_evict(plan_id)  # noqa: SLF001 - measure a load from the store, not the cache
-            plan = self.ledger._load(plan_id)  # noqa: SLF001
+            self.ledger.plans.evict(plan_id)
+            plan = self.ledger.plans.load(plan_id)
             assert plan.version == REPLAY_EVENTS
             return 1
 
@@ -290,10 +292,10 @@ class DeliveryBench:
         self.entries: list[dict[str, str]] = []
         for n in range(self.GROUP):
             plan_id = bench.new_plan(5000 + n, opened_on=self.start)
-            barrier = self.ledger.add_item(bench.admin, plan_id, "barriers", {
+            barrier = self.ledger.commands.add_item(bench.admin, plan_id, "barriers", {
                 "description": "Finds it hard to blend sounds", "area_of_need": "cognition_and_learning",
                 "need_type": "SPLD", "evidence": "Phonics screening check"}, agreed_on=self.start.isoformat())
-            provision = self.ledger.add_item(bench.admin, plan_id, "provisions", {
+            provision = self.ledger.commands.add_item(bench.admin, plan_id, "provisions", {
                 "description": "Small-group phonics", "barrier_ids": [barrier.body["item_id"]],
                 "delivered_by": "teaching assistant", "group_size": self.GROUP, "sessions_per_week": 3,
                 "minutes_per_session": 30, "location": "withdrawal", "starts_on": self.start.isoformat(),
@@ -306,7 +308,7 @@ class DeliveryBench:
 
         def app() -> int:
             for _ in range(requests):
-                self.ledger.record_session(self.bench.admin, entries=self.entries, session={
+                self.ledger.commands.record_session(self.bench.admin, entries=self.entries, session={
                     "date": next(days).isoformat(), "status": "delivered", "minutes": 30,
                     "delivered_by": "Mrs Patel (TA)", "note": "Worked on blending CVC words"})
             return requests * self.GROUP
@@ -342,12 +344,12 @@ class BundleBench:
         ledger, admin = bench.ledger, bench.admin
         opened = dt.date.today() - dt.timedelta(days=365)
         self.plan_id = bench.new_plan(7000, opened_on=opened)
-        barrier = ledger.add_item(admin, self.plan_id, "barriers", {
+        barrier = ledger.commands.add_item(admin, self.plan_id, "barriers", {
             "description": "Finds it hard to blend sounds", "area_of_need": "cognition_and_learning",
             "need_type": "SPLD", "evidence": "Phonics screening check"}, agreed_on=opened.isoformat())
         provisions = []
         for name, weekly in (("Small-group phonics", 3), ("Speech and language therapy", 1)):
-            provisions.append(ledger.add_item(admin, self.plan_id, "provisions", {
+            provisions.append(ledger.commands.add_item(admin, self.plan_id, "provisions", {
                 "description": name, "barrier_ids": [barrier.body["item_id"]], "delivered_by": "teaching assistant",
                 "group_size": 4, "sessions_per_week": weekly, "minutes_per_session": 30, "location": "withdrawal",
                 "starts_on": opened.isoformat(), "evidence_basis": "EEF"}, agreed_on=opened.isoformat()
@@ -363,15 +365,15 @@ class BundleBench:
                 if index == 0 and day.weekday() not in (0, 2, 4):
                     continue
                 missed = sessions % 9 == 4
-                ledger.record_session(admin, entries=[{"plan_id": str(self.plan_id), "provision_id": provision}],
+                ledger.commands.record_session(admin, entries=[{"plan_id": str(self.plan_id), "provision_id": provision}],
                                       session={"date": day.isoformat(), "status": "missed" if missed else "delivered",
                                                **({"missed_reason": "pupil_absent"} if missed else {})})
                 sessions += 1
             if day.day == 1 and day.month in (1, 4, 7, 10):
-                ledger.record_contribution(admin, self.plan_id, {"kind": "parent_view",
+                ledger.commands.record_contribution(admin, self.plan_id, {"kind": "parent_view",
                                                                  "text": "Reading more at home."},
                                            agreed_on=day.isoformat())
-        self.events = ledger.plan_document(admin, self.plan_id)["version"]
+        self.events = ledger.history.plan_document(admin, self.plan_id)["version"]
         note(f"bundle: a plan of {self.events} events over a year ({sessions} sessions)")
 
     def bundle(self) -> Result:
@@ -399,7 +401,7 @@ class ReadSideBench:
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
         self.schema, self.keys, self.ledger, self.admin = ledger_in_own_schema(self.dsn, "raw_rows")
-        self.sql = Sql(self.ledger.factory.datastore)
+        self.sql = Sql(self.ledger.store.factory.datastore)
         self.scripts: list[PlanScript] = []
         self.events = 0
 
@@ -427,13 +429,13 @@ class ReadSideBench:
                                  writers=WRITERS, progress=progress)
         elapsed = time.perf_counter() - started
         self.sequence_all()
-        self.events = self.ledger.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
+        self.events = self.ledger.store.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
         assert self.events == total, (self.events, total)
         note(f"log written: {total} events in {elapsed:.0f}s ({total / elapsed:.0f} events/s)")
         return total / elapsed
 
     def sequence_all(self) -> None:
-        self.ledger.recorder.sequencer.number_pending()  # type: ignore[attr-defined]
+        self.ledger.store.recorder.sequencer.number_pending()  # type: ignore[attr-defined]
 
     # ------------------------------------------------------------------ (a) catching up
 
@@ -448,7 +450,7 @@ class ReadSideBench:
         insert = f'INSERT INTO "{self.schema}".raw_rows VALUES (%s, %s, %s, %s)'
 
         def app() -> int:
-            rebuild(self.ledger)
+            rebuild(self.ledger.store)
             return self.events
 
         def raw() -> int:
@@ -483,10 +485,10 @@ class ReadSideBench:
         no plans in memory: a first pass writes once to every plan and lets it catch up, then the load runs
         for ``LAG_WARMUP`` seconds unmeasured and ``LAG_SECONDS`` measured."""
         self.sequence_all()
-        head_before = self.ledger.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
+        head_before = self.ledger.store.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
         projector: TimedProjector | ProjectorProcess
         if LAG_PROJECTOR == "thread":
-            projector = TimedProjector(self.ledger)
+            projector = TimedProjector(self.ledger.store)
         else:
             projector = ProjectorProcess(self.dsn, self.schema, self.keys, self.sql)
         assert projector.position() == head_before, "the rebuilt read models are at the head"
@@ -525,7 +527,7 @@ class ReadSideBench:
 
         def caught_up(timeout: float) -> tuple[int, bool]:
             self.sequence_all()
-            head = self.ledger.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
+            head = self.ledger.store.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
             return head, projector.wait_until(head, timeout)
 
         projector.start()
@@ -545,7 +547,7 @@ class ReadSideBench:
             stop_at = measure_from + LAG_SECONDS
             run_writers(start, stop_at)
             self.sequence_all()
-            head_at_stop = self.ledger.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
+            head_at_stop = self.ledger.store.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
             behind_at_stop = head_at_stop - projector.position()
             _, done = caught_up(timeout=300)
             end = time.monotonic()

@@ -55,7 +55,7 @@ class PlanScript:
 
 
 def open_plan(ledger: Ledger, user: User, n: int, setting_urn: str = "123456") -> PlanScript:
-    result = ledger.open_plan(
+    result = ledger.commands.open_plan(
         user,
         pupil={"upn": upn_for(n), "given_name": f"Pupil{n % 97}", "family_name": f"Family {n}",
                "date_of_birth": "2016-01-01"},
@@ -75,13 +75,13 @@ def write_next(ledger: Ledger, user: User, script: PlanScript) -> WriteResult:
     if op == "barrier":
         area, need = [("cognition_and_learning", "SPLD"), ("communication_and_interaction", "SLCN"),
                       ("semh", "SEMH")][len(script.barriers) % 3]
-        result = ledger.add_item(user, plan_id, "barriers", {
+        result = ledger.commands.add_item(user, plan_id, "barriers", {
             "description": f"Barrier {n}: finds it hard to blend sounds when decoding unfamiliar words",
             "area_of_need": area, "need_type": need, "evidence": "Phonics screening check: 22/40",
         })
         script.barriers.append(result.body["item_id"])
     elif op == "provision":
-        result = ledger.add_item(user, plan_id, "provisions", {
+        result = ledger.commands.add_item(user, plan_id, "provisions", {
             "description": f"Small-group phonics with a trained TA ({n})",
             "barrier_ids": script.barriers[:2], "delivered_by": "teaching assistant", "group_size": 4,
             "sessions_per_week": 3, "minutes_per_session": 30, "location": "withdrawal",
@@ -89,12 +89,12 @@ def write_next(ledger: Ledger, user: User, script: PlanScript) -> WriteResult:
         })
         script.provisions.append(result.body["item_id"])
     elif op == "adjustment":
-        result = ledger.add_item(user, plan_id, "adjustments", {
+        result = ledger.commands.add_item(user, plan_id, "adjustments", {
             "description": "Seated near the front, away from the door", "category": "environment",
             "barrier_ids": script.barriers[2:3],
         })
     elif op == "outcome":
-        result = ledger.add_item(user, plan_id, "outcomes", {
+        result = ledger.commands.add_item(user, plan_id, "outcomes", {
             "description": f"Reads CVC and CCVC words accurately ({n})",
             "success_criteria": "Reads 18 of 20 unseen CVC/CCVC words in a termly check",
             "barrier_ids": script.barriers[:1], "target_date": (today + dt.timedelta(days=300)).isoformat(),
@@ -102,7 +102,7 @@ def write_next(ledger: Ledger, user: User, script: PlanScript) -> WriteResult:
         })
         script.outcomes.append(result.body["item_id"])
     elif op == "progress":
-        result = ledger.record_progress(user, plan_id, script.outcomes[n % len(script.outcomes)], {
+        result = ledger.commands.record_progress(user, plan_id, script.outcomes[n % len(script.outcomes)], {
             "measured_on": today.isoformat(), "value": n % 20,
             "note": f"Read {n % 20} of 20 unseen words in the weekly check.", "source": "weekly check",
         })
@@ -113,18 +113,18 @@ def write_next(ledger: Ledger, user: User, script: PlanScript) -> WriteResult:
                        "text": f"Advice {n}: keep instructions short and check understanding."},
             "pupil_voice": {"kind": "pupil_voice", "text": f"I like the phonics group ({n})."},
         }[op]
-        result = ledger.record_contribution(user, plan_id, fields)
+        result = ledger.commands.record_contribution(user, plan_id, fields)
         script.last_contribution = result.body["event_id"]
     elif op == "amend_provision":
         provision = script.provisions[n % len(script.provisions)]
-        result = ledger.amend_item(user, plan_id, "provisions", provision, {"sessions_per_week": 1 + n % 5},
+        result = ledger.commands.amend_item(user, plan_id, "provisions", provision, {"sessions_per_week": 1 + n % 5},
                                    reason=f"Timetable change agreed with parent ({n}).")
     elif op == "amend_barrier":
         barrier = script.barriers[n % len(script.barriers)]
-        result = ledger.amend_item(user, plan_id, "barriers", barrier,
+        result = ledger.commands.amend_item(user, plan_id, "barriers", barrier,
                                    {"evidence": f"Phonics screening check {n}: {n % 40}/40"})
     elif op == "review":
-        result = ledger.hold_review(user, plan_id, {
+        result = ledger.commands.hold_review(user, plan_id, {
             "held_on": today.isoformat(),
             "attendees": [{"role": "SENCO", "name": "Sam Senco"}, {"role": "parent", "name": "Pat Parent"}],
             "parent_views": "Pleased with progress at home.", "pupil_views": "I like the phonics group.",
@@ -132,14 +132,14 @@ def write_next(ledger: Ledger, user: User, script: PlanScript) -> WriteResult:
             "next_review_due": (today + dt.timedelta(days=90)).isoformat(),
         })
     elif op == "acknowledge":
-        result = ledger.record_acknowledgement(user, plan_id, {"version": n, "response": "agree"})
+        result = ledger.commands.record_acknowledgement(user, plan_id, {"version": n, "response": "agree"})
     elif op == "tier":
         script.tier = "targeted_plus" if script.tier == "targeted" else "targeted"
-        result = ledger.change_tier(user, plan_id, tier=script.tier, ehcp_reference=None,
+        result = ledger.commands.change_tier(user, plan_id, tier=script.tier, ehcp_reference=None,
                                     reason=f"Reviewed support needed ({n}).")
     elif op == "correct":
         assert script.last_contribution is not None
-        result = ledger.correct(user, plan_id, event_id=script.last_contribution, reason="typo",
+        result = ledger.commands.correct(user, plan_id, event_id=script.last_contribution, reason="typo",
                                 changes={"text": f"Corrected contribution {n}."})
     else:  # pragma: no cover
         raise AssertionError(op)

@@ -6,33 +6,29 @@ read models, lets each read model note the events it has not yet seen, applies t
 commits each read model's rows with its new position. It waits for new events with the store's own signal:
 PostgreSQL's LISTEN/NOTIFY (from the sequencer) or, on SQLite, a commit signal plus ``PRAGMA data_version``.
 
-A rebuild fills a new generation of the read models beside the live ones (the service keeps answering from
-the current generation), catches up with the head, then switches.
+A rebuild (``rebuild.py``) fills a new generation of the read models beside the live ones (the service keeps
+answering from the current generation), catches up with the head, then switches.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
-import gc
+import datetime as dt
 import logging
-import multiprocessing
-import os
-import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 from uuid import UUID
 
-import psycopg
-from eventsourcing.persistence import ConnectionPoolClosedError, Notification, PersistenceError, Tracking
+from eventsourcing.persistence import Notification, Tracking
 
-from isp_ledger.application import Ledger, replay
 from isp_ledger.domain.plan import Plan
 from isp_ledger.storage.sql import Sql
 from projections import READ_MODELS
 from projections.base import APPLICATION, PlanFolder, ReadModel, View
+from projections.batches import NOT_DAMAGE, Background, Damaged, DamagedMidBatch, Pages, collector_paused, in_sequence
+from projections.log import EventLog
 from projections.plan_index import PlanIndex
 from projections.registry import Registry
 
@@ -54,14 +50,14 @@ class Projector:
 
     def __init__(
         self,
-        ledger: Ledger,
+        log: EventLog,
         names: Iterable[str] | None = None,
         *,
         generations: dict[str, int] | None = None,
         batch_size: int = 500,
     ) -> None:
-        self.ledger = ledger
-        self.sql = Sql(ledger.factory.datastore)
+        self.log = log
+        self.sql = Sql(log.datastore)
         self.registry = Registry(self.sql)
         self.batch_size = batch_size
         self.plans = PlanFolder(self._load_plan)
@@ -75,8 +71,8 @@ class Projector:
             generation = generations[name] if generations else self.registry.current(name)
             self.models[name] = self._open(name, generation)
         self._progress = threading.Condition()
-        self._pages = _Pages(self._select, key=_in_sequence)
-        self._writing: _Background | None = None
+        self._pages = Pages(self._select, key=in_sequence)
+        self._writing: Background | None = None
         self._waiter: Any = None  # while running: what it waits on for new events
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -87,15 +83,14 @@ class Projector:
         view = View(self.sql, name, generation, cls.tables)
         view.create_table()
         if cls is PlanIndex:
-            return PlanIndex(view, self.plans, upn_key=self.ledger.upn_key)
+            return PlanIndex(view, self.plans, upn_key=self.log.upn_key)
         return cls(view, self.plans)
 
     def _select(self, after: int, limit: int, stop: int | None) -> Sequence[Notification]:
-        return self.ledger.recorder.select_notifications(after, limit, stop, inclusive_of_start=False)
+        return self.log.notifications(after, limit, stop)
 
     def _load_plan(self, plan_id: UUID, version: int) -> Plan:
-        plan: Plan = self.ledger.repository.get(plan_id, version=version, projector_func=replay)
-        return plan
+        return self.log.get(plan_id, version)
 
     # ------------------------------------------------------------------ positions
 
@@ -134,12 +129,12 @@ class Projector:
         while True:
             try:
                 return self._advance(stop)
-            except _DamagedMidBatch:
+            except DamagedMidBatch:
                 continue  # the batch was abandoned: again, passing over the plan found damaged
 
     def _advance(self, stop: int | None) -> int:
         try:
-            with _collector_paused():
+            with collector_paused():
                 last_id, processed = self._read_batch(stop)
                 if last_id is None:
                     return 0
@@ -150,7 +145,7 @@ class Projector:
             raise
         for model, _ in prepared:
             model.seen = last_id
-        self._writing = _Background(lambda: self._write(prepared, last_id), name="isp-ledger-projector-write")
+        self._writing = Background(lambda: self._write(prepared, last_id), name="isp-ledger-projector-write")
         return processed
 
     def drain(self) -> None:
@@ -221,29 +216,29 @@ class Projector:
         if damaged_from is not None and version >= damaged_from:
             return
         try:
-            event: Plan.Event = self.ledger.mapper.to_domain_event(notification)  # type: ignore[assignment]
+            event = self.log.to_event(notification)
             if event.originator_id != plan_id or event.originator_version != version:
-                raise _Damaged(version, "the stored event names another plan or version than where it is stored")
+                raise Damaged(version, "the stored event names another plan or version than where it is stored")
             before = self.plans.before(event)
             if before is not None and before.version != version - 1:
-                raise _Damaged(before.version + 1, "the event is missing")
-        except _NOT_DAMAGE:
+                raise Damaged(before.version + 1, "the event is missing")
+        except NOT_DAMAGE:
             raise  # the store or the machine failed, not the plan: the batch fails and is done again
         except Exception as e:
-            self._damaged(plan_id, e.version if isinstance(e, _Damaged) else version, e)
+            self._damaged(plan_id, e.version if isinstance(e, Damaged) else version, e)
             return
         try:
             for model in self.models.values():
                 if notification.id > model.seen:
                     model.note(event, before)
             self.plans.apply(event, before)
-        except _NOT_DAMAGE:
+        except NOT_DAMAGE:
             raise
         except Exception as e:
             # Some read models may have noted an event that a read model or the plan could not take: the batch
             # is abandoned, and done again without the plan's events from this one on.
             self._damaged(plan_id, version, e)
-            raise _DamagedMidBatch from e
+            raise DamagedMidBatch from e
 
     def damage(self) -> Damage:
         """The plans passed over (from which version), and what was wrong with each."""
@@ -258,7 +253,7 @@ class Projector:
 
     def _damaged(self, plan_id: UUID, version: int, error: Exception) -> None:
         self._damaged_from[plan_id] = min(version, self._damaged_from.get(plan_id, version))
-        reason = str(error) if isinstance(error, _Damaged) else f"{error.__class__.__name__}: {error}"
+        reason = str(error) if isinstance(error, Damaged) else f"{error.__class__.__name__}: {error}"
         self.damaged.setdefault(str(plan_id), f"version {version}: {reason}")
         log.error("plan %s cannot be projected from version %s (%s); run verify", plan_id, version, reason)
 
@@ -282,7 +277,7 @@ class Projector:
         """Process and commit everything up to ``stop`` (by default, the head as it is now); return the number
         of events processed."""
         done = 0
-        head = stop if stop is not None else self.ledger.recorder.max_notification_id() or 0
+        head = stop if stop is not None else self.log.max_position()
         try:
             while True:
                 processed = self.advance(head)
@@ -300,10 +295,8 @@ class Projector:
     def run(self, stop: threading.Event | None = None) -> None:
         """Follow the ledger until ``stop`` is set, recovering from errors."""
         stop = stop or self._stopping
-        sequencer = getattr(self.ledger.recorder, "sequencer", None)
-        if sequencer is not None:
-            sequencer.start()  # also number events left behind by writers that died
-        waiter = self._waiter = self.ledger.recorder.waiter()  # type: ignore[attr-defined]
+        self.log.start_sequencer()  # also numbers events left behind by writers that died
+        waiter = self._waiter = self.log.waiter()
         next_check = 0.0
         failures = 0
         try:
@@ -366,310 +359,16 @@ class Projector:
                 self.registry.forget(name, generation)
 
 
-# Failures of the store or of the machine, which say nothing about the plan being read: never taken for damage.
-_NOT_DAMAGE = (PersistenceError, ConnectionPoolClosedError, psycopg.Error, sqlite3.Error, MemoryError)
 
 
-class _Damaged(ValueError):
-    """A stored event that cannot be what the ledger wrote at ``version`` of its plan."""
-
-    def __init__(self, version: int, detail: str) -> None:
-        super().__init__(detail)
-        self.version = version
-
-
-class _DamagedMidBatch(Exception):
-    """A damaged plan found after read models may have noted its event: the batch must be done again."""
-
-
-class _Background(threading.Thread):
-    """One piece of work on a thread of its own, whose outcome is collected with :meth:`result`."""
-
-    def __init__(self, work: Callable[[], Any], name: str) -> None:
-        super().__init__(name=name, daemon=True)
-        self._work = work
-        self._value: Any = None
-        self._error: BaseException | None = None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            self._value = self._work()
-        except BaseException as e:
-            self._error = e
-
-    def result(self) -> Any:
-        self.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-
-class _Pages:
-    """Reads the log a page at a time, fetching the next full page while the caller works on this one.
-
-    ``select(after, limit, stop)`` reads a page of the events after the one whose ``key`` is ``after``.
-    """
-
-    def __init__(self, select: Callable[[Any, int, int | None], Sequence[Notification]],
-                 key: Callable[[Notification], Any]) -> None:
-        self.select = select
-        self.key = key
-        self._ahead: tuple[tuple[Any, int, int | None], _Background] | None = None
-
-    def get(self, after: Any, limit: int, stop: int | None = None) -> Sequence[Notification]:
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead[0] == (after, limit, stop):
-            page: Sequence[Notification] = ahead[1].result()
-        else:
-            page = self.select(after, limit, stop)
-        if len(page) == limit:  # there may well be more: start on the next page
-            following = self.key(page[-1])
-            self._ahead = ((following, limit, stop), _Background(lambda: self.select(following, limit, stop),
-                                                                  name="isp-ledger-projector-read"))
-        return page
-
-    def clear(self) -> None:
-        self._ahead = None
-
-
-def _in_sequence(notification: Notification) -> int:
-    return notification.id
-
-
-def _in_plan_order(notification: Notification) -> tuple[UUID, int]:
-    return cast(UUID, notification.originator_id), notification.originator_version
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Hold off Python's cycle collector for the length of a batch, then put what survived out of its sight.
-
-    A batch allocates many small objects, and the plan folder keeps thousands of plans' records alive for as
-    long as the projector runs. Left as it is, the collector walks all of them on every full collection: about
-    a fifth of the time of catching up, and pauses of a second or more in a projector that is keeping up. So
-    during a batch it is off; after it, one collection of the young generations frees the batch's garbage
-    (cycles included), and ``gc.freeze`` moves the survivors, mostly plans, to the permanent generation, which
-    full collections skip. Frozen objects are still freed by reference counting when the folder lets a plan go.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.collect(1)
-        gc.freeze()
-        gc.enable()
-
-
-class _PlanByPlan(Projector):
-    """Fills a new, empty generation of read models from the log read plan by plan, up to a head.
-
-    Every read model is made of rows per plan, so the order in which plans are projected does not change what
-    it holds. Read in the sequence's order, the plans of a busy log are interleaved: a batch of 10,000 events
-    may touch thousands of plans, and each of them has its rows (its summary, its current plan's head, its
-    report rows) rewritten by every batch that touches it. Read plan by plan, a plan's events come together,
-    and its rows are written once, or twice when it straddles two batches.
-
-    Positions are not recorded as it goes: they are positions in the sequence, and this order is another.
-    A rebuild that fails is dropped whole; one that completes records ``head`` as every read model's position,
-    and a :class:`Projector` carries on from there in the sequence's order.
-    """
-
-    def __init__(self, ledger: Ledger, names: Iterable[str], generations: dict[str, int], head: int, *,
-                 batch_size: int, plans: tuple[UUID | None, UUID | None] = (None, None)) -> None:
-        """``plans``: project only the plans with ids from the first (inclusive) to the second (exclusive)."""
-        super().__init__(ledger, names, generations=generations, batch_size=batch_size)
-        low, below = plans
-        select = ledger.recorder.select_in_plan_order  # type: ignore[attr-defined]
-        self._pages = _Pages(lambda after, limit, _stop: select(head, after, limit, below), key=_in_plan_order)
-        self._after: tuple[UUID, int] = (low or _FIRST_ID, 0)
-        self.head = head
-
-    def catch_up(self, progress: Callable[[int, int], None] | None = None, *, stop: int | None = None) -> int:
-        """Project every event up to the head; ``progress(events processed, head)`` after each batch."""
-        done = 0
-        try:
-            while processed := self.advance():
-                done += processed
-                if progress is not None:
-                    progress(done, self.head)
-        finally:
-            self.drain()
-        return done
-
-    def _advance(self, stop: int | None) -> int:
-        """One batch, plan by plan (``stop`` is the head given at the start)."""
-        try:
-            with _collector_paused():
-                last, processed = self._read_pages(self._after, None)
-                if last is None:
-                    return 0
-                prepared = [(model, model.prepare()) for model in self.models.values()]
-            self.drain()
-        except BaseException:
-            self._abandon()
-            raise
-        self._after = _in_plan_order(last)
-        self._writing = _Background(lambda: self._write_rows(prepared), name="isp-ledger-rebuild-write")
-        return processed
-
-    def _abandon(self) -> None:
-        """After a failure: a rebuild records no position to go back to, so if the batch being written failed,
-        the rebuild fails (and is dropped); otherwise the batch that failed is done again, from where the one
-        written ended."""
-        writing, self._writing = self._writing, None
-        if writing is not None:
-            writing.result()
-        self._reset()
-
-    def _write_rows(self, prepared: list[tuple[ReadModel, Any]]) -> None:
-        with self.sql.write() as cursor:
-            for model, rows in prepared:
-                model.write(cursor, rows)
-
-
-_FIRST_ID = UUID(int=0)
-
-# A rebuild of at least this many events runs in several processes, on PostgreSQL (starting them costs a second).
-PARALLEL_FROM_EVENTS = 50_000
-
-
-def rebuild(
-    ledger: Ledger,
-    names: Iterable[str] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    *,
-    batch_size: int = 10_000,
-    workers: int | None = None,
-) -> dict[str, int]:
-    """Rebuild read models from zero beside the live ones, then switch to them; return their generations.
-
-    The log up to its head is projected plan by plan (see :class:`_PlanByPlan`). On PostgreSQL a long log is
-    projected by ``workers`` processes (by default one per CPU, up to four), each taking the plans of one range
-    of plan ids: projecting is CPU-bound Python, and the ranges never share a row. Then the read models'
-    position is set to the head, and a :class:`Projector` carries on from there, in the sequence's order, to
-    the events written meanwhile, before the switch. If anything fails, the new generation is dropped and the
-    live one stays as it was.
-    """
-    names = list(names or READ_MODELS)
-    sql = Sql(ledger.factory.datastore)
-    registry = Registry(sql)
-    generations = {name: registry.begin_build(name) for name in names}
-    views = [View(sql, name, generation, READ_MODELS[name].tables) for name, generation in generations.items()]
-    try:
-        for view in views:
-            view.drop()
-            view.create_table()  # here, once: CREATE TABLE IF NOT EXISTS races with itself on PostgreSQL
-        head = ledger.recorder.max_notification_id() or 0
-        parts = workers if workers is not None else min(os.cpu_count() or 1, 4)
-        if sql.dialect == "postgresql" and parts > 1 and (workers is not None or head >= PARALLEL_FROM_EVENTS):
-            damage = _rebuild_in_parallel(ledger, names, generations, head, parts, progress, batch_size)
-        else:
-            first = _PlanByPlan(ledger, names, generations, head, batch_size=batch_size)
-            first.catch_up(progress)
-            damage = [first.damage()]
-        if head:
-            with sql.write() as cursor:
-                for view in views:
-                    view.record(cursor, Tracking(APPLICATION, head))
-        projector = Projector(ledger, names, generations=generations, batch_size=batch_size)
-        for damaged_from, damaged in damage:  # the plans passed over stay passed over, as they would incrementally
-            projector.pass_over(damaged_from, damaged)
-        while projector.catch_up():
-            pass  # the head moved while we caught up: go round again
-        for name, generation in generations.items():
-            registry.switch(name, generation)
-    except BaseException:
-        for view in views:
-            view.drop()
-            registry.forget(view.name, view.generation)
-        raise
-    return generations
-
-
-def plan_ranges(parts: int) -> list[tuple[UUID | None, UUID | None]]:
-    """``parts`` ranges of plan ids, each from its first id (inclusive) to the next range's (exclusive),
-    covering every id: about equal shares of the ledger's random (uuid4) ids."""
-    bounds = [UUID(int=(k * 2**128) // parts) for k in range(1, parts)]
-    return list(zip([None, *bounds], [*bounds, None], strict=True))
-
-
-def _rebuild_in_parallel(
-    ledger: Ledger,
-    names: list[str],
-    generations: dict[str, int],
-    head: int,
-    parts: int,
-    progress: Callable[[int, int], None] | None,
-    batch_size: int,
-) -> list[Damage]:
-    env = {key: str(value) for key, value in ledger.env.items() if key.startswith("ISP_LEDGER_")}
-    spawn = multiprocessing.get_context("spawn")  # never fork a process with live connections and threads
-    done = spawn.Value("q", 0)  # events projected, by all the workers
-    with concurrent.futures.ProcessPoolExecutor(max_workers=parts, mp_context=spawn, initializer=_share_count,
-                                                initargs=(done,)) as pool:
-        futures = [pool.submit(_rebuild_range, env, names, generations, plans, head, batch_size)
-                   for plans in plan_ranges(parts)]
-        try:
-            while True:
-                finished, running = concurrent.futures.wait(futures, timeout=0.5,
-                                                            return_when=concurrent.futures.FIRST_EXCEPTION)
-                for future in finished:
-                    future.result()  # raise what went wrong in a worker
-                if not running:
-                    break
-                if progress is not None:
-                    progress(done.value, head)
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-    if progress is not None:
-        progress(done.value, head)
-    return [future.result() for future in futures]
-
-
-_projected: Any = None  # in a worker process: the count of events projected, shared with the rebuild
-
-
-def _share_count(count: Any) -> None:
-    global _projected  # noqa: PLW0603 - how a pool initializer hands a worker what it shares
-    _projected = count
-
-
-def _rebuild_range(env: dict[str, str], names: list[str], generations: dict[str, int],
-                   plans: tuple[UUID | None, UUID | None], head: int, batch_size: int) -> Damage:
-    """In a worker process: project the plans of one range of ids, up to ``head``; return the damage found."""
-    worker = Ledger(env)
-    reported = 0
-
-    def report(done: int, _head: int) -> None:
-        nonlocal reported
-        if _projected is not None:
-            with _projected.get_lock():
-                _projected.value += done - reported
-        reported = done
-
-    try:
-        projector = _PlanByPlan(worker, names, generations, head, batch_size=batch_size, plans=plans)
-        projector.catch_up(report)
-        return projector.damage()
-    finally:
-        worker.close()
-
-
-def lag(ledger: Ledger, view: View) -> dict[str, Any]:
+def lag(log: EventLog, view: View, now: dt.datetime) -> dict[str, Any]:
     """How far a read model is behind the ledger: in events, and in seconds since the first it has not seen."""
-    head = ledger.recorder.max_notification_id() or 0
+    head = log.max_position()
     position = view.position()
     seconds = 0.0
     if position < head:
-        first = ledger.recorder.select_notifications(position, 1, inclusive_of_start=False)
+        first = log.notifications(position, 1)
         if first:
-            recorded_at = ledger.mapper.to_domain_event(first[0]).timestamp  # type: ignore[attr-defined]
-            seconds = max(0.0, (ledger.clock.now() - recorded_at).total_seconds())
+            seconds = max(0.0, (now - log.recorded_at(first[0])).total_seconds())
     return {"position": position, "head": head, "events_behind": max(0, head - position),
             "seconds_behind": round(seconds, 3), "generation": view.generation}

@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from isp_ledger.access import User
 from isp_ledger.api.app import create_app
 from isp_ledger.application import Ledger
+from isp_ledger.bootstrap import build_ledger
 
 POSTGRES_URL = os.environ.get("ISP_LEDGER_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 START_HINT = "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
@@ -81,7 +82,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock(dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.timezone.utc))
+    return FakeClock(dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC))
 
 
 @pytest.fixture
@@ -94,7 +95,7 @@ def env(store_url: str, tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def ledger(env: dict[str, str], clock: FakeClock) -> Iterator[Ledger]:
-    app = Ledger(env, clock=clock)
+    app = build_ledger(env, clock=clock)
     try:
         yield app
     finally:
@@ -117,7 +118,7 @@ class People:
             ("professional", "Dr Pro", "professional", None),
             ("complaint_handler", "Chris Panel", "complaint_handler", None),
         ):
-            user, token = ledger.add_user(name=name, role=role, setting_urn=setting)
+            user, token = ledger.accounts.add_user(name=name, role=role, setting_urn=setting)
             self.users[key] = user
             self.tokens[key] = token
 

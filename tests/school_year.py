@@ -50,14 +50,14 @@ def script_school_year(ledger: Ledger, clock: FakeClock, senco: User, teacher: U
                        note: str = "Worked on blending CVC words.") -> SchoolYear:
     """Script the year; returns the plan and its provisions. ``note`` goes on a delivered session (tests escape)."""
     at(clock, "2026-09-03", 9)
-    ledger.set_calendar(senco, "123456", holidays=HOLIDAYS, closures=CLOSURES)
-    plan_id = UUID(ledger.open_plan(senco, **samples.plan_body(), next_review_due="2026-11-20").body["plan_id"])
+    ledger.calendars.set_calendar(senco, "123456", holidays=HOLIDAYS, closures=CLOSURES)
+    plan_id = UUID(ledger.commands.open_plan(senco, **samples.plan_body(), next_review_due="2026-11-20").body["plan_id"])
     reading = _add(ledger, senco, plan_id, "barriers", samples.barrier())
     social_barrier = _add(ledger, senco, plan_id, "barriers", samples.barrier(
         description="Finds unstructured times (break, lunch) hard; conflicts with peers most weeks",
         area_of_need="semh", need_type="SEMH", evidence="Behaviour log, summer term 2026: 14 incidents at lunch"))
     phonics = _add(ledger, senco, plan_id, "provisions", samples.provision([reading], starts_on="2026-09-07"))
-    social_agreed = ledger.add_item(senco, plan_id, "provisions", samples.provision(
+    social_agreed = ledger.commands.add_item(senco, plan_id, "provisions", samples.provision(
         [social_barrier], description="One-to-one social skills session (Lego-based therapy)",
         delivered_by="learning mentor", group_size=1, sessions_per_week=1, minutes_per_session=45,
         location="withdrawal", starts_on="2026-09-14", evidence_basis="Lego-based therapy: EEF promising")).body
@@ -70,21 +70,21 @@ def script_school_year(ledger: Ledger, clock: FakeClock, senco: User, teacher: U
         [social_barrier], description="Plays a structured game at lunch without adult help",
         success_criteria="Three lunchtimes a week with no incident, over four weeks", target_date="2027-07-16",
         baseline="0 of 5 lunchtimes", target="3 of 5 lunchtimes"))
-    ledger.record_contribution(senco, plan_id, {
+    ledger.commands.record_contribution(senco, plan_id, {
         "kind": "parent_view", "text": f"{parent_name}: she loves books but gets upset when she cannot read the "
                                        "words; lunchtimes are the hardest part of her day."})
-    ledger.record_acknowledgement(senco, plan_id, {"version": 9, "response": "agree",
+    ledger.commands.record_acknowledgement(senco, plan_id, {"version": 9, "response": "agree",
                                                    "comment": "Happy with the plan; please keep us posted."})
 
     phonics_weekly = 3
     day = dt.date(2026, 9, 7)
-    calendar = ledger.school_calendar("123456")
+    calendar = ledger.calendars.school_calendar("123456")
     reduction_event_id = ""
     while day <= LAST_DAY:
         if day == dt.date(2027, 1, 25):
             # Agreed at a meeting on 11 January, recorded only now: back-dated.
             at(clock, day, 8)
-            result = ledger.amend_item(senco, plan_id, "provisions", phonics, {"sessions_per_week": 2},
+            result = ledger.commands.amend_item(senco, plan_id, "provisions", phonics, {"sessions_per_week": 2},
                                        agreed_on="2027-01-11", reason="Agreed with parent at the January meeting: "
                                        "two longer sessions fit the timetable better")
             reduction_event_id = str(result.body["event_id"])
@@ -95,25 +95,25 @@ def script_school_year(ledger: Ledger, clock: FakeClock, senco: User, teacher: U
         day += dt.timedelta(days=1)
         if day == dt.date(2026, 10, 5):
             at(clock, day, 8)
-            ledger.correct(senco, plan_id, event_id=social_agreed["event_id"], changes={"minutes_per_session": 40},
+            ledger.commands.correct(senco, plan_id, event_id=social_agreed["event_id"], changes={"minutes_per_session": 40},
                            reason="Typed 45 by mistake; the session agreed is 40 minutes")
         if day == dt.date(2026, 11, 19):
             at(clock, day, 16)
-            ledger.hold_review(senco, plan_id, samples.review(held_on="2026-11-19", next_review_due="2027-03-18"))
-            ledger.record_progress(senco, plan_id, reading_outcome, {
+            ledger.commands.hold_review(senco, plan_id, samples.review(held_on="2026-11-19", next_review_due="2027-03-18"))
+            ledger.commands.record_progress(senco, plan_id, reading_outcome, {
                 "measured_on": "2026-11-19", "value": 12, "note": "12 of 20 unseen words", "source": "termly check"})
         if day == dt.date(2027, 3, 18):
             at(clock, day, 16)
-            ledger.hold_review(senco, plan_id, samples.review(
+            ledger.commands.hold_review(senco, plan_id, samples.review(
                 held_on="2027-03-18", next_review_due="2027-07-15",
                 parent_views="Worried that phonics sessions were missed in February; wants them made up.",
                 summary="Progress slower this term; sessions to be protected from clashes."))
-            ledger.record_acknowledgement(senco, plan_id, {
+            ledger.commands.record_acknowledgement(senco, plan_id, {
                 "version": _version(ledger, senco, plan_id), "response": "disagree",
                 "comment": "We never agreed to fewer phonics sessions in January <b>in writing</b>."})
         if day == dt.date(2027, 7, 15):
             at(clock, day, 16)
-            ledger.hold_review(senco, plan_id, samples.review(held_on="2027-07-15", next_review_due="2027-11-15"))
+            ledger.commands.hold_review(senco, plan_id, samples.review(held_on="2027-07-15", next_review_due="2027-11-15"))
     at(clock, "2027-07-21", 10)
     return SchoolYear(plan_id, phonics, social, reduction_event_id)
 
@@ -132,18 +132,18 @@ def _sessions_of_the_day(ledger: Ledger, clock: FakeClock, teacher: User, plan_i
         else:
             session = {"date": day.isoformat(), "status": "delivered", "minutes": 30,
                        "note": note if day == dt.date(2026, 9, 9) else None}
-        ledger.record_session(teacher, entries=[{"plan_id": str(plan_id), "provision_id": phonics}], session=session)
+        ledger.commands.record_session(teacher, entries=[{"plan_id": str(plan_id), "provision_id": phonics}], session=session)
     if day.weekday() == 3 and day >= dt.date(2026, 9, 14) and not gap:
         at(clock, day)
         clash = day.month == 3 and day.day < 15
         session = ({"date": day.isoformat(), "status": "missed", "missed_reason": "timetable_clash",
                     "note": "School trip"} if clash else {"date": day.isoformat(), "status": "delivered"})
-        ledger.record_session(teacher, entries=[{"plan_id": str(plan_id), "provision_id": social}], session=session)
+        ledger.commands.record_session(teacher, entries=[{"plan_id": str(plan_id), "provision_id": social}], session=session)
 
 
 def _add(ledger: Ledger, senco: User, plan_id: UUID, kind: str, fields: dict[str, Any]) -> str:
-    return str(ledger.add_item(senco, plan_id, kind, fields).body["item_id"])
+    return str(ledger.commands.add_item(senco, plan_id, kind, fields).body["item_id"])
 
 
 def _version(ledger: Ledger, user: User, plan_id: UUID) -> int:
-    return int(ledger.plan_document(user, plan_id)["version"])
+    return int(ledger.history.plan_document(user, plan_id)["version"])

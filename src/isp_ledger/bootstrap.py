@@ -1,19 +1,56 @@
-"""First run on a new store: create an administrator so the service can be used at once (``./dev serve``).
+"""The composition root: builds the whole ledger from its settings, once, for every entry point.
 
-Does nothing when any user exists. The token is printed once; only its digest is stored.
+The API, the command line, the projector, the demo, the benchmarks and the tests all call :func:`build_ledger`, so the
+parts are wired in one place. Run as a module (``./dev serve`` does), it also creates a first administrator on
+a new store, so the service can be used at once: nothing happens when any user exists; the token is printed
+once, and only its digest is stored.
 """
 
 from __future__ import annotations
 
+from eventsourcing.utils import EnvType
+
 from isp_ledger.application import Ledger
+from isp_ledger.application.accounts import Accounts
+from isp_ledger.application.base import Clock, SystemClock
+from isp_ledger.application.calendars import Calendars
+from isp_ledger.application.commands import PlanCommands
+from isp_ledger.application.history import PlanHistory
+from isp_ledger.application.integrity import Integrity
+from isp_ledger.application.plans import Plans
+from isp_ledger.application.writes import WritePath
+from isp_ledger.storage.signing import Signer
+from isp_ledger.storage.store import PlanStore
+
+
+def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None) -> Ledger:
+    """The ledger on the store ``env`` names (by default, the ``ISP_LEDGER_*`` variables of the process)."""
+    clock = clock or SystemClock()
+    store = PlanStore(env)
+    settings = store.settings
+    plans = Plans(store, settings.plan_cache_size)
+    writes = WritePath(store, plans, clock, settings.snapshot_interval)
+    signer = Signer(store.keys)
+    return Ledger(
+        store=store,
+        clock=clock,
+        signer=signer,
+        plans=plans,
+        writes=writes,
+        commands=PlanCommands(writes),
+        history=PlanHistory(plans),
+        integrity=Integrity(plans, signer, clock),
+        calendars=Calendars(store.calendars, clock),
+        accounts=Accounts(store.accounts),
+    )
 
 
 def main() -> None:
-    ledger = Ledger()
+    ledger = build_ledger()
     try:
         if ledger.accounts.users():
             return
-        user, token = ledger.add_user(name="Administrator", role="admin")
+        _user, token = ledger.accounts.add_user(name="Administrator", role="admin")
     finally:
         ledger.close()
     print("No users yet, so an administrator was created. Its token (shown only now):")

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
@@ -15,6 +15,9 @@ from rich.console import Console
 
 from isp_ledger.config import ConfigError, Settings
 from isp_ledger.domain.errors import LedgerError
+
+if TYPE_CHECKING:  # the application is imported only by the commands that need it: `verify BUNDLE` stays light
+    from isp_ledger.application import Clock, Ledger
 
 app = typer.Typer(help="isp-ledger: a tamper-evident record of Individual Support Plans.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage users and their tokens.", no_args_is_help=True)
@@ -24,12 +27,12 @@ out = Console()
 
 
 @contextmanager
-def ledger_or_exit(clock: object = None) -> Iterator[object]:
-    from isp_ledger.application import Ledger
+def ledger_or_exit(clock: Clock | None = None) -> Iterator[Ledger]:
+    from isp_ledger.bootstrap import build_ledger
 
     try:
         Settings.from_env()
-        ledger = Ledger(clock=clock)  # type: ignore[arg-type]
+        ledger = build_ledger(clock=clock)
     except ConfigError as e:
         err.print(f"[red]Configuration error:[/red] {e}")
         raise typer.Exit(2) from None
@@ -73,7 +76,7 @@ def project() -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     with ledger_or_exit() as ledger:
-        projector = Projector(ledger)  # type: ignore[arg-type]
+        projector = Projector(ledger.store)
         err.print(f"Projecting {', '.join(projector.models)} from position {projector.position()}")
         projector.run(stop)
     err.print("Projector stopped.")
@@ -87,7 +90,7 @@ def rebuild(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from projections import READ_MODELS
-    from projections.runner import rebuild as rebuild_read_models
+    from projections.rebuild import rebuild as rebuild_read_models
 
     if name is not None and name not in READ_MODELS:
         err.print(f"[red]No read model called {name!r}[/red] (there are: {', '.join(READ_MODELS)})")
@@ -97,12 +100,12 @@ def rebuild(
         TextColumn("[bold]Rebuilding {task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         console=err,
     ) as progress:
-        task = progress.add_task(", ".join(names), total=ledger.recorder.max_notification_id() or 0)  # type: ignore[attr-defined]
+        task = progress.add_task(", ".join(names), total=ledger.store.max_position())
 
         def advance(position: int, head: int) -> None:
             progress.update(task, completed=position, total=head)
 
-        generations = rebuild_read_models(ledger, names, advance)  # type: ignore[arg-type]
+        generations = rebuild_read_models(ledger.store, names, advance)
     for model, generation in generations.items():
         out.print(f"{model}: rebuilt as generation {generation}, now current")
 
@@ -118,7 +121,7 @@ def demo(
     from isp_ledger.demo.command import run_demo
 
     with ledger_or_exit(DemoClock()) as ledger:
-        code = run_demo(ledger, plans=plans, seed=seed, force=force, out=out, err=err)  # type: ignore[arg-type]
+        code = run_demo(ledger, plans=plans, seed=seed, force=force, out=out, err=err)
     if code:
         raise typer.Exit(code)
 
@@ -133,7 +136,7 @@ def users_add(
     """Create a user and print their bearer token (shown once; only a digest is stored)."""
     with ledger_or_exit() as ledger:
         try:
-            user, token = ledger.add_user(name=name, role=role, setting_urn=setting)  # type: ignore[attr-defined]
+            user, token = ledger.accounts.add_user(name=name, role=role, setting_urn=setting)
         except LedgerError as e:
             err.print(f"[red]Not created:[/red] {e.detail}")
             raise typer.Exit(2) from None
@@ -149,7 +152,7 @@ def users_add(
 def users_list() -> None:
     """List users (never their tokens)."""
     with ledger_or_exit() as ledger:
-        for user in ledger.accounts.users():  # type: ignore[attr-defined]
+        for user in ledger.accounts.users():
             out.print(f"{user.user_id}  {user.role:<17} {user.setting_urn or '':<6}  {user.name}")
 
 
@@ -174,7 +177,7 @@ def verify(
         raise typer.Exit(2) from None
     with ledger_or_exit() as ledger:
         try:
-            result = ledger.verify(None, plan_id)  # type: ignore[attr-defined]
+            result = ledger.integrity.verify(None, plan_id)
         except LedgerError as e:
             err.print(f"[red]{e.detail}[/red]")
             raise typer.Exit(2) from None
@@ -205,7 +208,7 @@ def verify_log(
             err.print(f"[red]{held} is not a signed log head[/red]")
             raise typer.Exit(2)
     with ledger_or_exit() as ledger:
-        result = ledger.check_log(None, statement)  # type: ignore[attr-defined]
+        result = ledger.integrity.check_log(None, statement)
     print(json.dumps(result.as_dict(), indent=2))
     if not result.ok:
         err.print(f"[red]Transparency log check FAILED:[/red] {result.detail}")

@@ -22,7 +22,7 @@ def test_correcting_a_wrong_number(api: Api) -> None:
                                      samples.provision([barrier_id], agreed_on="2026-09-07")), item=True)
     provision_id = agreed["item_id"]
     before_correction = "2026-11-20T12:00:00+00:00"
-    api.clock.set(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc))
+    api.clock.set(dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC))
 
     response = api.post(f"/v1/plans/{plan_id}/corrections", {
         "event_id": agreed["event_id"], "reason": "Typed 3 sessions; the agreement says 4",

@@ -13,9 +13,10 @@ from typing import Any
 import httpx2 as httpx
 
 from isp_ledger.application import Ledger
+from isp_ledger.bootstrap import build_ledger
 from projections.base import View
 from projections.delivery import Delivery
-from projections.runner import rebuild
+from projections.rebuild import rebuild
 from tests import samples
 from tests.conftest import OTHER_SETTING, SETTING, FakeClock, People
 from tests.e2e.helpers import Api, assert_problem, assert_written
@@ -231,9 +232,9 @@ def test_a_group_session_is_atomic_in_the_store_when_another_process_writes_firs
     api: Api, env: dict[str, str], clock: FakeClock, people: People,
 ) -> None:
     group = [pupil(api) for _ in range(6)]  # each plan is now in this process's cache of plans being written
-    other = Ledger(env, clock=clock)  # another process, writing to one of the plans behind our back
+    other = build_ledger(env, clock=clock)  # another process, writing to one of the plans behind our back
     try:
-        other.record_contribution(people.senco, uuid.UUID(group[4][0]),
+        other.commands.record_contribution(people.senco, uuid.UUID(group[4][0]),
                                   {"kind": "parent_view", "text": "Much happier at school"})
     finally:
         other.close()
@@ -450,7 +451,7 @@ def test_the_delivery_read_model_rebuilds_to_the_same_rows(api: Api, ledger: Led
     incremental = api.client.app.state.projector.models["delivery"].view
     before = _rows(incremental)
     assert len(before["sessions"]) == 3 and len(before["terms"]) == 4  # each plan's terms changed once
-    generation = rebuild(ledger, ["delivery"])["delivery"]
+    generation = rebuild(ledger.store, ["delivery"])["delivery"]
     assert _rows(View(incremental.sql, "delivery", generation, Delivery.tables)) == before
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from isp_ledger.application import Ledger
 from projections.base import View
 from projections.delivery import Delivery
-from projections.runner import rebuild
+from projections.rebuild import rebuild
 from tests import samples
 from tests.conftest import SETTING
 from tests.e2e.helpers import Api, assert_problem, assert_written
@@ -167,7 +167,7 @@ def test_read_models_agree_with_the_log_and_rebuild_to_the_same_rows_after_pause
     admin = api.people.admin
     served = api.get(f"/v1/plans/{plan_id}")
     assert served.headers["isp-ledger-source"] == "read-model"
-    assert served.json() == ledger.plan_document(admin, uuid.UUID(plan_id))
+    assert served.json() == ledger.history.plan_document(admin, uuid.UUID(plan_id))
     window = {"from": "2026-09-01", "to": "2026-11-20"}
     report = delivery(api, plan_id, window["from"], window["to"])
     rows = {row["provision_id"]: row for row in report["provisions"]}
@@ -181,6 +181,6 @@ def test_read_models_agree_with_the_log_and_rebuild_to_the_same_rows_after_pause
     incremental = api.client.app.state.projector.models["delivery"].view  # type: ignore[attr-defined]
     before = {base: sorted(incremental.sql.fetch(incremental.q(f"SELECT * FROM {{{base}}}")), key=repr)
               for base, ddl in incremental.tables.items() if ddl.startswith("CREATE TABLE")}
-    generation = rebuild(ledger, ["delivery"])["delivery"]
+    generation = rebuild(ledger.store, ["delivery"])["delivery"]
     view = View(incremental.sql, "delivery", generation, Delivery.tables)
     assert {base: sorted(view.sql.fetch(view.q(f"SELECT * FROM {{{base}}}")), key=repr) for base in before} == before

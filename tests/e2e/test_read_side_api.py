@@ -21,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from isp_ledger.api.app import create_app
 from isp_ledger.application import Ledger
+from isp_ledger.bootstrap import build_ledger
 from projections import READ_MODELS
 from projections.runner import Projector
 from tests import samples
@@ -558,7 +559,7 @@ def test_another_user_of_the_setting_sees_a_write_at_once(api: Api) -> None:
 def detached(env: dict[str, str], clock: FakeClock) -> Iterator[tuple[Api, Ledger]]:
     """The service with its read models left to a separate projector (``isp-ledger project``), which the test
     runs by hand; reads wait at most 0.3 s for a write to show."""
-    ledger = Ledger({**env, "ISP_LEDGER_PROJECTIONS": "external", "ISP_LEDGER_READ_YOUR_WRITES_TIMEOUT": "0.3"},
+    ledger = build_ledger({**env, "ISP_LEDGER_PROJECTIONS": "external", "ISP_LEDGER_READ_YOUR_WRITES_TIMEOUT": "0.3"},
                     clock=clock)
     try:
         people = People(ledger)
@@ -571,7 +572,7 @@ def detached(env: dict[str, str], clock: FakeClock) -> Iterator[tuple[Api, Ledge
 
 def _sequenced(ledger: Ledger, head: int) -> None:
     """Wait until the store has given the first ``head`` events their place in the sequence."""
-    eventually(lambda: (ledger.recorder.max_notification_id() or 0) >= head)
+    eventually(lambda: (ledger.store.recorder.max_notification_id() or 0) >= head)
 
 
 def test_a_lagging_read_model_says_so_in_its_headers(detached: tuple[Api, Ledger]) -> None:
@@ -604,7 +605,7 @@ def test_a_lagging_read_model_says_so_in_its_headers(detached: tuple[Api, Ledger
             assert_freshness(response, read_model, "stale")
             assert response.headers["ISP-Ledger-Behind-Events"] == "1"
 
-    Projector(ledger).catch_up()
+    Projector(ledger.store).catch_up()
     for who in ("senco", "teacher"):
         response = api.get("/v1/plans", who)
         assert assert_freshness(response, "plan_index") == 1
@@ -637,13 +638,13 @@ def test_healthz_and_metrics_report_the_lag_of_each_read_model(detached: tuple[A
     seconds = {s.labels["read_model"]: s.value for s in families["isp_ledger_projection_lag_seconds"].samples}
     assert all(90 <= value < 91 for value in seconds.values()), seconds
 
-    Projector(ledger).catch_up()
+    Projector(ledger.store).catch_up()
     assert_written(api.post(f"/v1/plans/{ids['plan']}/contributions", {"kind": "parent_view", "text": "Fine"}),
                    item=True)
     _sequenced(ledger, 6)
     projections = api.client.get("/healthz").json()["projections"]
     assert {name: state["events_behind"] for name, state in projections.items()} == {n: 1 for n in READ_MODELS}
-    Projector(ledger).catch_up()
+    Projector(ledger.store).catch_up()
     projections = api.client.get("/healthz").json()["projections"]
     assert {name: (s["events_behind"], s["seconds_behind"]) for name, s in projections.items()} == {
         n: (0, 0.0) for n in READ_MODELS}

@@ -24,7 +24,7 @@ def test_as_at_needs_an_offset_and_both_parameters_must_be_well_formed(api: Api)
 
 def test_as_at_with_an_offset(api: Api) -> None:
     plan_id = api.open_plan()  # at 10:00Z
-    api.clock.set(dt.datetime(2026, 11, 20, 11, 0, tzinfo=dt.timezone.utc))
+    api.clock.set(dt.datetime(2026, 11, 20, 11, 0, tzinfo=dt.UTC))
     barrier_id = api.add_barrier(plan_id)  # at 11:00Z
     for as_at in ("2026-11-20T10:30:00+00:00", "2026-11-20T10:30:00Z", "2026-11-20T11:30:00+01:00",
                   "2026-11-20T05:30:00-05:00"):
@@ -75,7 +75,7 @@ def test_back_dated_amendment_shows_in_as_of_but_not_as_at_before_it_was_recorde
     provision_id = api.add(plan_id, "provisions", samples.provision([barrier_id], agreed_on="2026-09-07"))
     before_amendment = "2026-11-20T12:00:00+00:00"
 
-    api.clock.set(dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.timezone.utc))
+    api.clock.set(dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC))
     response = api.patch(f"/v1/plans/{plan_id}/provisions/{provision_id}",
                          {"sessions_per_week": 5, "agreed_on": "2026-10-01", "reason": "Agreed at the October meeting"})
     amended = assert_written(response, 200)
@@ -123,7 +123,7 @@ def test_items_show_agreed_on_and_recorded_at_of_their_latest_change(api: Api) -
 def test_both_together_show_what_the_record_said_then_about_a_date(api: Api) -> None:
     plan_id = api.open_plan(agreed_on="2026-09-01")
     barrier_id = api.add_barrier(plan_id, agreed_on="2026-09-01")
-    api.clock.set(dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.timezone.utc))
+    api.clock.set(dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC))
     # Recorded on the 22nd, agreed back in October.
     adjustment_id = api.add(plan_id, "adjustments", samples.adjustment([barrier_id], agreed_on="2026-10-05"))
     assert api.plan(plan_id, as_at="2026-11-21T00:00:00+00:00", as_of="2026-10-10")["adjustments"] == []

@@ -20,6 +20,7 @@ import pytest
 
 from isp_ledger.access import User
 from isp_ledger.application import Ledger
+from isp_ledger.bootstrap import build_ledger
 from isp_ledger.demo import DemoClock, DemoReport, build_demo, store_has_plans
 from isp_ledger.demo.calendar import easter_sunday, school_year
 from isp_ledger.demo.pupils import apportion
@@ -30,7 +31,7 @@ from tests.cli import isp_ledger
 
 @pytest.fixture
 def demo_ledger(env: dict[str, str]) -> Iterator[Ledger]:
-    ledger = Ledger(env, clock=DemoClock())
+    ledger = build_ledger(env, clock=DemoClock())
     try:
         yield ledger
     finally:
@@ -38,13 +39,13 @@ def demo_ledger(env: dict[str, str]) -> Iterator[Ledger]:
 
 
 def user(ledger: Ledger, report: DemoReport, key: str) -> User:
-    found = ledger.authenticate(report.token(key))
+    found = ledger.accounts.authenticate(report.token(key))
     assert found is not None, key
     return found
 
 
 def events_by_plan(ledger: Ledger, admin: User, report: DemoReport) -> dict[str, list[dict[str, Any]]]:
-    return {str(p.plan_id): ledger.plan_events(admin, p.plan_id) for p in report.plans}
+    return {str(p.plan_id): ledger.history.plan_events(admin, p.plan_id) for p in report.plans}
 
 
 def test_a_small_demo_school_lives_through_a_school_year(demo_ledger: Ledger) -> None:
@@ -89,23 +90,23 @@ def test_a_small_demo_school_lives_through_a_school_year(demo_ledger: Ledger) ->
         assert recorded[0] >= dt.datetime.combine(report.first_day, dt.time(), dt.UTC) - dt.timedelta(hours=1)
         assert recorded[-1] <= started, "nothing is recorded in the future"
         assert all(e["agreed_on"] <= report.today.isoformat() for e in events)
-        verification = ledger.verify(None, UUID(plan_id))
+        verification = ledger.integrity.verify(None, UUID(plan_id))
         assert verification.ok, verification.detail
         assert verification.events_checked == len(events)
 
-    calendar = ledger.setting_calendar(admin, report.setting_urn)
+    calendar = ledger.calendars.setting_calendar(admin, report.setting_urn)
     assert calendar["version"] == report.tally.calendar_versions >= 1
     christmas = school_year(report.first_day.year).holidays[1]
     assert {"start": christmas.start.isoformat(), "end": christmas.end.isoformat()} in calendar["holidays"]
 
-    Projector(ledger).catch_up()
-    view = Projector(ledger, ["delivery"]).models["delivery"].view
+    Projector(ledger.store).catch_up()
+    view = Projector(ledger.store, ["delivery"]).models["delivery"].view
     for plan in report.plans:
         totals = delivery.plan_report(view, plan.plan_id, report.first_day, report.today,
-                                      ledger.school_calendar)["totals"]
+                                      ledger.calendars.school_calendar)["totals"]
         assert totals["planned_sessions"] > 0 and totals["delivered_sessions"] > 0, (plan, totals)
     school = delivery.setting_report(view, report.setting_urn, report.first_day, report.today,
-                                     ledger.school_calendar)["totals"]
+                                     ledger.calendars.school_calendar)["totals"]
     assert school["delivered_sessions"] == delivered
     assert 0.7 < school["delivery_rate"] < 1
 
@@ -115,13 +116,13 @@ def test_the_same_seed_builds_the_same_school(tmp_path: Path) -> None:
 
     def build(name: str) -> list[tuple[Any, ...]]:
         env = {"ISP_LEDGER_DATABASE_URL": f"sqlite:///{tmp_path}/{name}.db", "ISP_LEDGER_KEY_DIR": str(tmp_path / name)}
-        ledger = Ledger(env, clock=DemoClock(now))
+        ledger = build_ledger(env, clock=DemoClock(now))
         try:
             report = build_demo(ledger, plans=3, seed=11)
             admin = user(ledger, report, "admin")
             return [(report.school_name, report.setting_urn, report.tally.sessions,
                      [(e["type"], e["agreed_on"], without_ids(e["data"]))
-                      for e in ledger.plan_events(admin, p.plan_id)])
+                      for e in ledger.history.plan_events(admin, p.plan_id)])
                     for p in report.plans]
         finally:
             ledger.close()
@@ -169,11 +170,11 @@ def test_the_command_builds_a_school_prints_its_users_then_refuses_a_second_run(
                              out, flags=re.MULTILINE))
     assert set(tokens) == {"admin", "senco", "teacher", "teacher (TA)", "parent", "complaint_handler"}, out
     assert out.count("curl -s") == 3 and f"export TOKEN={tokens['senco']}" in out
-    ledger = Ledger(env)
+    ledger = build_ledger(env)
     try:
-        senco = ledger.authenticate(tokens["senco"])
+        senco = ledger.accounts.authenticate(tokens["senco"])
         assert senco is not None and senco.role == "senco"
-        assert ledger.authenticate(tokens["parent"]) is not None
+        assert ledger.accounts.authenticate(tokens["parent"]) is not None
     finally:
         ledger.close()
 

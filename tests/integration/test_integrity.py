@@ -23,9 +23,11 @@ from fastapi.testclient import TestClient
 
 from isp_ledger.api.app import create_app
 from isp_ledger.application import Ledger
+from isp_ledger.bootstrap import build_ledger
 from projections import READ_MODELS
 from projections.base import View
-from projections.runner import Projector, rebuild
+from projections.rebuild import rebuild
+from projections.runner import Projector
 from tests.cli import isp_ledger
 from tests.conftest import FakeClock, People
 from tests.integration.rawstore import RawStore
@@ -40,21 +42,21 @@ MIDDLE = 4  # the event most tampering is done to
 def build_plan(ledger: Ledger, people: People, clock: FakeClock) -> UUID:
     """A plan of seven events of different kinds; version 4 is a parent's view."""
     senco = people.senco
-    plan_id = UUID(ledger.open_plan(senco, **plan_body()).body["plan_id"])
+    plan_id = UUID(ledger.commands.open_plan(senco, **plan_body()).body["plan_id"])
     clock.advance(minutes=5)
-    barrier_id = ledger.add_item(senco, plan_id, "barriers", barrier()).body["item_id"]
+    barrier_id = ledger.commands.add_item(senco, plan_id, "barriers", barrier()).body["item_id"]
     clock.advance(minutes=5)
-    ledger.add_item(senco, plan_id, "provisions", provision([barrier_id]))
+    ledger.commands.add_item(senco, plan_id, "provisions", provision([barrier_id]))
     clock.advance(minutes=5)
-    ledger.record_contribution(senco, plan_id, {"kind": "parent_view", "text": "Reads with us most nights"})
+    ledger.commands.record_contribution(senco, plan_id, {"kind": "parent_view", "text": "Reads with us most nights"})
     clock.advance(minutes=5)
-    ledger.add_item(senco, plan_id, "adjustments", adjustment([barrier_id]))
+    ledger.commands.add_item(senco, plan_id, "adjustments", adjustment([barrier_id]))
     clock.advance(minutes=5)
-    ledger.add_item(senco, plan_id, "outcomes", outcome([barrier_id]))
+    ledger.commands.add_item(senco, plan_id, "outcomes", outcome([barrier_id]))
     clock.advance(minutes=5)
-    ledger.hold_review(senco, plan_id, review(held_on="2026-11-20", next_review_due="2027-03-19"))
+    ledger.commands.hold_review(senco, plan_id, review(held_on="2026-11-20", next_review_due="2027-03-19"))
     clock.advance(minutes=5)
-    assert ledger.plan_document(senco, plan_id)["version"] == EVENTS
+    assert ledger.history.plan_document(senco, plan_id)["version"] == EVENTS
     return plan_id
 
 
@@ -188,7 +190,7 @@ def scene(request: pytest.FixtureRequest, ledger: Ledger, people: People, clock:
 @pytest.fixture
 def cold_client(env: dict[str, str], clock: FakeClock) -> Iterator[TestClient]:
     """The API of a second process on the same store, which has never held the plans in memory."""
-    ledger = Ledger({**env, "ISP_LEDGER_PROJECTIONS": "external"}, clock=clock)
+    ledger = build_ledger({**env, "ISP_LEDGER_PROJECTIONS": "external"}, clock=clock)
     with TestClient(create_app(ledger, close_ledger=True), raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -216,7 +218,7 @@ def assert_not_a_crash(response: Any, what: str) -> None:  # the test client's r
 def test_verify_reports_the_first_bad_version_and_the_intact_plan_still_verifies(
     scene: Scene, ledger: Ledger, client: TestClient, cold_client: TestClient, people: People
 ) -> None:
-    result = ledger.verify(None, scene.tampered)
+    result = ledger.integrity.verify(None, scene.tampered)
     assert_reported(result.as_dict(), scene)
     assert result.events_checked == scene.tampering.first_bad_version - 1
 
@@ -282,7 +284,7 @@ def test_reading_a_tampered_plan_is_never_a_500(
 @contextlib.contextmanager
 def projector_of_its_own(ledger: Ledger, generation: int, **options: Any) -> Iterator[Projector]:
     """A projector reading the whole log in the sequence's order, into a generation of its own."""
-    projector = Projector(ledger, generations=dict.fromkeys(READ_MODELS, generation), **options)
+    projector = Projector(ledger.store, generations=dict.fromkeys(READ_MODELS, generation), **options)
     try:
         yield projector
     finally:
@@ -326,7 +328,7 @@ def test_a_rebuild_over_a_tampered_log_completes_and_holds_what_projecting_in_se
     number_pending(ledger)
     with projector_of_its_own(ledger, 900) as in_sequence:
         in_sequence.catch_up()
-        assert_rebuilt_as_projected(in_sequence, rebuild(ledger))
+        assert_rebuilt_as_projected(in_sequence, rebuild(ledger.store))
         assert_timeline_holds(in_sequence, {scene.intact: EVENTS})
 
 
@@ -346,7 +348,7 @@ def test_a_forged_event_its_plan_cannot_take_stops_the_read_side_for_that_plan_o
         in_sequence.catch_up()
         assert list(in_sequence.damaged) == [str(forged)]
         assert in_sequence.damaged[str(forged)].startswith("version 6: "), in_sequence.damaged
-        assert_rebuilt_as_projected(in_sequence, rebuild(ledger))
+        assert_rebuilt_as_projected(in_sequence, rebuild(ledger.store))
         assert_timeline_holds(in_sequence, {forged: 5, intact: EVENTS})
 
 
@@ -365,10 +367,10 @@ def test_a_plan_passed_over_in_a_rebuild_stays_passed_over_for_events_written_me
     def write_meanwhile(_done: int, _head: int) -> None:
         if not written:
             for plan_id in (forged, intact):
-                ledger.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "Still reading"})
+                ledger.commands.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "Still reading"})
             written.append(True)
 
-    generations = rebuild(ledger, progress=write_meanwhile)
+    generations = rebuild(ledger.store, progress=write_meanwhile)
     assert written
     number_pending(ledger)
     with projector_of_its_own(ledger, 902) as in_sequence:
@@ -405,7 +407,7 @@ def test_the_stored_chain_is_sha256_of_rfc8785_canonical_json(
         assert shown[version - 1]["prev_hash"] == prev and shown[version - 1]["hash"] == sealed["hash"]
         prev = sealed["hash"]
 
-    result = ledger.verify(None, plan_id)
+    result = ledger.integrity.verify(None, plan_id)
     assert result.ok and result.events_checked == EVENTS and result.head_hash == prev
 
 
@@ -420,7 +422,7 @@ def test_the_command_line_verify_exits_0_when_intact_and_non_zero_when_tampered(
     head = orjson.loads(RawStore(store_url).states(intact)[EVENTS])["hash"]
     flip_content_byte(RawStore(store_url), tampered, intact)
 
-    sequencer = getattr(ledger.recorder, "sequencer", None)
+    sequencer = getattr(ledger.store.recorder, "sequencer", None)
     if sequencer is not None:  # PostgreSQL: the transparency log records heads as the sequencer numbers them
         sequencer.number_pending()
 

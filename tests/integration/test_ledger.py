@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from isp_ledger.application import Ledger
+from isp_ledger.bootstrap import build_ledger
 from isp_ledger.domain.errors import InvalidInput, RuleViolation, StaleVersion
 from tests.cli import isp_ledger
 from tests.conftest import SETTING, FakeClock, People, postgres_dsn
@@ -27,17 +28,17 @@ from tests.samples import barrier, outcome, plan_body, provision
 
 def test_users_authenticate_by_token_and_only_a_digest_is_stored(ledger: Ledger, store_url: str) -> None:
     added = [
-        ledger.add_user(name="Ada Admin", role="admin"),
-        ledger.add_user(name="Sam Senco", role="senco", setting_urn=SETTING),
-        ledger.add_user(name="Tess Teacher", role="teacher", setting_urn=SETTING),
-        ledger.add_user(name="Pat Parent", role="parent"),
+        ledger.accounts.add_user(name="Ada Admin", role="admin"),
+        ledger.accounts.add_user(name="Sam Senco", role="senco", setting_urn=SETTING),
+        ledger.accounts.add_user(name="Tess Teacher", role="teacher", setting_urn=SETTING),
+        ledger.accounts.add_user(name="Pat Parent", role="parent"),
     ]
     tokens = [token for _, token in added]
     assert len(set(tokens)) == len(tokens)
     for user, token in added:
-        assert ledger.authenticate(token) == user
-    assert ledger.authenticate(tokens[0] + "x") is None
-    assert ledger.authenticate("") is None
+        assert ledger.accounts.authenticate(token) == user
+    assert ledger.accounts.authenticate(tokens[0] + "x") is None
+    assert ledger.accounts.authenticate("") is None
 
     rows = RawStore(store_url).fetch(f"SELECT * FROM {RawStore(store_url).table('isp_users')}")
     assert len(rows) == len(added)
@@ -56,7 +57,7 @@ def test_a_user_that_cannot_exist_is_refused_and_not_stored(
     ledger: Ledger, store_url: str, role: str, setting: str | None, field: str
 ) -> None:
     with pytest.raises(InvalidInput) as refused:
-        ledger.add_user(name="Somebody", role=role, setting_urn=setting)
+        ledger.accounts.add_user(name="Somebody", role=role, setting_urn=setting)
     assert field in [e.field for e in refused.value.errors]
     assert RawStore(store_url).count("isp_users") == 0
 
@@ -69,22 +70,22 @@ def test_one_open_plan_per_upn_in_this_and_another_process(
 ) -> None:
     body = plan_body()
     upn = body["pupil"]["upn"]
-    first = UUID(ledger.open_plan(people.senco, **body).body["plan_id"])
+    first = UUID(ledger.commands.open_plan(people.senco, **body).body["plan_id"])
 
-    other = Ledger(env, clock=clock)
+    other = build_ledger(env, clock=clock)
     try:
         for app in (ledger, other):
             with pytest.raises(RuleViolation) as refused:
-                app.open_plan(people.senco, **{**body, "tier": "targeted_plus"})
+                app.commands.open_plan(people.senco, **{**body, "tier": "targeted_plus"})
             assert refused.value.rule == "one_open_plan_per_upn"
             assert upn in refused.value.detail and str(first) in refused.value.detail
-        ledger.open_plan(people.senco, **plan_body())  # another pupil is fine
+        ledger.commands.open_plan(people.senco, **plan_body())  # another pupil is fine
 
-        other.close_plan(people.senco, first, reason="moved school")
-        second = UUID(ledger.open_plan(people.senco, **body).body["plan_id"])
+        other.commands.close_plan(people.senco, first, reason="moved school")
+        second = UUID(ledger.commands.open_plan(people.senco, **body).body["plan_id"])
         assert second != first
         with pytest.raises(RuleViolation):
-            other.open_plan(people.senco, **body)
+            other.commands.open_plan(people.senco, **body)
     finally:
         other.close()
 
@@ -97,7 +98,7 @@ def test_one_open_plan_per_upn_in_this_and_another_process(
 def test_concurrent_openings_for_one_pupil_from_two_processes_leave_one_plan(
     ledger: Ledger, people: People, env: dict[str, str], clock: FakeClock, store_url: str
 ) -> None:
-    other = Ledger(env, clock=clock)
+    other = build_ledger(env, clock=clock)
     body = plan_body()
     opened: list[str] = []
     refused: list[str] = []
@@ -106,7 +107,7 @@ def test_concurrent_openings_for_one_pupil_from_two_processes_leave_one_plan(
     def open_plan(app: Ledger) -> None:
         start.wait()
         try:
-            opened.append(app.open_plan(people.senco, **body).body["plan_id"])
+            opened.append(app.commands.open_plan(people.senco, **body).body["plan_id"])
         except RuleViolation as e:
             refused.append(e.rule)
 
@@ -144,15 +145,15 @@ def sequencer_paused(store_url: str) -> Iterator[None]:
 def test_a_write_that_loses_a_race_with_another_process_is_run_again_on_the_fresh_plan(
     ledger: Ledger, people: People, env: dict[str, str], clock: FakeClock, store_url: str
 ) -> None:
-    plan_id = UUID(ledger.open_plan(people.senco, **plan_body()).body["plan_id"])
-    other = Ledger(env, clock=clock)
+    plan_id = UUID(ledger.commands.open_plan(people.senco, **plan_body()).body["plan_id"])
+    other = build_ledger(env, clock=clock)
     try:
-        assert other.plan_document(people.senco, plan_id)["version"] == 1  # now in its memory at version 1
+        assert other.history.plan_document(people.senco, plan_id)["version"] == 1  # now in its memory at version 1
         with sequencer_paused(store_url):
-            ledger.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "first"})
-            result = other.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "second"})
+            ledger.commands.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "first"})
+            result = other.commands.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "second"})
         assert result.body["version"] == 3
-        texts = [c["text"] for c in ledger.plan_document(people.senco, plan_id)["contributions"]]
+        texts = [c["text"] for c in ledger.history.plan_document(people.senco, plan_id)["contributions"]]
         assert texts == ["first", "second"]
     finally:
         other.close()
@@ -161,14 +162,14 @@ def test_a_write_that_loses_a_race_with_another_process_is_run_again_on_the_fres
 def test_a_conditional_write_that_loses_a_race_with_another_process_is_stale(
     ledger: Ledger, people: People, env: dict[str, str], clock: FakeClock, store_url: str
 ) -> None:
-    plan_id = UUID(ledger.open_plan(people.senco, **plan_body()).body["plan_id"])
-    other = Ledger(env, clock=clock)
+    plan_id = UUID(ledger.commands.open_plan(people.senco, **plan_body()).body["plan_id"])
+    other = build_ledger(env, clock=clock)
     try:
-        assert other.plan_document(people.senco, plan_id)["version"] == 1
+        assert other.history.plan_document(people.senco, plan_id)["version"] == 1
         with sequencer_paused(store_url):
-            ledger.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "first"})
+            ledger.commands.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "first"})
             with pytest.raises(StaleVersion) as stale:
-                other.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "second"},
+                other.commands.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "second"},
                                           if_match=1)
         assert stale.value.actual == 2
     finally:
@@ -184,11 +185,11 @@ LONG_PLAN = 3000
 def write_long_plan(ledger: Ledger, people: People, clock: FakeClock) -> tuple[UUID, list[str]]:
     """A plan of LONG_PLAN events of many kinds; and the instants, a third and two thirds of the way."""
     senco = people.senco
-    plan_id = UUID(ledger.open_plan(senco, **plan_body(tier="targeted_plus")).body["plan_id"])
-    barriers = [ledger.add_item(senco, plan_id, "barriers", barrier(description=f"barrier {i}")).body["item_id"]
+    plan_id = UUID(ledger.commands.open_plan(senco, **plan_body(tier="targeted_plus")).body["plan_id"])
+    barriers = [ledger.commands.add_item(senco, plan_id, "barriers", barrier(description=f"barrier {i}")).body["item_id"]
                 for i in range(5)]
-    provisions = [ledger.add_item(senco, plan_id, "provisions", provision([b])).body["item_id"] for b in barriers]
-    outcome_id = ledger.add_item(senco, plan_id, "outcomes", outcome(barriers[:2])).body["item_id"]
+    provisions = [ledger.commands.add_item(senco, plan_id, "provisions", provision([b])).body["item_id"] for b in barriers]
+    outcome_id = ledger.commands.add_item(senco, plan_id, "outcomes", outcome(barriers[:2])).body["item_id"]
     instants = []
     version = 12
     i = 0
@@ -196,15 +197,15 @@ def write_long_plan(ledger: Ledger, people: People, clock: FakeClock) -> tuple[U
         clock.advance(minutes=1)
         step = i % 4
         if step == 0:
-            result = ledger.amend_item(senco, plan_id, "barriers", barriers[i % 5],
+            result = ledger.commands.amend_item(senco, plan_id, "barriers", barriers[i % 5],
                                        {"description": f"barrier {i % 5}, seen again {i}"}, reason="observed")
         elif step == 1:
-            result = ledger.amend_item(senco, plan_id, "provisions", provisions[i // 4 % 5],
+            result = ledger.commands.amend_item(senco, plan_id, "provisions", provisions[i // 4 % 5],
                                        {"sessions_per_week": 1 + i // 20 % 5}, reason=f"timetable {i}")
         elif step == 2:
-            result = ledger.record_contribution(senco, plan_id, {"kind": "parent_view", "text": f"view {i}"})
+            result = ledger.commands.record_contribution(senco, plan_id, {"kind": "parent_view", "text": f"view {i}"})
         else:
-            result = ledger.record_progress(senco, plan_id, outcome_id, {
+            result = ledger.commands.record_progress(senco, plan_id, outcome_id, {
                 "measured_on": clock.now().date().isoformat(), "value": i % 20, "note": f"check {i}",
                 "source": "termly check"})
         version = result.body["version"]
@@ -216,16 +217,16 @@ def write_long_plan(ledger: Ledger, people: People, clock: FakeClock) -> tuple[U
 
 def documents(app: Ledger, people: People, plan_id: UUID, instants: list[str]) -> list[dict[str, Any]]:
     """The plan now, as at each instant, and as of a day in the middle."""
-    at = [app.plan_document(people.senco, plan_id, as_at=dt.datetime.fromisoformat(i)) for i in instants]
-    return [app.plan_document(people.senco, plan_id), *at,
-            app.plan_document(people.senco, plan_id, as_of=dt.date.fromisoformat(instants[0][:10]))]
+    at = [app.history.plan_document(people.senco, plan_id, as_at=dt.datetime.fromisoformat(i)) for i in instants]
+    return [app.history.plan_document(people.senco, plan_id), *at,
+            app.history.plan_document(people.senco, plan_id, as_of=dt.date.fromisoformat(instants[0][:10]))]
 
 
 def test_a_long_plan_loads_through_its_snapshots_in_a_fresh_process_exactly_as_written(
     ledger: Ledger, people: People, env: dict[str, str], clock: FakeClock, store_url: str
 ) -> None:
     plan_id, instants = write_long_plan(ledger, people, clock)
-    ledger.snapshotter.flush()
+    ledger.store.snapshotter.flush()
     expected = documents(ledger, people, plan_id, instants)
     assert expected[0]["version"] == LONG_PLAN
 
@@ -237,7 +238,7 @@ def test_a_long_plan_loads_through_its_snapshots_in_a_fresh_process_exactly_as_w
     assert snapshots, "a plan of 3000 events has snapshots"
     assert LONG_PLAN - max(v for (v,) in snapshots) <= LONG_PLAN // 8 + 1, "a load replays at most an eighth"
 
-    fresh = Ledger(env, clock=clock)
+    fresh = build_ledger(env, clock=clock)
     try:
         assert documents(fresh, people, plan_id, instants) == expected
     finally:
@@ -245,7 +246,7 @@ def test_a_long_plan_loads_through_its_snapshots_in_a_fresh_process_exactly_as_w
 
     # A snapshot is only a cache: without any, a replay of the events gives the same plan.
     raw.execute(f"DELETE FROM {raw.table('isp_snapshots')}")
-    replayed = Ledger(env, clock=clock)
+    replayed = build_ledger(env, clock=clock)
     try:
         assert documents(replayed, people, plan_id, instants) == expected
     finally:
@@ -267,7 +268,7 @@ def test_users_add_json_prints_one_object_whose_token_works(
     assert {"user_id", "role", "token"} <= set(created)
     assert created["role"] == "senco"
 
-    user = ledger.authenticate(created["token"])
+    user = ledger.accounts.authenticate(created["token"])
     assert user is not None
     assert (user.user_id, user.name, user.role, user.setting_urn) == (created["user_id"], "Sam Senco", "senco",
                                                                       SETTING)

@@ -69,7 +69,7 @@ def test_the_default_store_is_a_sqlite_file_created_on_first_use(tmp_path: Path)
 
 
 def _current_rows(ledger: Ledger) -> tuple[dict[str, int], dict[str, current_plan.StoredDocument | None]]:
-    sql = Sql(ledger.factory.datastore)
+    sql = Sql(ledger.store.factory.datastore)
     registry = Registry(sql)
     generations = {name: registry.current(name) for name in READ_MODELS}
     view = View(sql, "current_plan", generations["current_plan"], READ_MODELS["current_plan"].tables)
@@ -81,10 +81,10 @@ def _current_rows(ledger: Ledger) -> tuple[dict[str, int], dict[str, current_pla
 def test_rebuild_from_the_command_line_switches_to_a_new_generation_with_the_same_content(
     ledger: Ledger, people: People, env: dict[str, str]
 ) -> None:
-    plans = [UUID(ledger.open_plan(people.admin, **plan_body()).body["plan_id"]) for _ in range(3)]
+    plans = [UUID(ledger.commands.open_plan(people.admin, **plan_body()).body["plan_id"]) for _ in range(3)]
     for plan_id in plans:
-        ledger.record_contribution(people.admin, plan_id, {"kind": "parent_view", "text": "Happier at school"})
-    Projector(ledger).catch_up()
+        ledger.commands.record_contribution(people.admin, plan_id, {"kind": "parent_view", "text": "Happier at school"})
+    Projector(ledger.store).catch_up()
     before_generations, before_rows = _current_rows(ledger)
     assert len(before_rows) == 3
 
@@ -97,16 +97,16 @@ def test_rebuild_from_the_command_line_switches_to_a_new_generation_with_the_sam
     assert all(after_generations[name] > before_generations[name] for name in READ_MODELS)
     assert after_rows == before_rows
     stored = current_plan.read(
-        View(Sql(ledger.factory.datastore), "current_plan", after_generations["current_plan"],
+        View(Sql(ledger.store.factory.datastore), "current_plan", after_generations["current_plan"],
              READ_MODELS["current_plan"].tables),
         plans[0],
     )
-    assert stored is not None and orjson.loads(stored.json) == ledger.plan_document(people.admin, plans[0])
+    assert stored is not None and orjson.loads(stored.json) == ledger.history.plan_document(people.admin, plans[0])
 
 
 def test_rebuild_of_one_read_model_leaves_the_others_alone(ledger: Ledger, people: People, env: dict[str, str]) -> None:
-    ledger.open_plan(people.admin, **plan_body())
-    Projector(ledger).catch_up()
+    ledger.commands.open_plan(people.admin, **plan_body())
+    Projector(ledger.store).catch_up()
     before, _ = _current_rows(ledger)
     result = isp_ledger(env, "rebuild", "timeline")
     assert result.returncode == 0, result.stderr

@@ -16,10 +16,13 @@ from hypothesis import strategies as st
 
 from isp_ledger.access import User
 from isp_ledger.application import Ledger
+from isp_ledger.bootstrap import build_ledger
 from isp_ledger.domain.errors import LedgerError
-from projections import READ_MODELS, current_plan, runner
+from projections import READ_MODELS, batches, current_plan
+from projections import rebuild as rebuild_module
 from projections.base import Upsert, View
-from projections.runner import Projector, plan_ranges, rebuild
+from projections.rebuild import plan_ranges, rebuild
+from projections.runner import Projector
 from tests.conftest import FakeClock, People
 from tests.samples import adjustment, barrier, outcome, plan_body, provision, review
 
@@ -42,7 +45,7 @@ class Workload:
             self.projector.step()
             return
         if op == "open" or not self.plans:
-            result = self.ledger.open_plan(self.user, **plan_body(agreed_on=self._day(b % 20 + 10)))
+            result = self.ledger.commands.open_plan(self.user, **plan_body(agreed_on=self._day(b % 20 + 10)))
             plan_id = UUID(result.body["plan_id"])
             self.plans.append(plan_id)
             self.items[plan_id] = {"barriers": [], "provisions": [], "adjustments": [], "outcomes": []}
@@ -67,48 +70,48 @@ class Workload:
                       "outcome": lambda: outcome([barriers[b % len(barriers)]],
                                                  success_criteria="" if b % 2 else "18/20")}[op]()
             section = op + "s"
-            result = ledger.add_item(user, plan_id, section, fields, agreed_on=agreed)
+            result = ledger.commands.add_item(user, plan_id, section, fields, agreed_on=agreed)
             items[section].append(result.body["item_id"])
         elif op == "amend_provision" and items["provisions"]:
-            ledger.amend_item(user, plan_id, "provisions", items["provisions"][b % len(items["provisions"])],
+            ledger.commands.amend_item(user, plan_id, "provisions", items["provisions"][b % len(items["provisions"])],
                               {"sessions_per_week": 1 + b % 4}, reason=f"review {b}", agreed_on=agreed)
         elif op == "amend_barrier" and items["barriers"]:
-            ledger.amend_item(user, plan_id, "barriers", items["barriers"][b % len(items["barriers"])],
+            ledger.commands.amend_item(user, plan_id, "barriers", items["barriers"][b % len(items["barriers"])],
                               {"description": f"barrier now {b}"})
         elif op == "end":
             section = ("barriers", "provisions", "adjustments", "outcomes")[b % 4]
             if items[section]:
-                ledger.end_item(user, plan_id, section, items[section][a % len(items[section])], reason="done",
+                ledger.commands.end_item(user, plan_id, section, items[section][a % len(items[section])], reason="done",
                                 outcome="achieved" if section == "outcomes" else None)
         elif op == "pause" and items["provisions"]:
-            ledger.pause_item(user, plan_id, "provisions", items["provisions"][b % len(items["provisions"])],
+            ledger.commands.pause_item(user, plan_id, "provisions", items["provisions"][b % len(items["provisions"])],
                               reason=f"pause {b}", agreed_on=agreed,
                               until=self._day(b % 3 - 1) if b % 2 else None)  # yesterday, today, or tomorrow
         elif op == "resume" and items["provisions"]:
-            ledger.resume_item(user, plan_id, "provisions", items["provisions"][a % len(items["provisions"])],
+            ledger.commands.resume_item(user, plan_id, "provisions", items["provisions"][a % len(items["provisions"])],
                                agreed_on=agreed)
         elif op == "progress" and items["outcomes"]:
-            ledger.record_progress(user, plan_id, items["outcomes"][b % len(items["outcomes"])],
+            ledger.commands.record_progress(user, plan_id, items["outcomes"][b % len(items["outcomes"])],
                                    {"measured_on": self._day(0), "value": b % 20, "note": "checked",
                                     "source": "termly check"})
         elif op == "review":
             held = self.clock.now().date()
-            ledger.hold_review(user, plan_id, review(held_on=held.isoformat(),
+            ledger.commands.hold_review(user, plan_id, review(held_on=held.isoformat(),
                                                       next_review_due=(held + dt.timedelta(days=90)).isoformat()))
         elif op == "parent_view":
-            ledger.record_contribution(user, plan_id, {"kind": "parent_view", "text": f"view {b}"}, agreed_on=agreed)
+            ledger.commands.record_contribution(user, plan_id, {"kind": "parent_view", "text": f"view {b}"}, agreed_on=agreed)
         elif op == "advice":
-            ledger.record_contribution(user, plan_id, {"kind": "professional_advice", "profession": "SaLT",
+            ledger.commands.record_contribution(user, plan_id, {"kind": "professional_advice", "profession": "SaLT",
                                                        "text": "advice"})
         elif op == "session" and items["provisions"]:
             provision_id = items["provisions"][b % len(items["provisions"])]
             missed = {"status": "missed", "missed_reason": "pupil_absent"} if b % 3 == 0 else {"status": "delivered"}
-            ledger.record_session(user, entries=[{"plan_id": str(plan_id), "provision_id": provision_id}],
+            ledger.commands.record_session(user, entries=[{"plan_id": str(plan_id), "provision_id": provision_id}],
                                   session={"date": self._day(b % 4), **missed})
         elif op == "acknowledge":
-            ledger.record_acknowledgement(user, plan_id, {"version": 1, "response": "agree"})
+            ledger.commands.record_acknowledgement(user, plan_id, {"version": 1, "response": "agree"})
         elif op == "correct":
-            events = ledger.plan_events(user, plan_id)
+            events = ledger.history.plan_events(user, plan_id)
             target = events[b % len(events)]
             changes = {"ProvisionAgreed": {"sessions_per_week": 1 + a % 6},
                        "ProvisionPaused": {"until": self._day(a % 3)},
@@ -116,12 +119,12 @@ class Workload:
                        "SessionRecorded": {"note": f"corrected {a}"},
                        "BarrierIdentified": {"description": f"corrected {a}"}}.get(target["type"],
                                                                                    {"reason": f"corrected {a}"})
-            ledger.correct(user, plan_id, event_id=target["event_id"], reason="typo", changes=changes)
+            ledger.commands.correct(user, plan_id, event_id=target["event_id"], reason="typo", changes=changes)
         elif op == "tier":
-            ledger.change_tier(user, plan_id, tier=("targeted", "targeted_plus")[b % 2], ehcp_reference=None,
+            ledger.commands.change_tier(user, plan_id, tier=("targeted", "targeted_plus")[b % 2], ehcp_reference=None,
                                reason="reviewed")
         elif op == "close":
-            ledger.close_plan(user, plan_id, reason="left the school")
+            ledger.commands.close_plan(user, plan_id, reason="left the school")
 
 
 def read_model_rows(view: View) -> dict[str, list[tuple[Any, ...]]]:
@@ -138,7 +141,7 @@ def assert_current_plans_match_log(ledger: Ledger, user: User, projector: Projec
     for plan_id in plans:
         stored = current_plan.read(view, plan_id)
         assert stored is not None
-        assert orjson.loads(stored.json) == ledger.plan_document(user, plan_id)
+        assert orjson.loads(stored.json) == ledger.history.plan_document(user, plan_id)
 
 
 @settings(max_examples=12, deadline=None,
@@ -148,18 +151,18 @@ def assert_current_plans_match_log(ledger: Ledger, user: User, projector: Projec
 def test_current_plan_equals_a_replay_of_the_log_for_any_commands(
     ledger: Ledger, people: People, clock: FakeClock, commands: list[tuple[str, int, int]]
 ) -> None:
-    projector = Projector(ledger)
+    projector = Projector(ledger.store)
     workload = Workload(ledger, people.admin, clock, projector)
     for op, a, b in commands:
         workload.run(op, a, b)
     number_pending(ledger)
     projector.catch_up()
-    assert projector.position() == ledger.recorder.max_notification_id()
+    assert projector.position() == ledger.store.recorder.max_notification_id()
     assert_current_plans_match_log(ledger, people.admin, projector, workload.plans)
 
 
 def busy_ledger(ledger: Ledger, people: People, clock: FakeClock, n: int = 120) -> Workload:
-    projector = Projector(ledger, batch_size=7)  # small batches: many partial flushes
+    projector = Projector(ledger.store, batch_size=7)  # small batches: many partial flushes
     workload = Workload(ledger, people.admin, clock, projector)
     script = [OPS[(i * 7) % len(OPS)] for i in range(n)]
     for i, op in enumerate(script):
@@ -170,7 +173,7 @@ def busy_ledger(ledger: Ledger, people: People, clock: FakeClock, n: int = 120) 
 
 
 def number_pending(ledger: Ledger) -> None:
-    sequencer = getattr(ledger.recorder, "sequencer", None)
+    sequencer = getattr(ledger.store.recorder, "sequencer", None)
     if sequencer is not None:
         sequencer.number_pending()
 
@@ -181,9 +184,9 @@ def test_a_rebuild_gives_exactly_what_incremental_projection_gave(
     workload = busy_ledger(ledger, people, clock)
     incremental = workload.projector
     before = {name: read_model_rows(model.view) for name, model in incremental.models.items()}
-    assert sum(len(r) for r in before["timeline"].values()) == ledger.recorder.max_notification_id()
+    assert sum(len(r) for r in before["timeline"].values()) == ledger.store.recorder.max_notification_id()
 
-    generations = rebuild(ledger)
+    generations = rebuild(ledger.store)
 
     for name, generation in generations.items():
         assert generation == incremental.models[name].view.generation + 1
@@ -213,12 +216,12 @@ def test_a_rebuild_gives_the_same_rows_whatever_its_batches(
                 workload.run(op, len(written) * 5 + i, i + 1)
             written.append(done)
 
-    generations = rebuild(ledger, progress=write_meanwhile, batch_size=batch_size)
+    generations = rebuild(ledger.store, progress=write_meanwhile, batch_size=batch_size)
 
     assert written
     number_pending(ledger)
     incremental.catch_up()
-    head = ledger.recorder.max_notification_id()
+    head = ledger.store.recorder.max_notification_id()
     for name, generation in generations.items():
         view = View(incremental.sql, name, generation, READ_MODELS[name].tables)
         assert read_model_rows(view) == read_model_rows(incremental.models[name].view), name
@@ -234,7 +237,7 @@ def test_a_rebuild_whose_write_fails_is_dropped_even_if_the_next_batch_is_being_
     workload = busy_ledger(ledger, people, clock, n=40)
     live = workload.projector.registry.currents()
     calls = {"write": 0, "read": 0}
-    write_rows, read_pages = runner._PlanByPlan._write_rows, runner._PlanByPlan._read_pages
+    write_rows, read_pages = rebuild_module._PlanByPlan._write_rows, rebuild_module._PlanByPlan._read_pages
 
     def failing_write(self: Any, prepared: Any) -> None:
         calls["write"] += 1
@@ -246,13 +249,13 @@ def test_a_rebuild_whose_write_fails_is_dropped_even_if_the_next_batch_is_being_
         calls["read"] += 1
         if calls["read"] == 2:
             time.sleep(0.2)  # the first batch's write has failed by now
-            raise runner._DamagedMidBatch
+            raise batches.DamagedMidBatch
         return read_pages(self, after, stop)
 
-    monkeypatch.setattr(runner._PlanByPlan, "_write_rows", failing_write)
-    monkeypatch.setattr(runner._PlanByPlan, "_read_pages", damaged_once)
+    monkeypatch.setattr(rebuild_module._PlanByPlan, "_write_rows", failing_write)
+    monkeypatch.setattr(rebuild_module._PlanByPlan, "_read_pages", damaged_once)
     with pytest.raises(RuntimeError, match="the disk is full"):
-        rebuild(ledger, batch_size=7)
+        rebuild(ledger.store, batch_size=7)
     assert workload.projector.registry.currents() == live
 
 
@@ -265,9 +268,9 @@ def test_a_store_failure_while_loading_a_plan_is_not_taken_for_damage(
     workload.run("open", 0, 1)
     number_pending(ledger)
     workload.projector.catch_up()
-    ledger.record_contribution(people.admin, workload.plans[-1], {"kind": "parent_view", "text": "Reads nightly"})
+    ledger.commands.record_contribution(people.admin, workload.plans[-1], {"kind": "parent_view", "text": "Reads nightly"})
     number_pending(ledger)
-    restarted = Projector(ledger)
+    restarted = Projector(ledger.store)
     load = restarted._load_plan
     failures = []
 
@@ -283,8 +286,8 @@ def test_a_store_failure_while_loading_a_plan_is_not_taken_for_damage(
         restarted.catch_up()
     restarted.catch_up()
     assert failures and restarted.damaged == {}
-    assert restarted.position() == ledger.recorder.max_notification_id()
-    generations = rebuild(ledger)
+    assert restarted.position() == ledger.store.recorder.max_notification_id()
+    generations = rebuild(ledger.store)
     for name, model in restarted.models.items():
         rebuilt = View(restarted.sql, name, generations[name], READ_MODELS[name].tables)
         assert read_model_rows(model.view) == read_model_rows(rebuilt), name
@@ -298,8 +301,8 @@ def test_a_rebuild_in_several_processes_gives_exactly_what_incremental_projectio
     workload = busy_ledger(ledger, people, clock)
     incremental = workload.projector
     before = {name: read_model_rows(model.view) for name, model in incremental.models.items()}
-    head = ledger.recorder.max_notification_id()
-    shares = [ledger.recorder.select_in_plan_order(head, (low or UUID(int=0), 0), 10_000, below)
+    head = ledger.store.recorder.max_notification_id()
+    shares = [ledger.store.recorder.select_in_plan_order(head, (low or UUID(int=0), 0), 10_000, below)
               for low, below in plan_ranges(3)]
     # every event in exactly one range (a range may hold no plan), each plan's events together and in order
     assert sorted(n.id for share in shares for n in share) == list(range(1, head + 1))
@@ -307,7 +310,7 @@ def test_a_rebuild_in_several_processes_gives_exactly_what_incremental_projectio
         keys = [(n.originator_id, n.originator_version) for n in share]
         assert keys == sorted(keys)
 
-    generations = rebuild(ledger, workers=3)
+    generations = rebuild(ledger.store, workers=3)
 
     for name, generation in generations.items():
         view = View(incremental.sql, name, generation, READ_MODELS[name].tables)
@@ -321,7 +324,7 @@ def test_a_rebuild_in_several_processes_gives_exactly_what_incremental_projectio
 def test_the_service_keeps_answering_during_a_rebuild_and_then_reads_the_new_generation(
     ledger: Ledger, people: People, clock: FakeClock
 ) -> None:
-    from projections.read_side import ReadSide
+    from isp_ledger.api.read_side import ReadSide
 
     workload = busy_ledger(ledger, people, clock, n=80)
     read_side = ReadSide(ledger)
@@ -334,14 +337,14 @@ def test_the_service_keeps_answering_during_a_rebuild_and_then_reads_the_new_gen
         while not done.is_set():
             try:
                 assert current_plan.read(read_side.view("current_plan"), plan_id) == expected
-            except BaseException as e:  # noqa: BLE001 - report any failure of a read during the rebuild
+            except BaseException as e:
                 failures.append(e)
                 return
 
     reader = threading.Thread(target=keep_reading)
     reader.start()
     try:
-        generations = rebuild(ledger)
+        generations = rebuild(ledger.store)
     finally:
         done.set()
         reader.join()
@@ -355,18 +358,18 @@ def test_a_running_projector_follows_a_rebuild_and_drops_the_old_generation(
     ledger: Ledger, people: People, clock: FakeClock
 ) -> None:
     workload = busy_ledger(ledger, people, clock, n=40)
-    live = Projector(ledger)
+    live = Projector(ledger.store)
     live.start()
     try:
         old = live.models["timeline"].view
-        generations = rebuild(ledger, ["timeline"])
+        generations = rebuild(ledger.store, ["timeline"])
         deadline = time.monotonic() + 10
         while live.models["timeline"].view.generation != generations["timeline"]:
             assert time.monotonic() < deadline, "the live projector did not switch"
             time.sleep(0.05)
         workload.run("parent_view", 0, 1)  # new events reach the new generation
         number_pending(ledger)
-        head = ledger.recorder.max_notification_id() or 0
+        head = ledger.store.recorder.max_notification_id() or 0
         assert live.wait_for("timeline", head, timeout=10)
         if old.sql.dialect == "sqlite":
             tables = old.sql.fetch("SELECT count(*) FROM sqlite_master WHERE name = ?", (old.table("entries"),))
@@ -383,17 +386,17 @@ def test_a_running_projector_follows_a_rebuild_and_drops_the_old_generation(
 def test_a_projector_in_one_process_sees_commits_made_by_another(
     ledger: Ledger, env: dict[str, str], people: People, clock: FakeClock
 ) -> None:
-    projector = Projector(ledger)
+    projector = Projector(ledger.store)
     projector.start()
-    other_process = Ledger(env, clock=clock)  # its own connections: on SQLite only data_version can tell
+    other_process = build_ledger(env, clock=clock)  # its own connections: on SQLite only data_version can tell
     try:
-        result = other_process.open_plan(people.admin, **plan_body())
+        result = other_process.commands.open_plan(people.admin, **plan_body())
         plan_id = UUID(result.body["plan_id"])
         position = None
         deadline = time.monotonic() + 10
         while position is None and time.monotonic() < deadline:
             number_pending(other_process)
-            position = other_process.recorder.notification_id_of(plan_id, 1)  # type: ignore[attr-defined]
+            position = other_process.store.recorder.notification_id_of(plan_id, 1)  # type: ignore[attr-defined]
         assert position is not None
         assert projector.wait_for("current_plan", position, timeout=10)
         assert current_plan.read(projector.models["current_plan"].view, plan_id) is not None
@@ -403,7 +406,7 @@ def test_a_projector_in_one_process_sees_commits_made_by_another(
 
 
 def test_a_batch_that_fails_is_not_half_applied(ledger: Ledger, people: People, clock: FakeClock) -> None:
-    projector = Projector(ledger)
+    projector = Projector(ledger.store)
     workload = Workload(ledger, people.admin, clock, projector)
     for i in range(6):
         workload.run("parent_view" if i else "open", 0, i)

@@ -18,8 +18,8 @@ import pytest
 from isp_ledger.application import Ledger
 from projections import READ_MODELS, current_plan
 from projections.base import View
+from projections.rebuild import rebuild
 from projections.registry import Registry
-from projections.runner import rebuild
 from tests.conftest import People
 from tests.integration.test_projections import read_model_rows
 from tests.samples import plan_body
@@ -41,7 +41,7 @@ def start_projector(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 def position(ledger: Ledger, name: str = "timeline") -> int:
     from isp_ledger.storage.sql import Sql
 
-    sql = Sql(ledger.factory.datastore)
+    sql = Sql(ledger.store.factory.datastore)
     view = View(sql, name, Registry(sql).current(name), READ_MODELS[name].tables)
     view.create_table()
     return view.position()
@@ -58,12 +58,12 @@ def wait_until(condition: object, timeout: float, what: str) -> None:
 def test_a_projector_killed_mid_stream_resumes_exactly_where_it_left_off(
     ledger: Ledger, people: People, env: dict[str, str], tmp_path: Path
 ) -> None:
-    plans = [UUID(ledger.open_plan(people.admin, **plan_body()).body["plan_id"]) for _ in range(PLANS)]
+    plans = [UUID(ledger.commands.open_plan(people.admin, **plan_body()).body["plan_id"]) for _ in range(PLANS)]
 
     def write() -> None:
         for i in range(EVENTS_PER_PLAN - 1):
             for plan_id in plans:
-                ledger.record_contribution(people.admin, plan_id, {"kind": "parent_view", "text": f"view {i}"})
+                ledger.commands.record_contribution(people.admin, plan_id, {"kind": "parent_view", "text": f"view {i}"})
 
     writer = threading.Thread(target=write)
     writer.start()
@@ -75,8 +75,8 @@ def test_a_projector_killed_mid_stream_resumes_exactly_where_it_left_off(
         projector.wait(timeout=10)
         killed_at = position(ledger)
         writer.join()
-        ledger.recorder.sequencer.number_pending()  # type: ignore[attr-defined]
-        head = ledger.recorder.max_notification_id()
+        ledger.store.recorder.sequencer.number_pending()  # type: ignore[attr-defined]
+        head = ledger.store.recorder.max_notification_id()
         assert head == PLANS * EVENTS_PER_PLAN
         assert killed_at < head, "the projector was killed before it had caught up"
 
@@ -92,14 +92,14 @@ def test_a_projector_killed_mid_stream_resumes_exactly_where_it_left_off(
     # from zero makes it.
     from isp_ledger.storage.sql import Sql
 
-    sql = Sql(ledger.factory.datastore)
+    sql = Sql(ledger.store.factory.datastore)
     registry = Registry(sql)
     live = {name: View(sql, name, registry.current(name), READ_MODELS[name].tables) for name in READ_MODELS}
     assert live["timeline"].sql.fetch(live["timeline"].q("SELECT count(*) FROM {entries}"))[0][0] == head
     for plan_id in plans:
         stored = current_plan.read(live["current_plan"], plan_id)
         assert stored is not None and stored.version == EVENTS_PER_PLAN
-        assert orjson.loads(stored.json) == ledger.plan_document(people.admin, plan_id)
+        assert orjson.loads(stored.json) == ledger.history.plan_document(people.admin, plan_id)
     expected = {name: read_model_rows(view) for name, view in live.items()}
-    for name, generation in rebuild(ledger).items():
+    for name, generation in rebuild(ledger.store).items():
         assert read_model_rows(View(sql, name, generation, READ_MODELS[name].tables)) == expected[name], name

@@ -17,15 +17,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi.testclient import TestClient
 
 from isp_ledger.application import Ledger
+from isp_ledger.bootstrap import build_ledger
 from tests.conftest import FakeClock, People
 from tests.integration.rawstore import RawStore
 from tests.samples import plan_body
 
 
 def _plan(ledger: Ledger, people: People, contributions: int = 3) -> UUID:
-    plan_id = UUID(ledger.open_plan(people.senco, **plan_body()).body["plan_id"])
+    plan_id = UUID(ledger.commands.open_plan(people.senco, **plan_body()).body["plan_id"])
     for i in range(contributions):
-        ledger.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": f"View {i}"})
+        ledger.commands.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": f"View {i}"})
     return plan_id
 
 
@@ -56,7 +57,7 @@ def test_the_public_key_is_ed25519_and_kept_in_a_private_file_outside_the_databa
     assert len(key_files) == 1
     assert stat.S_IMODE(os.stat(key_files[0]).st_mode) == 0o600
     # The same key after a restart: receipts signed before it still check.
-    again = Ledger(env, clock=clock)
+    again = build_ledger(env, clock=clock)
     try:
         assert again.signer.key_id == key["key_id"]
     finally:
@@ -91,7 +92,7 @@ def test_a_receipt_checks_offline_with_only_the_public_key(
 def test_a_receipt_still_holds_after_later_writes(ledger: Ledger, client: TestClient, people: People) -> None:
     plan_id = _plan(ledger, people)
     receipt = _receipt(client, people, plan_id)
-    ledger.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "Later"})
+    ledger.commands.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "Later"})
     check = _check(client, people, receipt)
     assert check["ok"] is True, check
     assert "5 versions" in check["detail"]
@@ -114,7 +115,7 @@ def test_events_removed_from_the_end_of_a_plan_are_caught_by_its_receipt(
     receipt = _receipt(client, people, plan_id)
     raw = RawStore(store_url)
     raw.delete(plan_id, 4)  # the last event: the chain that remains is intact, only the receipt can tell
-    assert ledger.verify(None, plan_id).events_checked == 3
+    assert ledger.integrity.verify(None, plan_id).events_checked == 3
     check = _check(client, people, receipt)
     assert check["ok"] is False
     assert "removed from the end" in check["detail"]

@@ -24,6 +24,7 @@ from eventsourcing.persistence import Notification
 
 from isp_ledger.access import User
 from isp_ledger.application import Ledger
+from isp_ledger.bootstrap import build_ledger
 from isp_ledger.domain.errors import RuleViolation
 from tests.conftest import FakeClock, People
 from tests.integration.rawstore import RawStore
@@ -38,7 +39,7 @@ def write_contributions(ledger: Ledger, user: User, plan_id: UUID, count: int, t
     for i in range(count):
         while True:
             try:
-                ledger.record_contribution(user, plan_id, {"kind": "parent_view", "text": f"{tag} {i}"})
+                ledger.commands.record_contribution(user, plan_id, {"kind": "parent_view", "text": f"{tag} {i}"})
                 break
             except RuleViolation as e:
                 if e.rule != "too_busy":
@@ -68,16 +69,16 @@ def run_together(jobs: list[Callable[[], None]]) -> None:
 
 
 def open_plans(ledger: Ledger, user: User, count: int) -> list[UUID]:
-    return [UUID(ledger.open_plan(user, **plan_body()).body["plan_id"]) for _ in range(count)]
+    return [UUID(ledger.commands.open_plan(user, **plan_body()).body["plan_id"]) for _ in range(count)]
 
 
 def wait_for_numbering(ledger: Ledger, raw: RawStore, timeout: float = 15.0) -> int:
     """Wait until every stored event has its place in the sequence (numbered by the ledger on its own)."""
     stored = raw.count("isp_events")
     deadline = time.monotonic() + timeout
-    while (ledger.recorder.max_notification_id() or 0) < stored:
+    while (ledger.store.recorder.max_notification_id() or 0) < stored:
         assert time.monotonic() < deadline, (
-            f"only {ledger.recorder.max_notification_id()} of {stored} events were numbered within {timeout:.0f}s"
+            f"only {ledger.store.recorder.max_notification_id()} of {stored} events were numbered within {timeout:.0f}s"
         )
         time.sleep(0.02)
     if raw.kind == "postgresql":
@@ -90,13 +91,13 @@ def assert_gap_free_sequence(ledger: Ledger, raw: RawStore, expected_events: int
     assert stored == expected_events, f"{stored} events stored, {expected_events} written"
     notifications: list[Notification] = []
     while True:
-        page = ledger.recorder.select_notifications(len(notifications) + 1, 1000)
+        page = ledger.store.recorder.select_notifications(len(notifications) + 1, 1000)
         if not page:
             break
         notifications.extend(page)
     ids = [n.id for n in notifications]
     assert ids == list(range(1, stored + 1)), _first_difference(ids, stored)
-    assert ledger.recorder.max_notification_id() == stored
+    assert ledger.store.recorder.max_notification_id() == stored
 
     in_sequence = [(str(n.originator_id), n.originator_version) for n in notifications]
     assert len(set(in_sequence)) == len(in_sequence), "an event has two places in the sequence"
@@ -141,7 +142,7 @@ def test_two_applications_on_one_store_get_ids_1_to_n(
 ) -> None:
     """Two Ledger instances, each with its own connections, cache and (on PostgreSQL) sequencer, as two
     processes would have. Writes to a shared plan conflict, and the loser's command is re-run."""
-    other = Ledger(env, clock=clock)
+    other = build_ledger(env, clock=clock)
     try:
         shared, mine, theirs = open_plans(ledger, people.senco, 3)
         jobs: list[Callable[[], None]] = []
@@ -155,21 +156,21 @@ def test_two_applications_on_one_store_get_ids_1_to_n(
 
     assert_gap_free_sequence(ledger, RawStore(store_url), 3 + THREADS * WRITES)
     if sharing == "one plan shared too":
-        assert ledger.plan_document(people.senco, shared)["version"] == 1 + THREADS // 2 * WRITES
+        assert ledger.history.plan_document(people.senco, shared)["version"] == 1 + THREADS // 2 * WRITES
 
 
 OTHER_PROCESS = """
 import datetime as dt, sys
 from functools import partial
 from uuid import UUID
-from isp_ledger.application import Ledger
+from isp_ledger.bootstrap import build_ledger
 from tests.conftest import FakeClock
 from tests.integration.test_sequence import run_together, write_contributions
 
 token, shared, own, count = sys.argv[1], UUID(sys.argv[2]), UUID(sys.argv[3]), int(sys.argv[4])
-ledger = Ledger(clock=FakeClock(dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)))
+ledger = build_ledger(clock=FakeClock(dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)))
 try:
-    user = ledger.authenticate(token)
+    user = ledger.accounts.authenticate(token)
     assert user is not None
     print("ready", flush=True)
     sys.stdin.readline()
@@ -219,4 +220,4 @@ def test_a_second_process_writing_at_the_same_time(
     # The other process has exited: whatever its sequencer had not numbered yet is numbered by this one's.
     assert_gap_free_sequence(ledger, RawStore(store_url), 3 + 8 * writes)
     if sharing == "one plan shared too":
-        assert ledger.plan_document(people.senco, shared)["version"] == 1 + 4 * writes
+        assert ledger.history.plan_document(people.senco, shared)["version"] == 1 + 4 * writes

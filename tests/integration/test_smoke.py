@@ -11,8 +11,8 @@ from tests.samples import plan_body
 
 def test_open_and_read_back(ledger: Ledger, people: People) -> None:
     body = plan_body()
-    result = ledger.open_plan(people.senco, **body)
+    result = ledger.commands.open_plan(people.senco, **body)
     assert result.status_code == 201
-    document = ledger.plan_document(people.senco, UUID(result.body["plan_id"]))
+    document = ledger.history.plan_document(people.senco, UUID(result.body["plan_id"]))
     assert document["pupil"]["upn"] == body["pupil"]["upn"]
     assert document["version"] == 1

@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 
 from isp_ledger.api.app import create_app
 from isp_ledger.application import Ledger
+from isp_ledger.bootstrap import build_ledger
 from tests.cli import isp_ledger
 from tests.conftest import FakeClock, People
 from tests.integration.rawstore import RawStore
@@ -37,15 +38,15 @@ VERSIONS = 5  # of every plan built by new_plan
 
 
 def new_plan(ledger: Ledger, people: People, versions: int = VERSIONS) -> UUID:
-    plan_id = UUID(ledger.open_plan(people.senco, **plan_body()).body["plan_id"])
+    plan_id = UUID(ledger.commands.open_plan(people.senco, **plan_body()).body["plan_id"])
     for i in range(versions - 1):
-        ledger.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": f"View {i}"})
+        ledger.commands.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": f"View {i}"})
     return plan_id
 
 
 def log_now(ledger: Ledger) -> None:
     """On PostgreSQL, have the sequencer number (and so log) everything committed, rather than wait for it."""
-    sequencer = getattr(ledger.recorder, "sequencer", None)
+    sequencer = getattr(ledger.store.recorder, "sequencer", None)
     if sequencer is not None:
         sequencer.number_pending()
 
@@ -80,7 +81,7 @@ def assert_sound_log(raw: RawStore) -> list[dict[str, Any]]:
 @pytest.fixture
 def cold_client(env: dict[str, str], clock: FakeClock) -> Iterator[TestClient]:
     """The API of a second process on the same store."""
-    ledger = Ledger({**env, "ISP_LEDGER_PROJECTIONS": "external"}, clock=clock)
+    ledger = build_ledger({**env, "ISP_LEDGER_PROJECTIONS": "external"}, clock=clock)
     with TestClient(create_app(ledger, close_ledger=True), raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -92,7 +93,7 @@ def test_each_write_appends_the_plans_new_head(ledger: Ledger, people: People, s
     raw = RawStore(store_url)
     first = new_plan(ledger, people)
     second = new_plan(ledger, people, versions=2)
-    ledger.record_contribution(people.senco, first, {"kind": "parent_view", "text": "Later"})
+    ledger.commands.record_contribution(people.senco, first, {"kind": "parent_view", "text": "Later"})
     log_now(ledger)
     entries = assert_sound_log(raw)
     if raw.kind == "sqlite":  # appended in each write's own transaction: one entry per command here
@@ -109,7 +110,7 @@ def test_concurrent_writers_through_two_ledgers_leave_a_gap_free_log(
     """Threads of two applications (two sequencers on PostgreSQL) writing to their own plans and a shared one;
     the log is left to the background sequencers, not numbered by the test."""
     raw = RawStore(store_url)
-    other = Ledger(env, clock=clock)
+    other = build_ledger(env, clock=clock)
     try:
         plans = [new_plan(ledger, people, versions=1) for _ in range(5)]
         jobs: list[Callable[[], None]] = [partial(write_contributions, app, people.senco, plan_id, 15, f"writer {i}")
@@ -130,7 +131,7 @@ def test_concurrent_writers_through_two_ledgers_leave_a_gap_free_log(
     entries = assert_sound_log(raw)
     assert len(entries) <= raw.count("isp_events")
     for plan_id in plans:
-        result = ledger.verify(None, plan_id)
+        result = ledger.integrity.verify(None, plan_id)
         assert result.ok and result.log_version == result.head_version, result
 
 
@@ -159,7 +160,7 @@ def test_events_removed_from_the_end_are_reported_by_the_ledger_over_http_and_by
         raw.delete(tampered, version)
     now_ends = VERSIONS - removed
 
-    assert_truncation_reported(ledger.verify(None, tampered).as_dict(), VERSIONS, now_ends)
+    assert_truncation_reported(ledger.integrity.verify(None, tampered).as_dict(), VERSIONS, now_ends)
     for api in (client, cold_client):
         response = api.get(f"/v1/plans/{tampered}/verify", headers=people.headers("senco"))
         assert response.status_code == 200, response.text
@@ -204,7 +205,7 @@ def test_an_event_added_behind_the_ledgers_back_is_reported(
     last = orjson.loads(raw.states(plan_id)[VERSIONS])
     forged = {**last["event"], "version": VERSIONS + 1, "prev_hash": last["hash"], "event_id": "forged"}
     raw.insert(plan_id, VERSIONS + 1, forged["type"], contract_seal(forged)[0])
-    result = ledger.verify(None, plan_id)
+    result = ledger.integrity.verify(None, plan_id)
     assert not result.ok and result.first_bad_version == VERSIONS + 1, result
     assert "behind the ledger's back" in result.detail
 
@@ -222,27 +223,27 @@ def test_an_altered_or_removed_log_entry_is_reported(ledger: Ledger, people: Peo
     position = entry["position"]
 
     raw.set_log_entry(position, head_hash="0" * 64)  # the head it records, altered
-    result = ledger.verify(None, plan_id)
+    result = ledger.integrity.verify(None, plan_id)
     assert not result.ok and result.first_bad_log_position == position, result
     assert f"the entry at position {position} was altered" in result.detail
 
     # Altered consistently, its own entry hash recomputed: the next entry's link no longer holds.
     content = {**{k: entry[k] for k in raw.LOG_COLUMNS if k != "entry_hash"}, "head_hash": "0" * 64}
     raw.set_log_entry(position, entry_hash=hashlib.sha256(rfc8785.dumps(content)).hexdigest())
-    result = ledger.verify(None, plan_id)
+    result = ledger.integrity.verify(None, plan_id)
     assert not result.ok and result.first_bad_log_position == position + 1, result
     assert f"the chain is broken between positions {position} and {position + 1}" in result.detail
 
     raw.delete_log_entry(position)  # gone altogether: the plan's head is no longer logged
-    result = ledger.verify(None, plan_id)
+    result = ledger.integrity.verify(None, plan_id)
     assert not result.ok and result.first_bad_version is not None, result
     assert result.first_bad_version <= entry["version"], result
     # Named by the plan's entry before it, when that is its neighbour; else the head is simply not logged.
     assert (f"the entry at position {position} is missing" in result.detail
             or "log entries were removed" in result.detail), result
-    beside = ledger.verify(None, later)  # the entry after the gap is later's: its verify names the gap too
+    beside = ledger.integrity.verify(None, later)  # the entry after the gap is later's: its verify names the gap too
     assert not beside.ok and f"the entry at position {position} is missing" in beside.detail, beside
-    gap = ledger.check_log(None).as_dict()
+    gap = ledger.integrity.check_log(None).as_dict()
     assert gap["ok"] is False and gap["first_bad_position"] == position, gap
 
 
@@ -265,7 +266,7 @@ def test_a_signed_log_head_catches_the_consistent_truncation_of_events_and_log(
     raw = RawStore(store_url)
     plan_id = new_plan(ledger, people, versions=VERSIONS - 1)
     log_now(ledger)
-    ledger.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "The last"})
+    ledger.commands.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "The last"})
     log_now(ledger)  # so that the last version has a log entry of its own, the log's last
     response = client.get("/v1/log/head", headers=people.headers("parent"))
     assert response.status_code == 200, response.text
@@ -286,7 +287,7 @@ def test_a_signed_log_head_catches_the_consistent_truncation_of_events_and_log(
     # The intruder removes the plan's last event and the log entry that recorded it, the log's last.
     raw.delete(plan_id, VERSIONS)
     raw.delete_log_entry(head["position"])
-    assert ledger.verify(None, plan_id).ok  # what a plan's verify cannot see (transparency.py says so) ...
+    assert ledger.integrity.verify(None, plan_id).ok  # what a plan's verify cannot see (transparency.py says so) ...
     check = client.post("/v1/log/verify", json=head, headers=people.headers("admin"))
     assert check.json()["ok"] is False, check.text  # ... the held head can
     assert "removed from its end" in check.json()["detail"]
@@ -323,11 +324,11 @@ def test_a_store_from_before_the_log_starts_it_from_each_plans_head(
     plans = [new_plan(ledger, people, versions=v) for v in (1, 3)]
     log_now(ledger)
     raw.execute(f"DROP TABLE {raw.table('isp_head_log')}")
-    reopened = Ledger(env, clock=clock)
+    reopened = build_ledger(env, clock=clock)
     try:
         entries = assert_sound_log(raw)
         assert sorted((e["plan_id"], e["version"]) for e in entries) == sorted((str(p), v) for p, v in
                                                                               zip(plans, (1, 3), strict=True))
-        assert all(reopened.verify(None, p).ok for p in plans)
+        assert all(reopened.integrity.verify(None, p).ok for p in plans)
     finally:
         reopened.close()

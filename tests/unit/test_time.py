@@ -275,7 +275,7 @@ def test_an_amendment_records_only_the_fields_it_changed() -> None:
 def test_the_london_day_of_a_recorded_instant_is_right_across_both_clock_changes() -> None:
     """``london_day`` caches per UTC hour: every quarter of an hour of two years, BST's starts and ends
     included, gives the date ``london_date`` gives."""
-    instant = dt.datetime(2025, 1, 1, 0, 7, 31, 123456, tzinfo=dt.timezone.utc)
+    instant = dt.datetime(2025, 1, 1, 0, 7, 31, 123456, tzinfo=dt.UTC)
     while instant.year < 2027:
         assert london_day(format_instant(instant)) == london_date(instant).isoformat(), instant
         instant += dt.timedelta(minutes=15)

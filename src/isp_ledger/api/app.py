@@ -16,9 +16,10 @@ from prometheus_client.registry import Collector
 from isp_ledger import __version__
 from isp_ledger.api import problems
 from isp_ledger.api.deps import current_user
+from isp_ledger.api.read_side import ReadSide
 from isp_ledger.api.routes import bundle, deliveries, facts, history, integrity, me, plans, sections, settings
 from isp_ledger.application import Ledger
-from projections.read_side import ReadSide
+from isp_ledger.bootstrap import build_ledger
 from projections.runner import Projector
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,8 @@ def create_app(ledger: Ledger | None = None, *, close_ledger: bool | None = None
     Unless ``ISP_LEDGER_PROJECTIONS=external``, the read models run in this process while the app runs.
     """
     owns_ledger = ledger is None if close_ledger is None else close_ledger
-    ledger = ledger if ledger is not None else Ledger()
-    projector = Projector(ledger) if ledger.settings.projections == "in-process" else None
+    ledger = ledger if ledger is not None else build_ledger()
+    projector = Projector(ledger.store) if ledger.settings.projections == "in-process" else None
     read_side = ReadSide(ledger, projector, timeout=ledger.settings.read_your_writes_timeout)
 
     @asynccontextmanager
@@ -66,8 +67,8 @@ def create_app(ledger: Ledger | None = None, *, close_ledger: bool | None = None
     @app.get("/healthz", tags=["operations"])
     def healthz() -> JSONResponse:
         """Liveness, the store, and how far behind each read model is; needs no token."""
-        ledger.recorder.max_notification_id()  # a round trip to the store
-        body: dict[str, Any] = {"status": "ok", "store": ledger.factory.kind, "version": __version__,
+        ledger.store.max_position()  # a round trip to the store
+        body: dict[str, Any] = {"status": "ok", "store": ledger.store.kind, "version": __version__,
                                 "projections": read_side.health()}
         if projector is not None:
             body["projector"] = {"running": projector.last_error is None, "last_error": projector.last_error,

@@ -32,7 +32,7 @@ def current_user(
 ) -> User:
     if credentials is None:
         raise Unauthenticated("Send your token as 'Authorization: Bearer TOKEN'")
-    user = ledger.authenticate(credentials.credentials)
+    user = ledger.accounts.authenticate(credentials.credentials)
     if user is None:
         raise Unauthenticated("That token is not known; ask an administrator for a new one")
     return user

@@ -73,7 +73,7 @@ def unauthenticated(request: Request) -> JSONResponse | None:
         return None
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     ledger = request.app.state.ledger
-    if scheme.lower() == "bearer" and token.strip() and ledger.authenticate(token.strip()) is not None:
+    if scheme.lower() == "bearer" and token.strip() and ledger.accounts.authenticate(token.strip()) is not None:
         return None
     detail = ("Send your token as 'Authorization: Bearer TOKEN'" if not token.strip()
               else "That token is not known; ask an administrator for a new one")

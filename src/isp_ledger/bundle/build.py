@@ -73,14 +73,14 @@ def resolve_period(ledger: Ledger, opened_on: str, start: dt.date | None, end: d
 def build_bundle(ledger: Ledger, user: User, plan_id: UUID, start: dt.date | None = None,
                  end: dt.date | None = None) -> dict[str, Any]:
     """The evidence bundle of ``plan_id`` for a period, for whoever may read the plan (404 otherwise)."""
-    ledger.require_visible(user, plan_id)
+    ledger.plans.require_visible(user, plan_id)
     # The events are the very rows the receipt was signed over, read in one snapshot when they were verified.
-    receipt, states = ledger.signed_head(user, plan_id)  # the service never vouches for a damaged record
+    receipt, states = ledger.integrity.signed_head(user, plan_id)  # the service never vouches for a damaged record
     version = int(receipt["version"])
     envelopes = [unseal(state) for state in states]
     replayed = replay(envelopes)
     period = resolve_period(ledger, replayed.plan.state["opened_on"], start, end)
-    calendars = {urn: ledger.school_calendar(urn) for urn in plan_settings(replayed.plan)}
+    calendars = {urn: ledger.calendars.school_calendar(urn) for urn in plan_settings(replayed.plan)}
     content = derive(replayed, period, calendars)
     return {
         "format": FORMAT,

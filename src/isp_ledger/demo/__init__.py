@@ -9,7 +9,7 @@ a few corrected. Every entry is in its plan's hash chain and the read models, re
 in the school's year (``clock.py``), never in the future.
 
     clock = DemoClock()
-    ledger = Ledger(env, clock=clock)
+    ledger = build_ledger(env, clock=clock)
     report = build_demo(ledger, plans=60, seed=2025)
 
 The same seed gives the same school, children and year (the ids the ledger issues differ).
@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 
 from isp_ledger.application import Ledger
+from isp_ledger.bootstrap import build_ledger
 from isp_ledger.demo.clock import DemoClock
 from isp_ledger.demo.report import DemoReport, describe
 from isp_ledger.demo.school import School
@@ -44,11 +45,9 @@ def build_demo(ledger: Ledger, *, plans: int = DEFAULT_PLANS, seed: int = DEFAUL
         school.run(progress or (lambda done, total: None))
     finally:
         school.clock.release()
-    sequencer = getattr(ledger.recorder, "sequencer", None)
-    if sequencer is not None:  # PostgreSQL: give every event its place in the sequence (and the log) now
-        sequencer.number_pending()
+    ledger.store.number_pending()  # PostgreSQL: give every event its place in the sequence (and the log) now
     return DemoReport.of(school, time.perf_counter() - started)
 
 
 def store_has_plans(ledger: Ledger) -> bool:
-    return bool(Sql(ledger.factory.datastore).fetch("SELECT 1 FROM {isp_events} LIMIT 1"))
+    return bool(Sql(ledger.store.datastore).fetch("SELECT 1 FROM {isp_events} LIMIT 1"))

@@ -44,9 +44,9 @@ def run_demo(ledger: Ledger, *, plans: int, seed: int, force: bool, out: Console
 def _read_models(ledger: Ledger, report: DemoReport, progress: Callable[[int, int], None]) -> dict[str, Any]:
     """Catch the read models up with the demo, so the first requests answer at once; the setting's planned
     against delivered provision over the whole history."""
-    projector = Projector(ledger)
+    projector = Projector(ledger.store)
     projector.catch_up(progress)
     view = projector.models[delivery.Delivery.name].view
     totals: dict[str, Any] = delivery.setting_report(view, report.setting_urn, report.first_day, report.today,
-                                                      ledger.school_calendar)["totals"]
+                                                      ledger.calendars.school_calendar)["totals"]
     return totals

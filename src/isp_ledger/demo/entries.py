@@ -20,7 +20,7 @@ DAY = dt.timedelta(days=1)
 def add_item(school: School, s: PlanState, section: str, fields: dict[str, Any], agreed: dt.date, *,
              reason: str | None = None) -> tuple[str, str]:
     """Add an item agreed on ``agreed``; its id and its entry's event id."""
-    body = school.ledger.add_item(school.senco, s.id, section, fields, agreed_on=school.agreed(agreed),
+    body = school.ledger.commands.add_item(school.senco, s.id, section, fields, agreed_on=school.agreed(agreed),
                                   reason=reason).body
     event_id = s.wrote(body)
     school.count_written(1, agreed)
@@ -71,7 +71,7 @@ def contribution(school: School, s: PlanState, kind: str, day: dt.date, *, phone
         how = "Phone call with" if phone else rng.choice(("Meeting with", "Parent's form from", "Email from"))
         text, user = f"{how} {p.parent} ({p.parent_role}): {view}", school.senco
     # A phone call typed up days later keeps today's date by mistake (a correction fixes it).
-    body = school.ledger.record_contribution(user, s.id, {"kind": kind, "text": text},
+    body = school.ledger.commands.record_contribution(user, s.id, {"kind": kind, "text": text},
                                              agreed_on=None if phone else school.agreed(day)).body
     event_id = s.wrote(body)
     if phone:
@@ -85,7 +85,7 @@ def professional_advice(school: School, s: PlanState) -> None:
         return
     profession = texts.PROFESSION_FOR[s.pupil.needs[0]]
     advice = school.rng.choice(texts.PROFESSIONAL_ADVICE[profession])
-    s.wrote(school.ledger.record_contribution(school.senco, s.id, {
+    s.wrote(school.ledger.commands.record_contribution(school.senco, s.id, {
         "kind": "professional_advice", "profession": profession,
         "text": f"Report received from the {profession} (Experts at Hand): {advice}"}).body)
     school.count_written(1, school.day)
@@ -106,7 +106,7 @@ def acknowledge(school: School, s: PlanState, signed_on: dt.date, *, not_before:
     if comment:
         fields["comment"] = comment
     signed_on = min(max(signed_on, not_before), school.day)
-    s.wrote(school.ledger.record_acknowledgement(school.senco, s.id, fields,
+    s.wrote(school.ledger.commands.record_acknowledgement(school.senco, s.id, fields,
                                                  agreed_on=school.agreed(signed_on)).body)
     school.count_written(1, signed_on)
     school.tally.acknowledgements[response] += 1
@@ -120,7 +120,7 @@ def close(school: School, s: PlanState, day: dt.date) -> None:
                   "school's SENCO at the transition review")
     else:
         reason = "Family moved to Leeds; the plan and its whole history sent to the new school"
-    s.wrote(school.ledger.close_plan(school.senco, s.id, reason=reason).body)
+    s.wrote(school.ledger.commands.close_plan(school.senco, s.id, reason=reason).body)
     s.closed_on = day
     school.count_written(1, day)
     school.tally.closed += 1
@@ -130,7 +130,7 @@ def correct(school: School, s: PlanState, event_id: str, changes: dict[str, Any]
     """Say that an earlier entry was wrong, and why (CONTRACT.md §5): the entry stays, the correction joins it."""
     if not s.open_on(school.day) or not event_id:
         return
-    s.wrote(school.ledger.correct(school.senco, s.id, event_id=event_id, reason=reason,
+    s.wrote(school.ledger.commands.correct(school.senco, s.id, event_id=event_id, reason=reason,
                                   changes=changes).body)
     school.count_written(1, school.day)
     school.tally.corrections += 1

@@ -47,7 +47,7 @@ def hold_review(school: School, s: PlanState, held: dt.date, next_due: dt.date, 
     if transition:
         attendees.append({"role": "SENCO of the receiving secondary school", "name": "Mr Alan Kirby"})
         summary = f"Transition review. {summary} The plan goes with {p.given_name} to secondary school."
-    s.wrote(school.ledger.hold_review(school.senco, s.id, {
+    s.wrote(school.ledger.commands.hold_review(school.senco, s.id, {
         "held_on": held.isoformat(), "attendees": attendees,
         "parent_views": rng.choice(texts.PARENT_VIEWS[s.area]).format(child=p.given_name),
         "pupil_views": rng.choice(texts.PUPIL_VIEWS_AT_REVIEW), "summary": summary,
@@ -77,14 +77,14 @@ def _measure_progress(school: School, s: PlanState, held: dt.date, going_well: b
         outcome.value = min(kind.target, round(outcome.value + step))
         measured = max(outcome.added_on, school.school_day_after(held, -rng.choice((0, 0, 1, 3))))
         user = school.users["teacher"] if rng.random() < 0.5 else school.senco
-        s.wrote(school.ledger.record_progress(user, s.id, outcome.item_id, {
+        s.wrote(school.ledger.commands.record_progress(user, s.id, outcome.item_id, {
             "measured_on": measured.isoformat(), "value": outcome.value,
             "note": f"{kind.unit.format(value=outcome.value)} (target {kind.unit.format(value=kind.target)})",
             "source": kind.source}).body)
         school.count_written(1, measured)
         school.tally.progress += 1
         if outcome.value >= kind.target:
-            s.wrote(school.ledger.end_item(
+            s.wrote(school.ledger.commands.end_item(
                 school.senco, s.id, "outcomes", outcome.item_id, outcome="achieved",
                 reason=f"Success criteria met: {kind.unit.format(value=outcome.value)}",
                 agreed_on=school.agreed(held)).body)
@@ -115,7 +115,7 @@ def _change_provision(school: School, s: PlanState, held: dt.date, reason: str |
         if change and change[1] != getattr(provision, "minutes" if change[0] == "minutes_per_session"
                                            else "sessions_per_week"):
             field, value, why = change
-            s.wrote(school.ledger.amend_item(school.senco, s.id, "provisions", provision.item_id,
+            s.wrote(school.ledger.commands.amend_item(school.senco, s.id, "provisions", provision.item_id,
                                              {field: value}, agreed_on=school.agreed(held),
                                              reason=why + (f". {reason}" if reason else "")).body)
             school.count_written(1, held)
@@ -136,7 +136,7 @@ def _change_provision(school: School, s: PlanState, held: dt.date, reason: str |
 def _refer(school: School, s: PlanState, held: dt.date, profession: str) -> None:
     """Targeted to Targeted Plus: a professional from Experts at Hand joins."""
     need = s.pupil.needs[0]
-    s.wrote(school.ledger.change_tier(
+    s.wrote(school.ledger.commands.change_tier(
         school.senco, s.id, tier="targeted_plus", ehcp_reference=None, agreed_on=school.agreed(held),
         reason=f"Little progress over two assess-plan-do-review cycles; referred to the {profession} through "
                "Experts at Hand").body)
@@ -153,7 +153,7 @@ def _ehcp_issued(school: School, s: PlanState, held: dt.date) -> None:
     """Targeted Plus to Specialist: the local authority issued an EHC plan; the ISP sits beside it."""
     reference = f"EHCP/886/{held.year}/{school.rng.randrange(1000, 9999)}"
     s.pupil.ehcp_reference = reference
-    s.wrote(school.ledger.change_tier(
+    s.wrote(school.ledger.commands.change_tier(
         school.senco, s.id, tier="specialist", ehcp_reference=reference, agreed_on=school.agreed(held),
         reason="The local authority issued an EHC plan; this ISP now sets out the day-to-day provision beside "
                "it").body)
@@ -166,7 +166,7 @@ def _ehcp_issued(school: School, s: PlanState, held: dt.date) -> None:
 
 
 def _end(school: School, s: PlanState, provision: ProvisionState, held: dt.date, reason: str) -> None:
-    s.wrote(school.ledger.end_item(school.senco, s.id, "provisions", provision.item_id, reason=reason,
+    s.wrote(school.ledger.commands.end_item(school.senco, s.id, "provisions", provision.item_id, reason=reason,
                                    agreed_on=school.agreed(held)).body)
     school.count_written(1, held)
     provision.ended_on = held

@@ -52,7 +52,7 @@ class SchoolEvent:
 class School:
     def __init__(self, ledger: Ledger, *, plans: int, seed: int) -> None:
         if not isinstance(ledger.clock, DemoClock):
-            raise TypeError("the demo runs on a ledger built with a DemoClock: Ledger(env, clock=DemoClock())")
+            raise TypeError("the demo runs on a ledger built with a DemoClock: build(env, clock=DemoClock())")
         self.ledger, self.clock = ledger, ledger.clock
         self.rng = random.Random(seed)  # noqa: S311 - a reproducible made-up school, not a secret
         self.today = self.clock.today
@@ -70,7 +70,7 @@ class School:
         self._order = itertools.count()
         pupils = enrol(self.rng, plans, self.years, self.today, establishment=2000 + int(self.urn) % 700)
         for pupil in pupils:  # a UPN already open in this store (a second demo): issue another serial
-            while ledger.accounts.open_plan_for(ledger.upn_key(pupil.upn)) is not None:
+            while ledger.store.accounts.open_plan_for(ledger.upn_key(pupil.upn)) is not None:
                 pupil.upn = another_serial(pupil.upn)
         self.plans = [PlanState(p, p.tier) for p in pupils]
         self.events: dict[dt.date, list[SchoolEvent]] = defaultdict(list)
@@ -83,7 +83,7 @@ class School:
     def run(self, progress: Callable[[int, int], None]) -> None:
         for key, name, role in STAFF:
             setting = self.urn if role in ("senco", "teacher") else None
-            self.users[key], self.tokens[key] = self.ledger.add_user(
+            self.users[key], self.tokens[key] = self.ledger.accounts.add_user(
                 name=name or self.plans[0].pupil.parent, role=role, setting_urn=setting)
         self._cast()
         self._diary()
@@ -162,7 +162,7 @@ class School:
         """The SENCO sets the setting's calendar (``PUT /v1/settings/{urn}/calendar``): every term so far."""
         self._closures_published |= {d for y in years for d in y.inset_days}
         self._closures_published |= {d for d in self.snow_days if d < self.day}  # once it has snowed
-        stored = self.ledger.set_calendar(self.senco, self.urn,
+        stored = self.ledger.calendars.set_calendar(self.senco, self.urn,
                                           holidays=[h.as_json() for y in years for h in y.holidays],
                                           closures=[d.isoformat() for d in sorted(self._closures_published)])
         self.tally.calendar_versions = int(stored["version"])
@@ -173,7 +173,7 @@ class School:
         """A URN (6 digits) not yet used in this store, and the school's name."""
         while True:
             urn = str(self.rng.randrange(118000, 119999))
-            if self.ledger.calendars.current(urn) is None:
+            if self.ledger.store.calendars.current(urn) is None:
                 return urn, f"{self.rng.choice(SCHOOL_NAMES)} Primary School"
 
     def _cast(self) -> None:

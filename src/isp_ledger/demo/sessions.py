@@ -171,7 +171,7 @@ class Register:
             if not school.clock.at(today, moment.hour, moment.minute, moment.second):
                 return  # still to come in real time
             entries = [{"plan_id": str(m.plan.plan_id), "provision_id": m.provision.item_id} for m in call.members]
-            result = school.ledger.record_session(school.users[call.logger], entries=entries,
+            result = school.ledger.commands.record_session(school.users[call.logger], entries=entries,
                                                   session=call.session)
             status = call.session["status"]
             day = dt.date.fromisoformat(call.session["date"])

@@ -88,7 +88,7 @@ def open_plan(school: School, s: PlanState, meeting: dt.date) -> None:
     p, rng = s.pupil, school.rng
     born = p.date_of_birth
     typed_born = born.replace(month=born.day, day=born.month) if p.number == 1 else born
-    body = school.ledger.open_plan(
+    body = school.ledger.commands.open_plan(
         school.senco, pupil={"upn": p.upn, "given_name": p.given_name, "family_name": p.family_name,
                              "date_of_birth": typed_born.isoformat()},
         setting_urn=school.urn, tier=s.tier, ehcp_reference=p.ehcp_reference,

@@ -19,11 +19,8 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from isp_ledger.domain import codes, delivery, records, rules
-from isp_ledger.domain.errors import FieldError, InvalidInput, NotFound, RuleViolation
-from isp_ledger.domain.records import FACT_KINDS, Record, is_paused_on
-from isp_ledger.domain.sections import LIVE_STATUSES, SECTION_OF_EVENT, SECTIONS, Section
-from isp_ledger.domain.stamp import ONE_MICROSECOND, Stamp, format_instant
 from isp_ledger.domain.corrections import prepare_correction
+from isp_ledger.domain.errors import FieldError, InvalidInput, NotFound, RuleViolation
 from isp_ledger.domain.fields import (
     ACKNOWLEDGEMENT_FIELDS,
     CONTRIBUTION_FIELDS,
@@ -33,6 +30,9 @@ from isp_ledger.domain.fields import (
     REASON,
     REVIEW_FIELDS,
 )
+from isp_ledger.domain.records import FACT_KINDS, Record, is_paused_on
+from isp_ledger.domain.sections import LIVE_STATUSES, SECTION_OF_EVENT, SECTIONS, Section
+from isp_ledger.domain.stamp import ONE_MICROSECOND, Stamp, format_instant
 from isp_ledger.domain.validation import SHORT_TEXT, Checker, Choice, Date, Text, Urn, parse_date
 
 GENESIS_HASH = "0" * 64

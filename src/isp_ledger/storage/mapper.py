@@ -15,7 +15,7 @@ from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
-from isp_ledger.domain.plan import ENVELOPE_FIELDS, Plan
+from isp_ledger.domain.plan import Plan
 from isp_ledger.storage.chain import seal, unseal
 
 EVENT_TYPES: dict[str, type[Plan.Event]] = {

@@ -84,7 +84,7 @@ class CommitSignal:
 def raw_connection(datastore: SQLiteDatastore, *, writer: bool) -> Iterator[sqlite3.Connection]:
     """A pooled sqlite3 connection (autocommit mode); one writer at a time within this process."""
     with datastore.get_connection(commit=writer) as conn:
-        yield conn._sqlite_conn  # noqa: SLF001 - the library's wrapper hides the connection we need
+        yield conn._sqlite_conn
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from isp_ledger import access
 from isp_ledger.access import Action
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId, WriteOptions
-from isp_ledger.api.readside import ReadSideDep
+from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.api.responses import WRITE_RESPONSES
 from isp_ledger.api.schemas import DeliveryCreate, DeliveryWritten
 from isp_ledger.application import Ledger
@@ -39,7 +39,7 @@ def record_session(body: DeliveryCreate, user: CurrentUser, ledger: LedgerDep, o
                                              "is not taken here")
     session = body.model_dump(mode="json", exclude={"entries"})
     entries = [entry.model_dump() for entry in body.entries]
-    result = ledger.record_session(user, entries=entries, session=session, idempotency=options.get("idempotency"))
+    result = ledger.commands.record_session(user, entries=entries, session=session, idempotency=options.get("idempotency"))
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
     return JSONResponse(result.body, status_code=result.status_code, headers=headers)
 
@@ -58,11 +58,11 @@ def plan_delivery(
     start, end = window(ledger, from_, to)
     setting_urn = current_plan.setting_of(read_side.view(current_plan.CurrentPlans.name), plan_id)
     if setting_urn is None:
-        ledger.require_visible(user, plan_id)
+        ledger.plans.require_visible(user, plan_id)
     else:
         access.require(user, setting_urn, Action.READ, plan_id)
     view, freshness = read_side.for_user(delivery.Delivery.name, user.user_id, plan_id)
-    report = delivery.plan_report(view, plan_id, start, end, ledger.school_calendar)
+    report = delivery.plan_report(view, plan_id, start, end, ledger.calendars.school_calendar)
     return JSONResponse(report, headers=freshness.headers())
 
 

@@ -23,7 +23,7 @@ common = {"status_code": 201, "response_model": WriteResponse, "responses": WRIT
 def hold_review(plan_id: PlanId, body: ReviewCreate, user: CurrentUser, ledger: LedgerDep,
                 options: WriteOptions) -> JSONResponse:
     """Record a review meeting: who came, the parent's and pupil's views, and when the next is due."""
-    return written(ledger.hold_review(user, plan_id, body.model_dump(mode="json"), **options))
+    return written(ledger.commands.hold_review(user, plan_id, body.model_dump(mode="json"), **options))
 
 
 @router.post("/{plan_id}/contributions", **common)  # type: ignore[arg-type]
@@ -31,7 +31,7 @@ def record_contribution(plan_id: PlanId, body: ContributionCreate, user: Current
                         options: WriteOptions) -> JSONResponse:
     """Add a parent's view, the pupil's voice, or professional advice."""
     fields = body.model_dump(mode="json", exclude={"agreed_on"})
-    return written(ledger.record_contribution(user, plan_id, fields, agreed_on=body.agreed_on, **options))
+    return written(ledger.commands.record_contribution(user, plan_id, fields, agreed_on=body.agreed_on, **options))
 
 
 @router.post("/{plan_id}/acknowledgements", **common)  # type: ignore[arg-type]
@@ -39,12 +39,12 @@ def record_acknowledgement(plan_id: PlanId, body: AcknowledgementCreate, user: C
                            options: WriteOptions) -> JSONResponse:
     """A parent's response to one version of the plan: agree, disagree or seen."""
     fields = body.model_dump(mode="json", exclude={"agreed_on"})
-    return written(ledger.record_acknowledgement(user, plan_id, fields, agreed_on=body.agreed_on, **options))
+    return written(ledger.commands.record_acknowledgement(user, plan_id, fields, agreed_on=body.agreed_on, **options))
 
 
 @router.post("/{plan_id}/corrections", tags=["corrections"], **common)  # type: ignore[arg-type]
 def correct(plan_id: PlanId, body: CorrectionCreate, user: CurrentUser, ledger: LedgerDep,
             options: WriteOptions) -> JSONResponse:
     """Say that an earlier entry was recorded wrongly, without rewriting it (CONTRACT.md §5)."""
-    return written(ledger.correct(user, plan_id, event_id=body.event_id, reason=body.reason, changes=body.changes,
+    return written(ledger.commands.correct(user, plan_id, event_id=body.event_id, reason=body.reason, changes=body.changes,
                                  **options))

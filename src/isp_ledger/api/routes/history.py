@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from isp_ledger import access
 from isp_ledger.access import Action
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId
-from isp_ledger.api.readside import ReadSideDep
+from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.domain.errors import InvalidInput
 from projections import current_plan, timeline
 from projections.plan_index import decode_cursor, encode_cursor
@@ -59,7 +59,7 @@ def plan_timeline(
 def _require_visible(user: access.User, ledger: LedgerDep, read_side: ReadSideDep, plan_id: PlanId) -> None:
     setting_urn = current_plan.setting_of(read_side.view(current_plan.CurrentPlans.name), plan_id)
     if setting_urn is None:
-        ledger.require_visible(user, plan_id)
+        ledger.plans.require_visible(user, plan_id)
     else:
         access.require(user, setting_urn, Action.READ, plan_id)
 
@@ -77,7 +77,7 @@ def plan_diff(
 ) -> dict[str, Any]:
     """What changed in the record between two points, per section: items added, amended (field: before and
     after) and ended; plan-level changes; reviews, contributions, acknowledgements and progress recorded."""
-    return ledger.plan_diff(user, plan_id, _point("from", from_), _point("to", to))
+    return ledger.history.plan_diff(user, plan_id, _point("from", from_), _point("to", to))
 
 
 def _point(name: str, value: str | None) -> int | dt.datetime | None:

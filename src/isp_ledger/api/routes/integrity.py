@@ -63,20 +63,20 @@ class LogCheck(BaseModel):
 def verify(plan_id: PlanId, user: CurrentUser, ledger: LedgerDep) -> Verification:
     """Recompute the plan's hash chain from the stored bytes and compare its head with the transparency log:
     `ok: false` and the first bad version if altered, or if events were removed from the end."""
-    return Verification.model_validate(ledger.verify(user, plan_id).as_dict())
+    return Verification.model_validate(ledger.integrity.verify(user, plan_id).as_dict())
 
 
 @router.get("/plans/{plan_id}/receipt")
 def receipt(plan_id: PlanId, user: CurrentUser, ledger: LedgerDep) -> dict[str, Any]:
     """A receipt for the plan's head — `{plan_id, version, head_hash, recorded_at}` signed with the service's
     Ed25519 key — to keep and check later with `POST /v1/receipts/verify` or offline with `GET /v1/keys`."""
-    return ledger.receipt(user, plan_id)
+    return ledger.integrity.receipt(user, plan_id)
 
 
 @router.post("/receipts/verify", response_model=ReceiptCheck)
 def verify_receipt(body: Receipt, user: CurrentUser, ledger: LedgerDep) -> ReceiptCheck:
     """Whether a receipt still holds: our signature, the history up to it unchanged, nothing after it removed."""
-    check = ledger.check_receipt(user, body.model_dump())
+    check = ledger.integrity.check_receipt(user, body.model_dump())
     return ReceiptCheck(ok=check.ok, detail=check.detail)
 
 
@@ -84,7 +84,7 @@ def verify_receipt(body: Receipt, user: CurrentUser, ledger: LedgerDep) -> Recei
 def log_head(ledger: LedgerDep) -> dict[str, Any]:
     """The transparency log's latest position and entry hash, signed with the receipt key: keep it (or publish
     it) outside the service, and check it later with `POST /v1/log/verify`."""
-    return ledger.log_head()
+    return ledger.integrity.log_head()
 
 
 @router.post("/log/verify", response_model=LogCheck, response_model_exclude_none=True)
@@ -92,7 +92,7 @@ def verify_log(user: CurrentUser, ledger: LedgerDep, body: LogStatement | None =
     """Check the whole transparency log (positions without a gap, every entry's hash and link) and every plan's
     stored head against it; with a signed log head or log entry as the body, also that the log still holds it.
     Administrators only."""
-    return LogCheck.model_validate(ledger.check_log(user, body.model_dump() if body else None).as_dict())
+    return LogCheck.model_validate(ledger.integrity.check_log(user, body.model_dump() if body else None).as_dict())
 
 
 @router.get("/keys")

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from isp_ledger import access
 from isp_ledger.access import Action
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId, WriteOptions
-from isp_ledger.api.readside import ReadSideDep
+from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.api.responses import WRITE_RESPONSES, written
 from isp_ledger.api.schemas import Close, PlanCreate, TierChange, WriteResponse
 from isp_ledger.domain.errors import InvalidInput
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/v1/plans", tags=["plans"])
 def open_plan(body: PlanCreate, user: CurrentUser, ledger: LedgerDep, options: WriteOptions) -> JSONResponse:
     """Open a plan for a pupil (one open plan per UPN)."""
     options.pop("if_match", None)
-    result = ledger.open_plan(
+    result = ledger.commands.open_plan(
         user,
         pupil=body.pupil.model_dump(),
         setting_urn=body.setting_urn,
@@ -94,11 +94,11 @@ def get_plan(
     if as_at is not None and as_at.tzinfo is None:
         raise InvalidInput.field("as_at", "must include a UTC offset, e.g. 2026-11-20T09:00:00+00:00")
     if as_of is not None or as_at is not None:
-        return JSONResponse(ledger.plan_document(user, plan_id, as_of=as_of, as_at=as_at))
+        return JSONResponse(ledger.history.plan_document(user, plan_id, as_of=as_of, as_at=as_at))
     view, freshness = read_side.for_user(current_plan.CurrentPlans.name, user.user_id, plan_id)
     stored = current_plan.read(view, plan_id) if freshness.fresh else None
     if stored is None:  # not projected yet, or behind what is stored: the event log is the truth
-        document = ledger.plan_document(user, plan_id)
+        document = ledger.history.plan_document(user, plan_id)
         headers = {"ETag": f'"{document["version"]}"', "ISP-Ledger-Source": "event-log"}
         return JSONResponse(document, headers=headers)
     access.require(user, stored.setting_urn, Action.READ, plan_id)
@@ -110,7 +110,7 @@ def get_plan(
 def change_tier(plan_id: PlanId, body: TierChange, user: CurrentUser, ledger: LedgerDep,
                 options: WriteOptions) -> JSONResponse:
     """Move the plan to another tier of support (specialist needs an EHCP reference)."""
-    return written(ledger.change_tier(user, plan_id, tier=body.tier, ehcp_reference=body.ehcp_reference,
+    return written(ledger.commands.change_tier(user, plan_id, tier=body.tier, ehcp_reference=body.ehcp_reference,
                                       reason=body.reason, agreed_on=body.agreed_on, **options))
 
 
@@ -118,10 +118,10 @@ def change_tier(plan_id: PlanId, body: TierChange, user: CurrentUser, ledger: Le
 def close_plan(plan_id: PlanId, body: Close, user: CurrentUser, ledger: LedgerDep,
                options: WriteOptions) -> JSONResponse:
     """Close the plan. Its history stays; a new plan may then be opened for the pupil."""
-    return written(ledger.close_plan(user, plan_id, reason=body.reason, agreed_on=body.agreed_on, **options))
+    return written(ledger.commands.close_plan(user, plan_id, reason=body.reason, agreed_on=body.agreed_on, **options))
 
 
 @router.get("/{plan_id}/events")
 def plan_events(plan_id: PlanId, user: CurrentUser, ledger: LedgerDep) -> dict[str, Any]:
     """Every event of the plan in order, exactly as stored and chained."""
-    return {"events": ledger.plan_events(user, plan_id)}
+    return {"events": ledger.history.plan_events(user, plan_id)}

@@ -45,19 +45,19 @@ def add_section_routes(name: str, create: type[Decision], patch: type[Decision])
 
     def add(plan_id: PlanId, body: create, user: CurrentUser, ledger: LedgerDep,  # type: ignore[valid-type]
             options: WriteOptions) -> JSONResponse:
-        result = ledger.add_item(user, plan_id, name, _fields(body, only_given=False), agreed_on=body.agreed_on,
+        result = ledger.commands.add_item(user, plan_id, name, _fields(body, only_given=False), agreed_on=body.agreed_on,
                                  reason=body.reason, **options)
         return written(result)
 
     def amend(plan_id: PlanId, item_id: str, body: patch, user: CurrentUser,  # type: ignore[valid-type]
               ledger: LedgerDep, options: WriteOptions) -> JSONResponse:
-        result = ledger.amend_item(user, plan_id, name, item_id, _fields(body, only_given=True),
+        result = ledger.commands.amend_item(user, plan_id, name, item_id, _fields(body, only_given=True),
                                    agreed_on=body.agreed_on, reason=body.reason, **options)
         return written(result)
 
     def end(plan_id: PlanId, item_id: str, body: End, user: CurrentUser, ledger: LedgerDep,
             options: WriteOptions) -> JSONResponse:
-        result = ledger.end_item(user, plan_id, name, item_id, reason=body.reason, outcome=body.outcome,
+        result = ledger.commands.end_item(user, plan_id, name, item_id, reason=body.reason, outcome=body.outcome,
                                  agreed_on=body.agreed_on, **options)
         return written(result)
 
@@ -79,13 +79,13 @@ def add_pause_routes(name: str) -> None:
 
     def pause(plan_id: PlanId, item_id: str, body: Pause, user: CurrentUser, ledger: LedgerDep,
               options: WriteOptions) -> JSONResponse:
-        result = ledger.pause_item(user, plan_id, name, item_id, reason=body.reason, until=body.until,
+        result = ledger.commands.pause_item(user, plan_id, name, item_id, reason=body.reason, until=body.until,
                                    agreed_on=body.agreed_on, **options)
         return written(result)
 
     def resume(plan_id: PlanId, item_id: str, body: Resume, user: CurrentUser, ledger: LedgerDep,
                options: WriteOptions) -> JSONResponse:
-        result = ledger.resume_item(user, plan_id, name, item_id, reason=body.reason, agreed_on=body.agreed_on,
+        result = ledger.commands.resume_item(user, plan_id, name, item_id, reason=body.reason, agreed_on=body.agreed_on,
                                     **options)
         return written(result)
 
@@ -109,4 +109,4 @@ add_section_routes("outcomes", OutcomeCreate, OutcomePatch)
 def record_progress(plan_id: PlanId, item_id: str, body: ProgressCreate, user: CurrentUser, ledger: LedgerDep,
                     options: WriteOptions) -> JSONResponse:
     """Record a measurement of progress towards an outcome (teachers may too)."""
-    return written(ledger.record_progress(user, plan_id, item_id, body.model_dump(mode="json"), **options))
+    return written(ledger.commands.record_progress(user, plan_id, item_id, body.model_dump(mode="json"), **options))

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from isp_ledger import access
 from isp_ledger.api.deps import CurrentUser, LedgerDep
-from isp_ledger.api.readside import ReadSideDep
+from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.api.routes.deliveries import FROM, TO, window
 from isp_ledger.api.schemas import CalendarUpdate
 from isp_ledger.domain.errors import InvalidInput
@@ -57,7 +57,7 @@ def quality_report(urn: str, user: CurrentUser, ledger: LedgerDep, read_side: Re
 def get_calendar(urn: str, user: CurrentUser, ledger: LedgerDep) -> dict[str, Any]:
     """The setting's school calendar: holidays (inclusive ranges) and closure days, with its version and who
     last changed it (version 0, no holidays, when none was ever set: every weekday is a school day)."""
-    return ledger.setting_calendar(user, _urn(urn))
+    return ledger.calendars.setting_calendar(user, _urn(urn))
 
 
 @router.put("/{urn}/calendar")
@@ -65,7 +65,7 @@ def put_calendar(urn: str, body: CalendarUpdate, user: CurrentUser, ledger: Ledg
     """Replace the setting's calendar (its SENCO or an administrator). Earlier versions are kept; the delivery
     reports use the current one."""
     urn = _urn(urn)
-    return ledger.set_calendar(user, urn, holidays=[h.model_dump(mode="json") for h in body.holidays],
+    return ledger.calendars.set_calendar(user, urn, holidays=[h.model_dump(mode="json") for h in body.holidays],
                                closures=[d.isoformat() for d in body.closures])
 
 
@@ -73,7 +73,7 @@ def put_calendar(urn: str, body: CalendarUpdate, user: CurrentUser, ledger: Ledg
 def calendar_history(urn: str, user: CurrentUser, ledger: LedgerDep) -> dict[str, Any]:
     """Every version of the setting's calendar, newest first."""
     urn = _urn(urn)
-    return {"setting_urn": urn, "versions": ledger.calendar_history(user, urn)}
+    return {"setting_urn": urn, "versions": ledger.calendars.calendar_history(user, urn)}
 
 
 @router.get("/{urn}/delivery")
@@ -91,6 +91,6 @@ def delivery_report(
     start, end = window(ledger, from_, to)
     access.require_staff_of(user, urn)
     view, freshness = read_side.for_user(delivery.Delivery.name, user.user_id)
-    report = delivery.setting_report(view, urn, start, end, ledger.school_calendar)
-    report["calendar_version"] = ledger.setting_calendar(user, urn)["version"]
+    report = delivery.setting_report(view, urn, start, end, ledger.calendars.school_calendar)
+    report["calendar_version"] = ledger.calendars.setting_calendar(user, urn)["version"]
     return JSONResponse(report, headers=freshness.headers())

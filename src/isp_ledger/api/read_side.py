@@ -1,6 +1,6 @@
 """What the API asks of the read side: the current generation of each read model, read-your-writes, and lag.
 
-Read-your-writes: the ledger remembers each user's latest write in this process. Before answering that user
+Read-your-writes: the write path remembers each user's latest write in this process. Before answering that user
 from a read model, the read side waits (at most ``timeout`` seconds) until the read model has processed that
 write. If the bound is hit it answers anyway, and :class:`Freshness` says how far behind the answer is, for
 the response headers.
@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
+
+from fastapi import Depends, Request
 
 from isp_ledger.application import Ledger
 from isp_ledger.storage.sql import Sql
@@ -47,9 +49,10 @@ class Freshness:
 class ReadSide:
     def __init__(self, ledger: Ledger, projector: Projector | None = None, *, timeout: float = 2.0) -> None:
         self.ledger = ledger
+        self.log = ledger.store
         self.projector = projector
         self.timeout = timeout
-        self.sql = Sql(ledger.factory.datastore)
+        self.sql = Sql(self.log.datastore)
         self.registry = Registry(self.sql)
         self._views: dict[str, tuple[View, float]] = {}
 
@@ -72,25 +75,26 @@ class ReadSide:
         ledger's sequence when the request arrived. Past the bound, the answer is marked stale."""
         view = self.view(name)
         deadline = time.monotonic() + self.timeout
-        writes = [w for w in (self.ledger.last_writes.get(user_id), self.ledger.last_write) if w is not None]
+        written = self.ledger.writes
+        writes = [w for w in (written.last_writes.get(user_id), written.last_write) if w is not None]
         if plan_id is not None and (head := self._stored_head(plan_id)) is not None:
             writes.append((plan_id, head))
         positions = [self._sequenced(p, v, deadline) for p, v in writes]
         if plan_id is None:
-            positions.append(self.ledger.recorder.max_notification_id() or 0)
-        if None not in positions and self._reached(name, view, max(positions, default=0), deadline):  # type: ignore[type-var]
+            positions.append(self.log.max_position())
+        sequenced = [p for p in positions if p is not None]
+        if len(sequenced) == len(positions) and self._reached(name, view, max(sequenced, default=0), deadline):
             return view, Freshness(name, view.position(), fresh=True)
-        state = lag(self.ledger, view)
+        state = lag(self.log, view, self.ledger.clock.now())
         return view, Freshness(name, state["position"], fresh=False, events_behind=state["events_behind"],
                                seconds_behind=state["seconds_behind"])
 
     def _stored_head(self, plan_id: UUID) -> int | None:
-        latest = self.ledger.recorder.select_events(plan_id, desc=True, limit=1)
-        return latest[0].originator_version if latest else None
+        return self.log.head_version(plan_id)
 
-    def _sequenced(self, plan_id: Any, version: int, deadline: float) -> int | None:
+    def _sequenced(self, plan_id: UUID, version: int, deadline: float) -> int | None:
         while True:
-            notification_id: int | None = self.ledger.recorder.notification_id_of(plan_id, version)  # type: ignore[attr-defined]
+            notification_id = self.log.position_of(plan_id, version)
             if notification_id is not None or time.monotonic() >= deadline:
                 return notification_id
             time.sleep(POLL_SECONDS)
@@ -105,4 +109,13 @@ class ReadSide:
         return True
 
     def health(self) -> dict[str, dict[str, Any]]:
-        return {name: lag(self.ledger, self.view(name)) for name in READ_MODELS}
+        now = self.ledger.clock.now()
+        return {name: lag(self.log, self.view(name), now) for name in READ_MODELS}
+
+
+def get_read_side(request: Request) -> ReadSide:
+    read_side: ReadSide = request.app.state.read_side
+    return read_side
+
+
+ReadSideDep = Annotated[ReadSide, Depends(get_read_side)]

@@ -1,0 +1,80 @@
+"""What a plan said, and when (CONTRACT.md §3, §6): the plan document now, as of a date and as at an instant;
+what changed between two points; the stored events themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from isp_ledger import access
+from isp_ledger.access import Action, User
+from isp_ledger.application.plans import Plans
+from isp_ledger.domain.diff import diff_documents
+from isp_ledger.domain.diff import is_empty as diff_is_empty
+from isp_ledger.domain.errors import InvalidInput, NotFound
+from isp_ledger.domain.plan import Plan
+from isp_ledger.domain.stamp import format_instant, is_backdated
+from isp_ledger.domain.view import plan_document
+from isp_ledger.storage.chain import unseal
+
+
+class PlanHistory:
+    def __init__(self, plans: Plans) -> None:
+        self.plans = plans
+
+    def plan_document(self, user: User, plan_id: UUID, *, as_of: dt.date | None = None,
+                      as_at: dt.datetime | None = None) -> dict[str, Any]:
+        plan = self.plans.at_instant(plan_id, as_at) if as_at is not None else self.plans.current(plan_id)
+        access.require(user, plan.setting_urn, Action.READ, plan_id)
+        document = plan_document(plan, as_of.isoformat() if as_of else None)
+        if document is None:
+            raise NotFound(f"Plan {plan_id} had not been opened by {as_of}")
+        document["as_at"] = format_instant(as_at) if as_at is not None else None
+        return document
+
+    def plan_diff(self, user: User, plan_id: UUID, start: int | dt.datetime | None,
+                  end: int | dt.datetime | None) -> dict[str, Any]:
+        """What changed in the record between two points, each a version or an instant (``None``: before the
+        plan was opened for ``start``, as it stands now for ``end``)."""
+        current = self.plans.require_visible(user, plan_id)
+        points = []
+        for name, point in (("from", start), ("to", end)):
+            if isinstance(point, int) and point > current.version:
+                raise InvalidInput.field(name, f"the plan has only {current.version} versions")
+            points.append(self.plans.at_point(plan_id, point) if point is not None else None)
+        before, after = points[0], points[1] if end is not None else current
+        if after is None:
+            raise InvalidInput.field("to", "the plan had not been recorded by then")
+        if before is not None and before.version > after.version:
+            raise InvalidInput.field("from", "must not be after 'to'")
+        now = plan_document(after)
+        assert now is not None  # a plan folded to a version has been opened
+        changes = diff_documents(plan_document(before) if before is not None else None, now)
+        return {
+            "plan_id": str(plan_id),
+            "from": _point(before),
+            "to": _point(after),
+            "changed": not diff_is_empty(changes),
+            "changes": changes,
+        }
+
+    def plan_events(self, user: User, plan_id: UUID) -> list[dict[str, Any]]:
+        self.plans.require_visible_record(user, plan_id)
+        events = []
+        for version, state in self.plans.store.stored_rows(plan_id):
+            try:
+                envelope = unseal(state)
+                envelope["backdated"] = is_backdated(envelope["agreed_on"], envelope["recorded_at"])
+            except (ValueError, KeyError, TypeError) as e:
+                envelope = {"version": version, "damaged": True,
+                            "detail": f"stored event cannot be read ({e.__class__.__name__}); run verify"}
+            events.append(envelope)
+        return events
+
+
+def _point(plan: Plan | None) -> dict[str, Any]:
+    if plan is None:
+        return {"version": 0, "recorded_at": None}
+    return {"version": plan.version, "recorded_at": format_instant(plan.modified_on)}
