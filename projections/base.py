@@ -169,7 +169,7 @@ class Upsert(Insert):
             definition = ", ".join(f"{column} {sql_type}" for column, sql_type in self.columns.items())
             cursor.cursor.execute(f"CREATE TEMPORARY TABLE {stage} ({definition}) ON COMMIT DROP")
             self._copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)", cursor, rows)
-            upsert = f"INSERT INTO {{{self.table}}} ({names}) SELECT {names} FROM {stage} {self.conflict}"  # noqa: S608
+            upsert = f"INSERT INTO {{{self.table}}} ({names}) SELECT {names} FROM {stage} {self.conflict}"
             cursor.execute(view.q(upsert))
             cursor.cursor.execute(f"DROP TABLE {stage}")
 
@@ -229,7 +229,7 @@ class ReadModel(Projection[View]):
     that also records the position (possibly in another thread, while the next batch is read).
     """
 
-    name: ClassVar[str]
+    name: str
     tables: ClassVar[dict[str, str]]
     plans: PlanFolder
 

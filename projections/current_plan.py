@@ -9,7 +9,7 @@ document equals what replaying the log gives (a property test checks that over r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 import orjson
@@ -25,7 +25,7 @@ _HEAD = ""  # the kind a read gives the head row, so that it sorts before every 
 
 class CurrentPlans(ReadModel):
     name = "current_plan"
-    tables = {
+    tables: ClassVar[dict[str, str]] = {
         "plans": "CREATE TABLE IF NOT EXISTS {plans} (plan_id TEXT PRIMARY KEY, setting_urn TEXT NOT NULL, "
         "version BIGINT NOT NULL, head TEXT NOT NULL)",
         # kind: a section (barriers, ...) or a kind of fact (reviews, ...); ord: the part's place in its list

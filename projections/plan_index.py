@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 
@@ -33,7 +33,7 @@ _UPSERT = Upsert(
 class PlanIndex(DirtyPlans):
     name = "plan_index"
     upsert = _UPSERT
-    tables = {
+    tables: ClassVar[dict[str, str]] = {
         "plans": "CREATE TABLE IF NOT EXISTS {plans} (plan_id TEXT PRIMARY KEY, setting_urn TEXT NOT NULL, "
         "upn_key TEXT NOT NULL, given_name TEXT NOT NULL, family_name TEXT NOT NULL, tier TEXT NOT NULL, "
         "status TEXT NOT NULL, next_review_due TEXT, opened_on TEXT NOT NULL, version BIGINT NOT NULL)",
@@ -63,7 +63,8 @@ def search(
     cursor: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Plans matching the filters, by family name then given name; ``setting_urns`` None means any setting."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if setting_urns is not None:
         if not setting_urns:
             return [], None

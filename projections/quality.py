@@ -7,7 +7,7 @@ so it is added when the report is read (see ``isp_ledger.domain.quality``).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 
@@ -28,7 +28,7 @@ _UPSERT = Upsert(
 class Quality(DirtyPlans):
     name = "quality"
     upsert = _UPSERT
-    tables = {
+    tables: ClassVar[dict[str, str]] = {
         "plans": "CREATE TABLE IF NOT EXISTS {plans} (plan_id TEXT PRIMARY KEY, setting_urn TEXT NOT NULL, "
         "given_name TEXT NOT NULL, family_name TEXT NOT NULL, tier TEXT NOT NULL, status TEXT NOT NULL, "
         "gaps TEXT NOT NULL, last_review_on TEXT, opened_on TEXT NOT NULL, version BIGINT NOT NULL)",

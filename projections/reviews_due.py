@@ -6,7 +6,7 @@ report is read, so the report is right every morning without reprocessing anythi
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.quality import last_review_on
@@ -29,7 +29,7 @@ _UPSERT = Upsert(
 class ReviewsDue(DirtyPlans):
     name = "reviews_due"
     upsert = _UPSERT
-    tables = {
+    tables: ClassVar[dict[str, str]] = {
         "plans": "CREATE TABLE IF NOT EXISTS {plans} (plan_id TEXT PRIMARY KEY, setting_urn TEXT NOT NULL, "
         "given_name TEXT NOT NULL, family_name TEXT NOT NULL, tier TEXT NOT NULL, status TEXT NOT NULL, "
         "next_review_due TEXT, last_review_on TEXT, version BIGINT NOT NULL)",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from isp_ledger.domain.errors import Forbidden, NotFound
 from isp_ledger.domain.stamp import Actor
 
-TOKEN_PREFIX = "isp_"
+TOKEN_PREFIX = "isp_"  # noqa: S105 - the visible prefix of every token, not a secret
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable
 
 from isp_ledger.application import Ledger
-from isp_ledger.bootstrap import build_ledger
 from isp_ledger.demo.clock import DemoClock
 from isp_ledger.demo.report import DemoReport, describe
 from isp_ledger.demo.school import School
