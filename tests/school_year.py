@@ -51,7 +51,8 @@ def script_school_year(ledger: Ledger, clock: FakeClock, senco: User, teacher: U
     """Script the year; returns the plan and its provisions. ``note`` goes on a delivered session (tests escape)."""
     at(clock, "2026-09-03", 9)
     ledger.calendars.set_calendar(senco, "123456", holidays=HOLIDAYS, closures=CLOSURES)
-    plan_id = UUID(ledger.commands.open_plan(senco, **samples.plan_body(), next_review_due="2026-11-20").body["plan_id"])
+    opened = ledger.commands.open_plan(senco, **samples.plan_body(), next_review_due="2026-11-20")
+    plan_id = UUID(opened.body["plan_id"])
     reading = _add(ledger, senco, plan_id, "barriers", samples.barrier())
     social_barrier = _add(ledger, senco, plan_id, "barriers", samples.barrier(
         description="Finds unstructured times (break, lunch) hard; conflicts with peers most weeks",
@@ -74,7 +75,7 @@ def script_school_year(ledger: Ledger, clock: FakeClock, senco: User, teacher: U
         "kind": "parent_view", "text": f"{parent_name}: she loves books but gets upset when she cannot read the "
                                        "words; lunchtimes are the hardest part of her day."})
     ledger.commands.record_acknowledgement(senco, plan_id, {"version": 9, "response": "agree",
-                                                   "comment": "Happy with the plan; please keep us posted."})
+                                                            "comment": "Happy with the plan; please keep us posted."})
 
     phonics_weekly = 3
     day = dt.date(2026, 9, 7)
@@ -85,8 +86,9 @@ def script_school_year(ledger: Ledger, clock: FakeClock, senco: User, teacher: U
             # Agreed at a meeting on 11 January, recorded only now: back-dated.
             at(clock, day, 8)
             result = ledger.commands.amend_item(senco, plan_id, "provisions", phonics, {"sessions_per_week": 2},
-                                       agreed_on="2027-01-11", reason="Agreed with parent at the January meeting: "
-                                       "two longer sessions fit the timetable better")
+                                                agreed_on="2027-01-11",
+                                                reason="Agreed with parent at the January meeting: "
+                                                "two longer sessions fit the timetable better")
             reduction_event_id = str(result.body["event_id"])
         if calendar.is_school_day(day):
             _sessions_of_the_day(ledger, clock, teacher, plan_id, phonics, social, day, phonics_weekly, note)
@@ -95,11 +97,13 @@ def script_school_year(ledger: Ledger, clock: FakeClock, senco: User, teacher: U
         day += dt.timedelta(days=1)
         if day == dt.date(2026, 10, 5):
             at(clock, day, 8)
-            ledger.commands.correct(senco, plan_id, event_id=social_agreed["event_id"], changes={"minutes_per_session": 40},
-                           reason="Typed 45 by mistake; the session agreed is 40 minutes")
+            ledger.commands.correct(senco, plan_id, event_id=social_agreed["event_id"],
+                                    changes={"minutes_per_session": 40},
+                                    reason="Typed 45 by mistake; the session agreed is 40 minutes")
         if day == dt.date(2026, 11, 19):
             at(clock, day, 16)
-            ledger.commands.hold_review(senco, plan_id, samples.review(held_on="2026-11-19", next_review_due="2027-03-18"))
+            ledger.commands.hold_review(senco, plan_id,
+                                        samples.review(held_on="2026-11-19", next_review_due="2027-03-18"))
             ledger.commands.record_progress(senco, plan_id, reading_outcome, {
                 "measured_on": "2026-11-19", "value": 12, "note": "12 of 20 unseen words", "source": "termly check"})
         if day == dt.date(2027, 3, 18):
@@ -113,7 +117,8 @@ def script_school_year(ledger: Ledger, clock: FakeClock, senco: User, teacher: U
                 "comment": "We never agreed to fewer phonics sessions in January <b>in writing</b>."})
         if day == dt.date(2027, 7, 15):
             at(clock, day, 16)
-            ledger.commands.hold_review(senco, plan_id, samples.review(held_on="2027-07-15", next_review_due="2027-11-15"))
+            ledger.commands.hold_review(senco, plan_id,
+                                        samples.review(held_on="2027-07-15", next_review_due="2027-11-15"))
     at(clock, "2027-07-21", 10)
     return SchoolYear(plan_id, phonics, social, reduction_event_id)
 
@@ -132,13 +137,15 @@ def _sessions_of_the_day(ledger: Ledger, clock: FakeClock, teacher: User, plan_i
         else:
             session = {"date": day.isoformat(), "status": "delivered", "minutes": 30,
                        "note": note if day == dt.date(2026, 9, 9) else None}
-        ledger.commands.record_session(teacher, entries=[{"plan_id": str(plan_id), "provision_id": phonics}], session=session)
+        ledger.commands.record_session(teacher, entries=[{"plan_id": str(plan_id), "provision_id": phonics}],
+                                       session=session)
     if day.weekday() == 3 and day >= dt.date(2026, 9, 14) and not gap:
         at(clock, day)
         clash = day.month == 3 and day.day < 15
         session = ({"date": day.isoformat(), "status": "missed", "missed_reason": "timetable_clash",
                     "note": "School trip"} if clash else {"date": day.isoformat(), "status": "delivered"})
-        ledger.commands.record_session(teacher, entries=[{"plan_id": str(plan_id), "provision_id": social}], session=session)
+        ledger.commands.record_session(teacher, entries=[{"plan_id": str(plan_id), "provision_id": social}],
+                                       session=session)
 
 
 def _add(ledger: Ledger, senco: User, plan_id: UUID, kind: str, fields: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx2 as httpx
 from fastapi.testclient import TestClient
@@ -32,7 +33,7 @@ def assert_problem(
     """``response`` is an RFC 9457 problem with ``status``; a 422 names ``field``, a 409 names ``rule``."""
     assert response.status_code == status, f"expected {status}, got {response.status_code}: {response.text[:800]}"
     assert response.headers["content-type"].split(";")[0].strip() == PROBLEM, response.headers["content-type"]
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["status"] == status
     for key in ("type", "title", "detail"):
         assert isinstance(body[key], str) and body[key].strip(), f"{key} missing in {body}"
@@ -57,7 +58,7 @@ def assert_written(response: httpx.Response, status: int = 201, *, item: bool = 
     """A successful write: its status, the write body of CONTRACT.md §2, and an ETag naming the new version."""
     assert response.status_code == status, f"expected {status}, got {response.status_code}: {response.text[:800]}"
     assert response.headers["content-type"].split(";")[0] == "application/json"
-    body = response.json()
+    body: dict[str, Any] = response.json()
     expected_keys = WRITE_KEYS | ({"item_id"} if item else set())
     assert set(body) == expected_keys, body
     uuid.UUID(body["plan_id"])
@@ -72,8 +73,6 @@ def assert_written(response: httpx.Response, status: int = 201, *, item: bool = 
 
 
 def london_date(instant: str) -> str:
-    from zoneinfo import ZoneInfo
-
     return dt.datetime.fromisoformat(instant).astimezone(ZoneInfo("Europe/London")).date().isoformat()
 
 
@@ -156,6 +155,6 @@ class Api:
 
     @staticmethod
     def item(document: dict[str, Any], kind: str, item_id: str) -> dict[str, Any]:
-        matches = [i for i in document[kind] if i["id"] == item_id]
+        matches: list[dict[str, Any]] = [i for i in document[kind] if i["id"] == item_id]
         assert len(matches) == 1, f"{kind} {item_id} not in {document[kind]}"
         return matches[0]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+
+import httpx2 as httpx
 
 from tests.e2e.helpers import Api, assert_problem, assert_written
 
@@ -17,7 +19,7 @@ def test_many_concurrent_writers_lose_nothing(api: Api) -> None:
     start = threading.Barrier(THREADS)
     whos = ["senco", "teacher", "admin"]
 
-    def writer(thread: int) -> list[Any]:
+    def writer(thread: int) -> list[httpx.Response]:
         start.wait(timeout=30)
         responses = []
         for n in range(WRITES_PER_THREAD):
@@ -41,7 +43,7 @@ def test_many_concurrent_writers_lose_nothing(api: Api) -> None:
     for event in events[1:]:
         assert event["event_id"] == by_version[event["version"]]["event_id"]
         assert event["data"]["contribution_id"] == by_version[event["version"]]["item_id"]
-    for previous, event in zip(events, events[1:], strict=False):
+    for previous, event in itertools.pairwise(events):
         assert event["prev_hash"] == previous["hash"]
         assert event["recorded_at"] > previous["recorded_at"]
 
@@ -60,7 +62,7 @@ def test_concurrent_writers_with_the_same_if_match_exactly_one_wins(api: Api) ->
     writers = 12
     start = threading.Barrier(writers)
 
-    def writer(n: int) -> Any:
+    def writer(n: int) -> httpx.Response:
         start.wait(timeout=30)
         return api.post(f"/v1/plans/{plan_id}/contributions", {"kind": "parent_view", "text": f"writer {n}"},
                         **{"If-Match": '"2"'})
@@ -82,7 +84,7 @@ def test_concurrent_writers_on_different_plans(api: Api) -> None:
     plans = [api.open_plan() for _ in range(4)]
     start = threading.Barrier(8)
 
-    def writer(n: int) -> list[Any]:
+    def writer(n: int) -> list[httpx.Response]:
         start.wait(timeout=30)
         plan_id = plans[n % len(plans)]
         return [api.post(f"/v1/plans/{plan_id}/contributions", {"kind": "pupil_voice", "text": f"{n}-{i}"})

@@ -8,9 +8,10 @@ Tests start on Friday 20 November 2026 (the ``clock`` fixture). Plans are opened
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import httpx2 as httpx
+from fastapi import FastAPI
 
 from isp_ledger.application import Ledger
 from isp_ledger.bootstrap import build_ledger
@@ -42,7 +43,7 @@ def pupil(api: Api, *, tier: str = "targeted", area: str = "cognition_and_learni
     return plan_id, api.add(plan_id, "provisions", body, who)
 
 
-def log(api: Api, entries: list[tuple[str, str]], date: str, status: str = "delivered", who: str = "teacher",
+def log(api: Api, entries: list[tuple[str, str]], date: str, status: str = "delivered", who: str | None = "teacher",
         headers: dict[str, str] | None = None, **fields: Any) -> httpx.Response:
     body = {"entries": [{"plan_id": p, "provision_id": v} for p, v in entries], "date": date, "status": status,
             **fields}
@@ -448,7 +449,8 @@ def test_the_delivery_read_model_rebuilds_to_the_same_rows(api: Api, ledger: Led
     assert plan_report(api, reading, "2026-11-09", "2026-11-13")[phonics]["delivered_minutes"] == 20
     assert plan_report(api, calm, "2026-11-09", "2026-11-13")[nurture]["planned_sessions"] == 2
 
-    incremental = api.client.app.state.projector.models["delivery"].view
+    app = cast(FastAPI, api.client.app)  # the test client serves the app create_app built
+    incremental: View = app.state.projector.models["delivery"].view
     before = _rows(incremental)
     assert len(before["sessions"]) == 3 and len(before["terms"]) == 4  # each plan's terms changed once
     generation = rebuild(ledger.store, ["delivery"])["delivery"]

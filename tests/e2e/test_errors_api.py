@@ -60,7 +60,8 @@ def test_writes_without_a_valid_token_are_401_and_record_nothing(api: Api) -> No
     for headers in BAD_CREDENTIALS:
         for method, path in [*_write_paths(ids), *_write_paths(unknown)]:
             # A valid body, an invalid one, and one with an If-Match and Idempotency-Key that would be refused.
-            for body in ({"kind": "parent_view", "text": "hello"}, {"nonsense": True}, []):
+            bodies: tuple[object, ...] = ({"kind": "parent_view", "text": "hello"}, {"nonsense": True}, [])
+            for body in bodies:
                 _assert_401(api.client.request(method, path, json=body, headers=headers))
             _assert_401(api.client.request(method, path, json={}, headers={**headers, "If-Match": "garbage",
                                                                           "Idempotency-Key": "has spaces"}))
@@ -148,8 +149,10 @@ def test_bodies_that_are_not_objects_are_422_naming_the_body(api: Api) -> None:
             assert_problem(response, 422, field="body")
         # No body at all, and a body that is not JSON.
         assert_problem(api.client.request(method, path, headers=api.headers()), 422, field="body")
-        assert_problem(api.send_raw(method, path, b"kind=parent_view", content_type="application/x-www-form-urlencoded"),
-                       422, field="body")
+        assert_problem(
+            api.send_raw(method, path, b"kind=parent_view", content_type="application/x-www-form-urlencoded"),
+            422, field="body",
+        )
     assert api.event_count(ids["plan"]) == count
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import uuid
 from typing import Any
 
+import httpx2 as httpx
 import rfc8785
 
 from tests import samples
@@ -24,12 +26,13 @@ def _writes(api: Api) -> tuple[str, list[dict[str, Any]]]:
     written.append(assert_written(response))
     plan_id = written[0]["plan_id"]
 
-    def write(response: Any, status: int = 201, item: bool = False) -> str | None:
+    def write(response: httpx.Response, status: int = 201, item: bool = False) -> str | None:
         result = assert_written(response, status, item=item)
         written.append(result)
         return result.get("item_id")
 
     barrier = write(api.post(f"/v1/plans/{plan_id}/barriers", samples.barrier(agreed_on="2026-09-01")), item=True)
+    assert barrier is not None
     provision = write(api.post(f"/v1/plans/{plan_id}/provisions",
                                samples.provision([barrier], agreed_on="2026-09-07")), item=True)
     api.clock.advance(days=1)
@@ -92,7 +95,7 @@ def test_the_events_form_a_hash_chain(api: Api) -> None:
     plan_id, _ = _writes(api)
     events = api.events(plan_id)
     assert events[0]["prev_hash"] == GENESIS
-    for previous, event in zip(events, events[1:], strict=False):
+    for previous, event in itertools.pairwise(events):
         assert event["prev_hash"] == previous["hash"]
     assert len({e["hash"] for e in events}) == len(events)
     for event in events:

@@ -9,7 +9,9 @@ day.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
+
+from fastapi import FastAPI
 
 from isp_ledger.application import Ledger
 from projections.base import View
@@ -178,7 +180,8 @@ def test_read_models_agree_with_the_log_and_rebuild_to_the_same_rows_after_pause
     bundle = api.get(f"/v1/plans/{plan_id}/bundle", **window).json()
     assert bundle["delivery"]["totals"] == report["totals"]
 
-    incremental = api.client.app.state.projector.models["delivery"].view  # type: ignore[attr-defined]
+    app = cast(FastAPI, api.client.app)  # the test client serves the app create_app built
+    incremental: View = app.state.projector.models["delivery"].view
     before = {base: sorted(incremental.sql.fetch(incremental.q(f"SELECT * FROM {{{base}}}")), key=repr)
               for base, ddl in incremental.tables.items() if ddl.startswith("CREATE TABLE")}
     generation = rebuild(ledger.store, ["delivery"])["delivery"]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import httpx2 as httpx
 import orjson
 import pytest
 import rfc8785
@@ -204,7 +205,7 @@ def assert_reported(result: dict[str, Any], scene: Scene) -> None:
     assert "head_hash" not in result or result["head_hash"] is None, result
 
 
-def assert_not_a_crash(response: Any, what: str) -> None:  # the test client's response
+def assert_not_a_crash(response: httpx.Response, what: str) -> None:
     """A read of a damaged plan may succeed or be refused with a problem, but never as a server crash."""
     assert response.status_code < 500, f"{what}: {response.status_code} {response.text[:500]}"
     if response.status_code != 200:
@@ -362,12 +363,13 @@ def test_a_plan_passed_over_in_a_rebuild_stays_passed_over_for_events_written_me
     forged, intact = build_plan(ledger, people, clock), build_plan(ledger, people, clock)
     forge(RawStore(store_url), forged, 4, lambda event: event["data"].update(kind="gossip"))
     number_pending(ledger)
-    written = []
+    written: list[bool] = []
 
     def write_meanwhile(_done: int, _head: int) -> None:
         if not written:
             for plan_id in (forged, intact):
-                ledger.commands.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "Still reading"})
+                ledger.commands.record_contribution(people.senco, plan_id,
+                                                    {"kind": "parent_view", "text": "Still reading"})
             written.append(True)
 
     generations = rebuild(ledger.store, progress=write_meanwhile)

@@ -151,7 +151,8 @@ def test_a_write_that_loses_a_race_with_another_process_is_run_again_on_the_fres
         assert other.history.plan_document(people.senco, plan_id)["version"] == 1  # now in its memory at version 1
         with sequencer_paused(store_url):
             ledger.commands.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "first"})
-            result = other.commands.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "second"})
+            result = other.commands.record_contribution(people.senco, plan_id,
+                                                        {"kind": "parent_view", "text": "second"})
         assert result.body["version"] == 3
         texts = [c["text"] for c in ledger.history.plan_document(people.senco, plan_id)["contributions"]]
         assert texts == ["first", "second"]
@@ -186,9 +187,13 @@ def write_long_plan(ledger: Ledger, people: People, clock: FakeClock) -> tuple[U
     """A plan of LONG_PLAN events of many kinds; and the instants, a third and two thirds of the way."""
     senco = people.senco
     plan_id = UUID(ledger.commands.open_plan(senco, **plan_body(tier="targeted_plus")).body["plan_id"])
-    barriers = [ledger.commands.add_item(senco, plan_id, "barriers", barrier(description=f"barrier {i}")).body["item_id"]
-                for i in range(5)]
-    provisions = [ledger.commands.add_item(senco, plan_id, "provisions", provision([b])).body["item_id"] for b in barriers]
+    barriers = [
+        ledger.commands.add_item(senco, plan_id, "barriers", barrier(description=f"barrier {i}")).body["item_id"]
+        for i in range(5)
+    ]
+    provisions = [
+        ledger.commands.add_item(senco, plan_id, "provisions", provision([b])).body["item_id"] for b in barriers
+    ]
     outcome_id = ledger.commands.add_item(senco, plan_id, "outcomes", outcome(barriers[:2])).body["item_id"]
     instants = []
     version = 12

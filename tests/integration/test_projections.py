@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 import time
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from isp_ledger.access import User
+from isp_ledger.api.read_side import ReadSide
 from isp_ledger.application import Ledger
 from isp_ledger.bootstrap import build_ledger
 from isp_ledger.domain.errors import LedgerError
@@ -51,10 +53,8 @@ class Workload:
             self.items[plan_id] = {"barriers": [], "provisions": [], "adjustments": [], "outcomes": []}
             return
         plan_id = self.plans[a % len(self.plans)]
-        try:
+        with contextlib.suppress(LedgerError):
             self._command(op, plan_id, a, b)
-        except LedgerError:
-            pass
 
     def _day(self, days_ago: int) -> str:
         return (self.clock.now().date() - dt.timedelta(days=days_ago)).isoformat()
@@ -99,7 +99,8 @@ class Workload:
             ledger.commands.hold_review(user, plan_id, review(held_on=held.isoformat(),
                                                       next_review_due=(held + dt.timedelta(days=90)).isoformat()))
         elif op == "parent_view":
-            ledger.commands.record_contribution(user, plan_id, {"kind": "parent_view", "text": f"view {b}"}, agreed_on=agreed)
+            ledger.commands.record_contribution(user, plan_id, {"kind": "parent_view", "text": f"view {b}"},
+                                                agreed_on=agreed)
         elif op == "advice":
             ledger.commands.record_contribution(user, plan_id, {"kind": "professional_advice", "profession": "SaLT",
                                                        "text": "advice"})
@@ -113,12 +114,12 @@ class Workload:
         elif op == "correct":
             events = ledger.history.plan_events(user, plan_id)
             target = events[b % len(events)]
-            changes = {"ProvisionAgreed": {"sessions_per_week": 1 + a % 6},
-                       "ProvisionPaused": {"until": self._day(a % 3)},
-                       "ContributionRecorded": {"text": f"corrected {a}"},
-                       "SessionRecorded": {"note": f"corrected {a}"},
-                       "BarrierIdentified": {"description": f"corrected {a}"}}.get(target["type"],
-                                                                                   {"reason": f"corrected {a}"})
+            by_type: dict[str, dict[str, Any]] = {"ProvisionAgreed": {"sessions_per_week": 1 + a % 6},
+                                                  "ProvisionPaused": {"until": self._day(a % 3)},
+                                                  "ContributionRecorded": {"text": f"corrected {a}"},
+                                                  "SessionRecorded": {"note": f"corrected {a}"},
+                                                  "BarrierIdentified": {"description": f"corrected {a}"}}
+            changes = by_type.get(target["type"], {"reason": f"corrected {a}"})
             ledger.commands.correct(user, plan_id, event_id=target["event_id"], reason="typo", changes=changes)
         elif op == "tier":
             ledger.commands.change_tier(user, plan_id, tier=("targeted", "targeted_plus")[b % 2], ehcp_reference=None,
@@ -268,11 +269,12 @@ def test_a_store_failure_while_loading_a_plan_is_not_taken_for_damage(
     workload.run("open", 0, 1)
     number_pending(ledger)
     workload.projector.catch_up()
-    ledger.commands.record_contribution(people.admin, workload.plans[-1], {"kind": "parent_view", "text": "Reads nightly"})
+    ledger.commands.record_contribution(people.admin, workload.plans[-1],
+                                        {"kind": "parent_view", "text": "Reads nightly"})
     number_pending(ledger)
     restarted = Projector(ledger.store)
     load = restarted._load_plan
-    failures = []
+    failures: list[UUID] = []
 
     def flaky_load(plan_id: UUID, version: int) -> Any:
         if not failures:
@@ -302,7 +304,8 @@ def test_a_rebuild_in_several_processes_gives_exactly_what_incremental_projectio
     incremental = workload.projector
     before = {name: read_model_rows(model.view) for name, model in incremental.models.items()}
     head = ledger.store.recorder.max_notification_id()
-    shares = [ledger.store.recorder.select_in_plan_order(head, (low or UUID(int=0), 0), 10_000, below)
+    assert head is not None
+    shares = [ledger.store.notifications_in_plan_order(head, (low or UUID(int=0), 0), 10_000, below)
               for low, below in plan_ranges(3)]
     # every event in exactly one range (a range may hold no plan), each plan's events together and in order
     assert sorted(n.id for share in shares for n in share) == list(range(1, head + 1))
@@ -324,8 +327,6 @@ def test_a_rebuild_in_several_processes_gives_exactly_what_incremental_projectio
 def test_the_service_keeps_answering_during_a_rebuild_and_then_reads_the_new_generation(
     ledger: Ledger, people: People, clock: FakeClock
 ) -> None:
-    from isp_ledger.api.read_side import ReadSide
-
     workload = busy_ledger(ledger, people, clock, n=80)
     read_side = ReadSide(ledger)
     plan_id = workload.plans[0]
@@ -396,7 +397,7 @@ def test_a_projector_in_one_process_sees_commits_made_by_another(
         deadline = time.monotonic() + 10
         while position is None and time.monotonic() < deadline:
             number_pending(other_process)
-            position = other_process.store.recorder.notification_id_of(plan_id, 1)  # type: ignore[attr-defined]
+            position = other_process.store.position_of(plan_id, 1)
         assert position is not None
         assert projector.wait_for("current_plan", position, timeout=10)
         assert current_plan.read(projector.models["current_plan"].view, plan_id) is not None

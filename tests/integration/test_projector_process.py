@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from uuid import UUID
 
@@ -16,6 +17,7 @@ import orjson
 import pytest
 
 from isp_ledger.application import Ledger
+from isp_ledger.storage.sql import Sql
 from projections import READ_MODELS, current_plan
 from projections.base import View
 from projections.rebuild import rebuild
@@ -39,17 +41,15 @@ def start_projector(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 
 
 def position(ledger: Ledger, name: str = "timeline") -> int:
-    from isp_ledger.storage.sql import Sql
-
     sql = Sql(ledger.store.factory.datastore)
     view = View(sql, name, Registry(sql).current(name), READ_MODELS[name].tables)
     view.create_table()
     return view.position()
 
 
-def wait_until(condition: object, timeout: float, what: str) -> None:
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
+    while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.02)
 
@@ -75,14 +75,17 @@ def test_a_projector_killed_mid_stream_resumes_exactly_where_it_left_off(
         projector.wait(timeout=10)
         killed_at = position(ledger)
         writer.join()
-        ledger.store.recorder.sequencer.number_pending()  # type: ignore[attr-defined]
+        ledger.store.number_pending()  # PostgreSQL: the sequencer numbers what was committed
         head = ledger.store.recorder.max_notification_id()
         assert head == PLANS * EVENTS_PER_PLAN
         assert killed_at < head, "the projector was killed before it had caught up"
 
         projector = start_projector(env, log)
         for name in READ_MODELS:
-            wait_until(lambda name=name: position(ledger, name) == head, 120, f"{name} to catch up after restart")
+            def caught_up(name: str = name) -> bool:
+                return position(ledger, name) == head
+
+            wait_until(caught_up, 120, f"{name} to catch up after restart")
     finally:
         projector.send_signal(signal.SIGTERM)
         projector.wait(timeout=15)
@@ -90,8 +93,6 @@ def test_a_projector_killed_mid_stream_resumes_exactly_where_it_left_off(
 
     # Nothing lost and nothing twice: one timeline entry per event, and every read model exactly as a rebuild
     # from zero makes it.
-    from isp_ledger.storage.sql import Sql
-
     sql = Sql(ledger.store.factory.datastore)
     registry = Registry(sql)
     live = {name: View(sql, name, registry.current(name), READ_MODELS[name].tables) for name in READ_MODELS}

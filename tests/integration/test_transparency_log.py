@@ -14,6 +14,7 @@ import hashlib
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -261,7 +262,7 @@ def check_offline(statement: dict[str, Any], key: Ed25519PublicKey) -> None:
 
 
 def test_a_signed_log_head_catches_the_consistent_truncation_of_events_and_log(
-    ledger: Ledger, people: People, store_url: str, env: dict[str, str], client: TestClient, tmp_path: Any
+    ledger: Ledger, people: People, store_url: str, env: dict[str, str], client: TestClient, tmp_path: Path
 ) -> None:
     raw = RawStore(store_url)
     plan_id = new_plan(ledger, people, versions=VERSIONS - 1)
