@@ -17,7 +17,6 @@ from isp_ledger.domain.validation import (
     Field,
     IdList,
     Integer,
-    OptionalNumber,
     PositiveNumber,
     Text,
 )

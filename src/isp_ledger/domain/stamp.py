@@ -68,4 +68,4 @@ def is_backdated(agreed_on: str, recorded_at: dt.datetime | str) -> bool:
 
 def format_instant(instant: dt.datetime) -> str:
     """The one textual form of an instant the ledger records and hashes: UTC, microseconds, ``+00:00``."""
-    return instant.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+    return instant.astimezone(dt.UTC).isoformat(timespec="microseconds")
