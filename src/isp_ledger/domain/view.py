@@ -7,11 +7,11 @@ rewrites only the part it changed, and the document served equals the one folded
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from isp_ledger.domain.plan import FACT_ID_FIELD, Plan
-from isp_ledger.domain.records import FACT_KINDS, Record, fold_item, fold_plan
+from isp_ledger.domain.plan import Plan
+from isp_ledger.domain.records import FACT_ID_FIELD, FACT_KINDS, Record, fold_item, fold_plan
 from isp_ledger.domain.sections import SECTION_OF_EVENT, SECTIONS
 from isp_ledger.domain.stamp import format_instant
 
@@ -85,7 +85,7 @@ def fact_view(record: Record) -> dict[str, Any]:
 def assemble(
     head: dict[str, Any],
     sections: dict[str, list[dict[str, Any]]],
-    facts: dict[str, Iterable[dict[str, Any]]],
+    facts: Mapping[str, Iterable[dict[str, Any]]],
 ) -> dict[str, Any]:
     """The document from its parts: ``sections`` items in the order they were added, ``facts`` in any order
     (they are shown by the date agreed, then the order recorded). Takes ownership of the parts."""

@@ -15,14 +15,11 @@ from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
-from isp_ledger.domain.plan import ENVELOPE_FIELDS, Plan
+from isp_ledger.domain.events import EVENT_CLASSES
+from isp_ledger.domain.plan import Plan
 from isp_ledger.storage.chain import seal, unseal
 
-EVENT_TYPES: dict[str, type[Plan.Event]] = {
-    name: cls
-    for name, cls in vars(Plan).items()
-    if isinstance(cls, type) and issubclass(cls, Plan.Event) and cls is not Plan.Event
-}
+EVENT_TYPES: dict[str, type[Plan.Event]] = {cls.__name__: cls for cls in EVENT_CLASSES}
 PLAN_TOPIC = get_topic(Plan)
 
 
