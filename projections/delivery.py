@@ -9,9 +9,8 @@ when a report is read (``isp_ledger.domain.planning``), with the setting's calen
 calendar changes the reports at once, without reprocessing anything.
 
 The provision type a setting's report sums by is the broad area of need (SEND Code of Practice, DOMAIN.md) of the
-barriers the provision addresses, ``multiple`` when they span more than one: the standard way provision is
-grouped in England, where ``delivered_by`` is free text and ``location`` says where, not what. The report also
-sums by location, which partitions provision without overlap.
+barriers the provision addresses, ``multiple`` when they span more than one (``domain.planning.provision_type``).
+The report also sums by location, which partitions provision without overlap.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from isp_ledger.domain.calendar import SchoolCalendar
 from isp_ledger.domain.delivery import SESSION_EVENT, SESSIONS
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.planning import (
+    PROVISION_TYPES,
     PlanTerms,
     ProvisionTerms,
     SchoolDays,
@@ -34,14 +34,12 @@ from isp_ledger.domain.planning import (
     Tally,
     plan_schedule,
     provision_schedule,
+    provision_type,
     tally_provision,
 )
 from isp_ledger.domain.sections import BARRIERS, PROVISIONS, SECTION_OF_EVENT
 from isp_ledger.storage.sql import Cursor
 from projections.base import Insert, PlanFolder, ReadModel, Upsert, View
-
-MULTIPLE = "multiple"
-PROVISION_TYPES = (*codes.AREAS_OF_NEED, MULTIPLE)
 
 # What each event changes here; every other event is passed over at once.
 _PLAN_EVENTS = {"PlanOpened", "TierChanged", "PlanClosed"}
@@ -164,12 +162,6 @@ class Delivery(ReadModel):
         self._sessions.clear()
         self._plans.clear()
         self._items.clear()
-
-
-def provision_type(plan: Plan, provision: dict[str, Any]) -> str:
-    """The broad area of need of the barriers the provision addresses, or ``multiple``."""
-    areas = {plan.items[b]["area_of_need"] for b in provision["barrier_ids"] if b in plan.items}
-    return areas.pop() if len(areas) == 1 else MULTIPLE
 
 
 def _delete(view: View, cursor: Cursor, table: str, plan_ids: list[str]) -> None:

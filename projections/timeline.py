@@ -14,9 +14,10 @@ import orjson
 
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.stamp import london_day
+from isp_ledger.domain.summaries import summarise
+from isp_ledger.domain.wording import kind_of
 from isp_ledger.storage.sql import Cursor
 from projections.base import Insert, ReadModel, View
-from projections.summaries import kind_of, summarise
 
 COLUMNS = ("version", "event_id", "type", "kind", "summary", "recorded_at", "agreed_on", "backdated", "actor",
            "item_id", "corrects_version", "corrects_event_id", "corrected_by")

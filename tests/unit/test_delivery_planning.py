@@ -27,8 +27,9 @@ from isp_ledger.domain.planning import (
     tally_provision,
 )
 from isp_ledger.domain.stamp import Actor, Stamp
+from isp_ledger.domain.summaries import summarise
 from isp_ledger.domain.view import plan_document
-from projections.summaries import kind_of, summarise
+from isp_ledger.domain.wording import kind_of
 from tests import samples
 
 SENCO = Actor("u-senco", "Sam Senco", "senco")

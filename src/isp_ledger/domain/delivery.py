@@ -13,16 +13,17 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from isp_ledger.domain.codes import MISSED_REASONS
+from isp_ledger.domain.codes import SESSION_STATUSES as STATUSES
 from isp_ledger.domain.errors import FieldError, InvalidInput
 from isp_ledger.domain.records import SESSION_EVENT, SESSIONS, fold_item, is_paused_on
 from isp_ledger.domain.sections import LIVE_STATUSES
 from isp_ledger.domain.state import PlanState
 from isp_ledger.domain.validation import LONG_TEXT, SHORT_TEXT, Checker, Choice, Date, Field, Integer, Text
 
-__all__ = ["SESSIONS", "SESSION_EVENT"]  # kept here too: where sessions' readers look for them
+# Kept here too, where readers of sessions look for them.
+__all__ = ["MISSED_REASONS", "SESSIONS", "SESSION_EVENT", "STATUSES"]
 
-STATUSES = ("delivered", "missed")
-MISSED_REASONS = ("pupil_absent", "staff_absent", "timetable_clash", "school_closed", "pupil_declined", "other")
 MAX_ENTRIES = 60  # a session for a whole class, with room to spare
 
 
