@@ -6,8 +6,12 @@ data. The aggregate (``plan.py``) names each class as its own (``Plan.ProvisionA
 an aggregate's events; the stored form names an event by its type alone (``"ProvisionAgreed"``, see
 ``storage/mapper.py``), so stored history does not depend on where these classes live.
 
-Never change what a stored event means: give the class a new ``class_version`` with an ``upcast_vN_vN+1`` that
-turns the data of version N into that of N+1, and test it on the stored fixture (``tests/fixtures``).
+Never change what a stored event means: give the class a new ``class_version`` with a static
+``upcast_vN_vN+1(data)`` that turns the data of version N (the envelope's ``data``, in place) into that of N+1, in
+the library's manner, and test it on the stored fixture (``tests/fixtures``). Storage records the class version
+of each new event whose class is past version 1 and upcasts older events as it reads them (``storage/mapper.py``),
+so events stored before keep their exact bytes and hashes. A field added this way is ``None`` on every event
+stored before it existed.
 """
 
 from __future__ import annotations
@@ -188,14 +192,27 @@ class ContributionRecorded(PlanEvent):
 
 
 class AcknowledgementRecorded(PlanEvent):
+    """A parent's response to a version of the plan. Version 2: ``given_by`` (the parent's name) and ``method``
+    (how it was given) when staff record it on a parent's behalf; ``None`` otherwise."""
+
     acknowledgement_id: str
     plan_version: int
     response: str
     comment: str | None
+    given_by: str | None = None
+    method: str | None = None
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(data: dict[str, Any]) -> None:
+        data["given_by"] = None
+        data["method"] = None
 
 
 class SessionRecorded(PlanEvent):
-    """One pupil's part in a session of provision; a group's entries share the ``session_id``."""
+    """One pupil's part in a session of provision; a group's entries share the ``session_id``. Version 2:
+    ``starts_at`` ("HH:MM", London time) when the session's time of day was given; ``None`` otherwise."""
 
     session_id: str
     provision_id: str
@@ -205,6 +222,13 @@ class SessionRecorded(PlanEvent):
     missed_reason: str | None
     delivered_by: str | None
     note: str | None
+    starts_at: str | None = None
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(data: dict[str, Any]) -> None:
+        data["starts_at"] = None
 
 
 class CorrectionRecorded(PlanEvent):

@@ -16,6 +16,9 @@ from isp_ledger.domain.sections import SECTION_OF_EVENT, SECTIONS
 from isp_ledger.domain.stamp import format_instant
 
 FACT_SECTIONS = tuple(FACT_KINDS.values())  # reviews, contributions, acknowledgements, progress
+# Fields a later version of a fact's event added, shown only where they were given: the document of a plan stored
+# before they existed reads as it always did, and an acknowledgement a parent gave themselves names no go-between.
+SHOWN_WHEN_GIVEN = {"AcknowledgementRecorded": ("given_by", "method")}
 
 
 def plan_document(plan: Plan, as_of: str | None = None) -> dict[str, Any] | None:
@@ -69,7 +72,8 @@ def fact_view(record: Record) -> dict[str, Any]:
     id_field = FACT_ID_FIELD[record["type"]]
     data = record["data"]
     view: dict[str, Any] = {"id": data[id_field]}
-    view.update((k, v) for k, v in data.items() if k != id_field)
+    hidden = {id_field, *(k for k in SHOWN_WHEN_GIVEN.get(record["type"], ()) if data.get(k) is None)}
+    view.update((k, v) for k, v in data.items() if k not in hidden)
     if record["type"] == "AcknowledgementRecorded":
         view["version"] = view.pop("plan_version")
     view.update(
