@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
-from eventsourcing.persistence import EventStore, Mapper
+from eventsourcing.persistence import EventStore
 from eventsourcing.utils import Environment, EnvType
 
 from isp_ledger import access
@@ -69,7 +69,7 @@ from isp_ledger.snapshotting import Snapshotter
 from isp_ledger.storage.headlog import LogCheck
 from isp_ledger.storage.signing import ReceiptCheck, Signer, check_signature, check_statement
 from isp_ledger.storage.transparency import PlanAudit, check_plan, check_removed_plan
-from isp_ledger.storage.snapshots import SnapshotTranscoder
+from isp_ledger.storage.snapshots import SnapshotStore
 from isp_ledger.users import check_new_user
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,7 @@ class Ledger(Application[UUID]):
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
         recorder = self.factory.aggregate_recorder("snapshots")
-        return EventStore(mapper=Mapper(transcoder=SnapshotTranscoder()), recorder=recorder)
+        return SnapshotStore(recorder)
 
     def close(self) -> None:
         self.snapshotter.close()
