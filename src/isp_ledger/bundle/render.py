@@ -134,7 +134,8 @@ def render_html(bundle: dict[str, Any], check: BundleCheck | None = None) -> str
 
 def render_pdf(bundle: dict[str, Any], check: BundleCheck | None = None) -> bytes:
     """The bundle as an A4 PDF, from the same HTML."""
-    from weasyprint import HTML  # type: ignore[import-untyped]  # imported when needed: it loads native libraries
+    # Imported when needed: it loads native libraries.
+    from weasyprint import HTML  # type: ignore[import-untyped]  # noqa: PLC0415
 
     pdf: bytes = HTML(string=render_html(bundle, check)).write_pdf()
     return pdf
