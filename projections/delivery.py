@@ -9,9 +9,8 @@ when a report is read (``isp_ledger.domain.planning``), with the setting's calen
 calendar changes the reports at once, without reprocessing anything.
 
 The provision type a setting's report sums by is the broad area of need (SEND Code of Practice, DOMAIN.md) of the
-barriers the provision addresses, ``multiple`` when they span more than one: the standard way provision is
-grouped in England, where ``delivered_by`` is free text and ``location`` says where, not what. The report also
-sums by location, which partitions provision without overlap.
+barriers the provision addresses, ``multiple`` when they span more than one (``domain.planning.provision_type``).
+The report also sums by location, which partitions provision without overlap.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from isp_ledger.domain import codes
@@ -27,6 +26,7 @@ from isp_ledger.domain.calendar import SchoolCalendar
 from isp_ledger.domain.delivery import SESSION_EVENT, SESSIONS
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.planning import (
+    PROVISION_TYPES,
     PlanTerms,
     ProvisionTerms,
     SchoolDays,
@@ -34,14 +34,12 @@ from isp_ledger.domain.planning import (
     Tally,
     plan_schedule,
     provision_schedule,
+    provision_type,
     tally_provision,
 )
 from isp_ledger.domain.sections import BARRIERS, PROVISIONS, SECTION_OF_EVENT
 from isp_ledger.storage.sql import Cursor
 from projections.base import Insert, PlanFolder, ReadModel, Upsert, View
-
-MULTIPLE = "multiple"
-PROVISION_TYPES = (*codes.AREAS_OF_NEED, MULTIPLE)
 
 # What each event changes here; every other event is passed over at once.
 _PLAN_EVENTS = {"PlanOpened", "TierChanged", "PlanClosed"}
@@ -71,7 +69,7 @@ _SCHEDULE = Insert("schedule", {
 
 class Delivery(ReadModel):
     name = "delivery"
-    tables = {
+    tables: ClassVar[dict[str, str]] = {
         "sessions": "CREATE TABLE IF NOT EXISTS {sessions} (plan_id TEXT NOT NULL, version BIGINT NOT NULL, "
         "session_id TEXT NOT NULL, provision_id TEXT NOT NULL, day TEXT NOT NULL, status TEXT NOT NULL, "
         "minutes INTEGER, missed_reason TEXT, PRIMARY KEY (plan_id, version))",
@@ -166,19 +164,15 @@ class Delivery(ReadModel):
         self._items.clear()
 
 
-def provision_type(plan: Plan, provision: dict[str, Any]) -> str:
-    """The broad area of need of the barriers the provision addresses, or ``multiple``."""
-    areas = {plan.items[b]["area_of_need"] for b in provision["barrier_ids"] if b in plan.items}
-    return areas.pop() if len(areas) == 1 else MULTIPLE
-
-
 def _delete(view: View, cursor: Cursor, table: str, plan_ids: list[str]) -> None:
     if not plan_ids:
         return
+    # ``table`` is one of this module's table names; the plans are parameters.
     if view.sql.dialect == "postgresql":
-        cursor.execute(view.q(f"DELETE FROM {{{table}}} WHERE plan_id = ANY(?)"), (plan_ids,))
+        cursor.execute(view.q(f"DELETE FROM {{{table}}} WHERE plan_id = ANY(?)"), (plan_ids,))  # noqa: S608
     else:
-        cursor.executemany(view.q(f"DELETE FROM {{{table}}} WHERE plan_id = ?"), [(p,) for p in plan_ids])
+        cursor.executemany(view.q(f"DELETE FROM {{{table}}} WHERE plan_id = ?"),  # noqa: S608
+                           [(p,) for p in plan_ids])
 
 
 # ---------------------------------------------------------------------------------------------------- reports
@@ -187,26 +181,27 @@ Calendars = Callable[[str], SchoolCalendar]
 
 
 class _Facts:
-    """The rows of some plans, for a window: what the reports compute from."""
+    """The rows of some plans, for a window: what the reports compute from. ``where`` is the reports' own
+    query of the plans' ids (its values are in ``params``)."""
 
     def __init__(self, view: View, where: str, params: tuple[Any, ...], start: dt.date, end: dt.date) -> None:
         self.provisions = view.sql.fetch(view.q(
-            "SELECT plan_id, provision_id, description, delivered_by, location, provision_type, status "
+            "SELECT plan_id, provision_id, description, delivered_by, location, provision_type, status "  # noqa: S608
             f"FROM {{provisions}} WHERE plan_id IN ({where}) ORDER BY plan_id, ord"), params)
         self.schedules: dict[tuple[str, str], list[ProvisionTerms]] = defaultdict(list)
         for plan_id, item_id, effective, active, spw, mps, starts, ends in view.sql.fetch(view.q(
-                "SELECT plan_id, provision_id, effective_on, active, sessions_per_week, minutes_per_session, "
+                "SELECT plan_id, provision_id, effective_on, active, sessions_per_week, minutes_per_session, "  # noqa: S608
                 f"starts_on, ends_on FROM {{schedule}} WHERE plan_id IN ({where}) ORDER BY effective_on"), params):
             self.schedules[(plan_id, item_id)].append(ProvisionTerms(
                 _day(effective), bool(active), spw, mps, _day(starts), _day(ends) if ends else None))
         self.terms: dict[str, list[PlanTerms]] = defaultdict(list)
         for plan_id, effective, open_, tier, setting_urn in view.sql.fetch(view.q(
-                "SELECT plan_id, effective_on, open, tier, setting_urn "
+                "SELECT plan_id, effective_on, open, tier, setting_urn "  # noqa: S608
                 f"FROM {{terms}} WHERE plan_id IN ({where}) ORDER BY effective_on"), params):
             self.terms[plan_id].append(PlanTerms(_day(effective), bool(open_), tier, setting_urn))
         self.sessions: dict[tuple[str, str], list[Session]] = defaultdict(list)
         for plan_id, item_id, day, status, minutes, reason in view.sql.fetch(view.q(
-                "SELECT plan_id, provision_id, day, status, minutes, missed_reason FROM {sessions} "
+                "SELECT plan_id, provision_id, day, status, minutes, missed_reason FROM {sessions} "  # noqa: S608
                 f"WHERE plan_id IN ({where}) AND day >= ? AND day <= ?"),
                 (*params, start.isoformat(), end.isoformat())):
             self.sessions[(plan_id, item_id)].append(Session(item_id, _day(day), status, minutes, reason))

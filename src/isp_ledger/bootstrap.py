@@ -29,7 +29,7 @@ def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None) -> L
     store = PlanStore(env)
     settings = store.settings
     plans = Plans(store, settings.plan_cache_size)
-    writes = WritePath(store, plans, clock, settings.snapshot_interval)
+    writes = WritePath(store, plans, clock)
     signer = Signer(store.keys)
     return Ledger(
         store=store,

@@ -60,7 +60,7 @@ def test_a_wrong_number_is_corrected_now_and_as_of_but_not_in_the_record_as_it_s
     plan, _, provision_id = plan_with_provision()
     plan.correct(BY, event_id=event_id_of(plan, provision_id), reason="Typed 3; the meeting agreed 2",
                  changes={"sessions_per_week": 2})
-    events = plan.collect_events()
+    events: Sequence[Any] = plan.collect_events()
 
     assert plan.items[provision_id]["sessions_per_week"] == 2
     assert plan.items[provision_id]["corrected"] is True
@@ -76,7 +76,7 @@ def test_the_correction_says_what_it_corrects_who_made_it_why_and_what_it_replac
     original = event_id_of(plan, provision_id)
     plan.correct(BY, event_id=original, reason="Typed 3; the meeting agreed 2", changes={"sessions_per_week": 2})
 
-    correction = plan.collect_events()[-1]
+    correction: Any = plan.collect_events()[-1]
     assert type(correction).__name__ == "CorrectionRecorded"
     assert (correction.corrected_event_id, correction.corrected_version) == (original, 3)
     assert (correction.changes, correction.previous) == ({"sessions_per_week": 2}, {"sessions_per_week": 3})

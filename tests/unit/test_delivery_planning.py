@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -27,8 +27,9 @@ from isp_ledger.domain.planning import (
     tally_provision,
 )
 from isp_ledger.domain.stamp import Actor, Stamp
+from isp_ledger.domain.summaries import summarise
 from isp_ledger.domain.view import plan_document
-from projections.summaries import kind_of, summarise
+from isp_ledger.domain.wording import kind_of
 from tests import samples
 
 SENCO = Actor("u-senco", "Sam Senco", "senco")
@@ -300,7 +301,7 @@ def test_summaries_say_what_happened() -> None:
     session(plan, provision, "2026-11-16")
     session(plan, provision, "2026-11-17", minutes=20, delivered_by="class teacher", note="Covered for the TA")
     session(plan, provision, "2026-11-18", "missed", missed_reason="pupil_absent")
-    first, second, third = plan.collect_events()[-3:]
+    first, second, third = cast(list[Plan.Event], plan.collect_events()[-3:])
     assert summarise(first, plan) == "Session delivered: Small-group phonics, 30 minutes, by a teaching assistant."
     assert summarise(second, plan) == ("Session delivered: Small-group phonics, 20 minutes, by a class teacher. "
                                        "Note: Covered for the TA.")

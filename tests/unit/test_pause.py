@@ -20,8 +20,9 @@ from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.planning import SchoolDays, Tally, plan_schedule, provision_schedule, tally_provision
 from isp_ledger.domain.quality import static_gaps
 from isp_ledger.domain.stamp import Actor, Stamp
+from isp_ledger.domain.summaries import summarise
 from isp_ledger.domain.view import plan_document
-from projections.summaries import kind_of, summarise
+from isp_ledger.domain.wording import kind_of
 from tests import samples
 
 BY = Stamp(Actor("u-senco", "Sam Senco", "senco"), dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC))

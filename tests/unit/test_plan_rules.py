@@ -84,7 +84,7 @@ def test_a_barrier_takes_a_census_need_type_within_its_area_of_need(need_type: s
 )
 def test_a_barrier_with_a_wrong_code_is_refused(overrides: dict[str, str], field: str) -> None:
     with pytest.raises(InvalidInput) as refused:
-        with_barrier(**overrides)
+        with_barrier(None, **overrides)
     assert field in fields_refused(refused)
 
 

@@ -251,7 +251,7 @@ def test_every_event_carries_its_actor_agreed_on_reason_and_an_event_id() -> Non
                     agreed_on="2026-11-09", reason="Shorter sessions hold attention better")
     plan.end_item(at(11), "provisions", provision_id, reason="Target met")
 
-    events = plan.collect_events()
+    events: Sequence[Any] = plan.collect_events()
     assert [type(e).__name__ for e in events] == [
         "PlanOpened", "BarrierIdentified", "ProvisionAgreed", "ProvisionAmended", "ProvisionEnded"
     ]
@@ -268,7 +268,7 @@ def test_an_amendment_records_only_the_fields_it_changed() -> None:
     plan, _, provision_id = plan_with_provision()
     plan.amend_item(at(10), "provisions", provision_id, {"sessions_per_week": 4, "group_size": 4})
 
-    amended = plan.collect_events()[-1]
+    amended: Any = plan.collect_events()[-1]
     assert amended.changes == {"sessions_per_week": 4}
 
 

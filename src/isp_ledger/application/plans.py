@@ -86,11 +86,15 @@ class Plans:
 
     def load(self, plan_id: UUID) -> Plan:
         try:
-            return self.store.get(plan_id)
+            plan = self.store.get(plan_id)
         except AggregateNotFoundError:
             raise NotFound(f"No plan {plan_id}") from None
         except Exception as e:
             raise RecordDamaged.reading(plan_id, e) from e
+        # A plan replayed far past its latest snapshot (none yet, or one of an older format passed over) gets a
+        # new one, so that a plan nobody writes to any more, a closed one, is not replayed in full every time.
+        self.store.snapshot_if_due(plan)
+        return plan
 
     def current(self, plan_id: UUID) -> Plan:
         """The plan as stored now, including writes by other processes."""

@@ -51,11 +51,10 @@ class UpnClaimed(Exception):
 
 
 class WritePath:
-    def __init__(self, store: PlanStore, plans: Plans, clock: Clock, snapshot_interval: int) -> None:
+    def __init__(self, store: PlanStore, plans: Plans, clock: Clock) -> None:
         self.store = store
         self.plans = plans
         self.clock = clock
-        self.snapshot_interval = snapshot_interval
         # The latest write in this process (and each user's), so that reads answered by this process can wait
         # for the read models to show what it has acknowledged.
         self.last_writes: dict[str, tuple[UUID, int]] = {}
@@ -149,14 +148,7 @@ class WritePath:
         self.store.insert(stored, companions)
         for plan, head in zip(plans, heads, strict=True):
             plan.head_hash = head
-            self._snapshot_if_due(plan)
-
-    def _snapshot_if_due(self, plan: Plan) -> None:
-        # Snapshot every `snapshot_interval` events, and less often as a plan grows: a snapshot costs time in
-        # proportion to the plan's size, so spacing them by a fraction of the version keeps that cost per
-        # event constant, while a load never replays more than an eighth of the plan after its snapshot.
-        if plan.version - plan.snapshot_version >= max(self.snapshot_interval, plan.version // 8):
-            self.store.snapshot_plan(plan)
+            self.store.snapshot_if_due(plan)
 
     def _upn_companions(self, plan: Plan, upn_before: str) -> list[Companion]:
         key = self.store.upn_key

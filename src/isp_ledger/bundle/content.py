@@ -32,13 +32,14 @@ from isp_ledger.domain.planning import (
     Tally,
     plan_schedule,
     provision_schedule,
+    provision_type,
     tally_provision,
 )
 from isp_ledger.domain.stamp import is_backdated, london_date
+from isp_ledger.domain.summaries import summarise
 from isp_ledger.domain.view import plan_document
+from isp_ledger.domain.wording import EVENT_NAMES, kind_of
 from isp_ledger.storage.mapper import event_from_envelope
-from projections.delivery import provision_type
-from projections.summaries import EVENT_NAMES, kind_of, summarise
 
 FORMAT = "isp-ledger evidence bundle"
 FORMAT_VERSION = 1

@@ -13,25 +13,28 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from isp_ledger.bundle.verify import BundleCheck, verify_bundle
-from isp_ledger.domain import codes
-from isp_ledger.domain.delivery import MISSED_REASONS
+from isp_ledger.domain.codes import MISSED_REASONS
 from isp_ledger.domain.diff import diff_documents
 from isp_ledger.domain.sections import SECTIONS
 from isp_ledger.domain.stamp import LONDON, is_backdated
-from projections.summaries import AREA_NAMES, CONTRIBUTION_NAMES, FIELD_NAMES, LOCATION_NAMES, TIER_NAMES
+from isp_ledger.domain.wording import (
+    AREA_NAMES,
+    CATEGORY_NAMES,
+    CONTRIBUTION_NAMES,
+    FIELD_NAMES,
+    LOCATION_NAMES,
+    NEED_TYPE_NAMES,
+    RESPONSE_VERBS,
+    ROLE_NAMES,
+    STATUS_NAMES,
+    TIER_NAMES,
+)
+from isp_ledger.domain.wording import MISSED_REASON_NAMES as SESSION_MISSED_REASON_NAMES
 
-MISSED_REASON_NAMES = {
-    "pupil_absent": "pupil absent", "staff_absent": "staff absent", "timetable_clash": "timetable clash",
-    "school_closed": "school closed", "pupil_declined": "pupil declined", "other": "other reason",
-}
-ROLE_NAMES = {"admin": "administrator", "senco": "SENCO", "teacher": "teacher", "parent": "parent",
-              "professional": "professional", "complaint_handler": "complaint handler"}
-STATUS_NAMES = {"active": "in place", "paused": "paused", "resolved": "resolved", "ended": "ended",
-                "withdrawn": "withdrawn",
-                "achieved": "achieved", "discontinued": "discontinued", "open": "open", "closed": "closed"}
-RESPONSE_NAMES = {"agree": "Agreed with", "disagree": "Disagreed with", "seen": "Saw"}
-CATEGORY_NAMES = {"environment": "environment", "curriculum": "curriculum", "routines": "routines",
-                  "assessment": "assessment", "communication": "communication", "other": "other"}
+# In a table of missed sessions, "other" stands alone: "other reason".
+MISSED_REASON_NAMES = {**SESSION_MISSED_REASON_NAMES, "other": "other reason"}
+# A parent's response, at the start of a line: "Agreed with version 9".
+RESPONSE_NAMES = {response: verb.capitalize() for response, verb in RESPONSE_VERBS.items()}
 
 _environment = Environment(
     loader=PackageLoader("isp_ledger.bundle", "templates"),
@@ -87,7 +90,7 @@ def _shown(value: Any, field: str) -> str:
     if field == "location":
         return str(LOCATION_NAMES.get(value, value))
     if field == "need_type":
-        return f"{codes.NEED_TYPE_NAMES.get(value, value)} ({value})"
+        return f"{NEED_TYPE_NAMES.get(value, value)} ({value})"
     if field in ("starts_on", "ends_on", "target_date"):
         return _short_day(value)
     if isinstance(value, int | float):
@@ -104,7 +107,7 @@ _environment.filters.update(
     day=_day, short_day=_short_day, instant=_instant, month=_month, number=_number, percent=_percent,
     weekly=_weekly, shown=_shown,
     tier=lambda v: TIER_NAMES.get(v, v), area=lambda v: AREA_NAMES.get(v, v),
-    need=lambda v: codes.NEED_TYPE_NAMES.get(v, v), location=lambda v: LOCATION_NAMES.get(v, v),
+    need=lambda v: NEED_TYPE_NAMES.get(v, v), location=lambda v: LOCATION_NAMES.get(v, v),
     missed_reason=lambda v: MISSED_REASON_NAMES.get(v, v), role=lambda v: ROLE_NAMES.get(v, v),
     status=lambda v: STATUS_NAMES.get(v, v), response=lambda v: RESPONSE_NAMES.get(v, v),
     contribution=lambda v: CONTRIBUTION_NAMES.get(v, v), category=lambda v: CATEGORY_NAMES.get(v, v),
@@ -131,7 +134,8 @@ def render_html(bundle: dict[str, Any], check: BundleCheck | None = None) -> str
 
 def render_pdf(bundle: dict[str, Any], check: BundleCheck | None = None) -> bytes:
     """The bundle as an A4 PDF, from the same HTML."""
-    from weasyprint import HTML  # type: ignore[import-untyped]  # imported when needed: it loads native libraries
+    # Imported when needed: it loads native libraries.
+    from weasyprint import HTML  # type: ignore[import-untyped]  # noqa: PLC0415
 
     pdf: bytes = HTML(string=render_html(bundle, check)).write_pdf()
     return pdf

@@ -51,6 +51,8 @@ ADJUSTMENT_CATEGORIES = ("environment", "curriculum", "routines", "assessment", 
 CONTRIBUTION_KINDS = ("parent_view", "pupil_voice", "professional_advice")
 ACKNOWLEDGEMENT_RESPONSES = ("agree", "disagree", "seen")
 OUTCOME_RESULTS = ("achieved", "discontinued")
+SESSION_STATUSES = ("delivered", "missed")
+MISSED_REASONS = ("pupil_absent", "staff_absent", "timetable_clash", "school_closed", "pupil_declined", "other")
 
 ROLES = ("admin", "senco", "teacher", "parent", "professional", "complaint_handler")
 SETTING_ROLES = ("senco", "teacher")

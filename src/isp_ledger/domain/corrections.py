@@ -8,17 +8,16 @@ still point at barriers of this plan. The original event stays in the log; folds
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import itertools
+from typing import Any
 
 from isp_ledger.domain import codes, delivery, fields, records, rules
 from isp_ledger.domain.errors import FieldError, InvalidInput, RuleViolation
 from isp_ledger.domain.records import AGREED_ON_FIELD, Record
 from isp_ledger.domain.sections import BARRIERS, SECTION_OF_EVENT, SECTIONS
+from isp_ledger.domain.stamp import Stamp
+from isp_ledger.domain.state import Located, PlanState
 from isp_ledger.domain.validation import LONG_TEXT, SHORT_TEXT, Checker, Choice, Date, Field, Text
-
-if TYPE_CHECKING:
-    from isp_ledger.domain.plan import Located, Plan
-    from isp_ledger.domain.stamp import Stamp
 
 
 def correctable_fields(record: Record) -> dict[str, Field]:
@@ -70,7 +69,7 @@ _REASON_REQUIRED = {s.ended for s in SECTIONS.values()} | {s.paused for s in SEC
 
 
 def prepare_correction(
-    plan: Plan, by: Stamp, event_id: str, changes: dict[str, Any]
+    plan: PlanState, by: Stamp, event_id: str, changes: dict[str, Any]
 ) -> tuple[Record, dict[str, Any], dict[str, Any]]:
     """Check a correction; return the corrected record, the cleaned changes and the values they replace."""
     located = plan.locate(event_id)
@@ -110,7 +109,7 @@ def prepare_correction(
     return corrected, cleaned, previous
 
 
-def _field_errors(plan: Plan, by: Stamp, located: Located, corrected: Record) -> list[FieldError]:
+def _field_errors(plan: PlanState, by: Stamp, located: Located, corrected: Record) -> list[FieldError]:
     """The rules of the original write, applied to the entry as corrected."""
     original = located.record
     event_type, data = corrected["type"], corrected["data"]
@@ -152,7 +151,7 @@ def _field_errors(plan: Plan, by: Stamp, located: Located, corrected: Record) ->
     return errors
 
 
-def _check_order(plan: Plan, located: Located, corrected: Record) -> None:
+def _check_order(plan: PlanState, located: Located, corrected: Record) -> None:
     """A corrected date must keep the record in order: nothing before the opening, no item going backwards."""
     original = located.record
     if corrected["agreed_on"] == original["agreed_on"]:
@@ -178,7 +177,7 @@ def _check_order(plan: Plan, located: Located, corrected: Record) -> None:
         return  # a review, contribution, acknowledgement or progress entry stands alone
     dates = [corrected["agreed_on"] if r["event_id"] == original["event_id"] else r["agreed_on"]
              for r in located.records]
-    if any(a > b for a, b in zip(dates, dates[1:], strict=False)):
+    if any(a > b for a, b in itertools.pairwise(dates)):
         raise RuleViolation(
             "correction_breaks_order",
             f"A corrected date of {corrected['agreed_on']} would put this entry out of order with the other "
@@ -187,7 +186,7 @@ def _check_order(plan: Plan, located: Located, corrected: Record) -> None:
     _require_barriers_first(plan, located.key, corrected)
 
 
-def _require_barriers_first(plan: Plan, key: str, corrected: Record) -> None:
+def _require_barriers_first(plan: PlanState, key: str, corrected: Record) -> None:
     """A barrier is identified no later than any entry that addresses it, as every write requires."""
     day = corrected["agreed_on"]
     if corrected["type"] == BARRIERS.added:
@@ -210,7 +209,7 @@ def _links(record: Record) -> list[str]:
     return list(data.get("barrier_ids") or ())
 
 
-def _all_records(plan: Plan) -> list[Record]:
+def _all_records(plan: PlanState) -> list[Record]:
     every = [r for recs in plan.records.values() for r in recs]
     every += [r for recs in plan.facts.values() for r in recs]
     return every

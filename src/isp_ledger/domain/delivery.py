@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from isp_ledger.domain.codes import MISSED_REASONS
+from isp_ledger.domain.codes import SESSION_STATUSES as STATUSES
 from isp_ledger.domain.errors import FieldError, InvalidInput
-from isp_ledger.domain.records import fold_item, is_paused_on
+from isp_ledger.domain.records import SESSION_EVENT, SESSIONS, fold_item, is_paused_on
 from isp_ledger.domain.sections import LIVE_STATUSES
+from isp_ledger.domain.state import PlanState
 from isp_ledger.domain.validation import LONG_TEXT, SHORT_TEXT, Checker, Choice, Date, Field, Integer, Text
 
-if TYPE_CHECKING:
-    from isp_ledger.domain.plan import Plan
+# Kept here too, where readers of sessions look for them.
+__all__ = ["MISSED_REASONS", "SESSIONS", "SESSION_EVENT", "STATUSES"]
 
-SESSION_EVENT = "SessionRecorded"
-SESSIONS = "sessions"  # where a plan keeps its sessions' records, beside its facts (never in the plan document)
-STATUSES = ("delivered", "missed")
-MISSED_REASONS = ("pupil_absent", "staff_absent", "timetable_clash", "school_closed", "pupil_declined", "other")
 MAX_ENTRIES = 60  # a session for a whole class, with room to spare
 
 
@@ -109,7 +108,7 @@ def clean_entries(entries: Any) -> list[tuple[uuid.UUID, str]]:
     return cleaned
 
 
-def provision_refusal(plan: Plan, provision_id: str, day: str) -> tuple[str, str] | None:
+def provision_refusal(plan: PlanState, provision_id: str, day: str) -> tuple[str, str] | None:
     """Why the plan's provision could not have had a session on ``day`` (a rule and a sentence), or ``None``.
 
     The rule ``not_a_provision`` means the id names no provision of this plan at all.

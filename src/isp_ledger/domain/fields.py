@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from isp_ledger.domain import codes
+from isp_ledger.domain.errors import FieldError
+from isp_ledger.domain.stamp import Stamp
 from isp_ledger.domain.validation import (
     LONG_TEXT,
     SHORT_TEXT,
     Attendees,
+    Checker,
     Choice,
     Date,
     Integer,
     OptionalNumber,
     Text,
     Upn,
+    parse_date,
 )
 
 PUPIL_FIELDS = {
@@ -47,3 +53,24 @@ ACKNOWLEDGEMENT_FIELDS = {
 }
 REASON = Text(LONG_TEXT)
 OPTIONAL_REASON = Text(LONG_TEXT, required=False)
+
+
+def clean_agreed_on(check: Checker, by: Stamp, value: Any) -> str:
+    """``agreed_on`` as recorded: today (London) by default, never after today."""
+    today = by.today
+    if value is None:
+        return today.isoformat()
+    try:
+        day = parse_date(value)
+    except ValueError as e:
+        check.fail("agreed_on", str(e))
+        return today.isoformat()
+    if day > today:
+        check.fail("agreed_on", f"must not be after today ({today.isoformat()}, Europe/London)")
+    return day.isoformat()
+
+
+def contribution_errors(cleaned: dict[str, Any]) -> list[FieldError]:
+    if cleaned.get("kind") == "professional_advice" and not cleaned.get("profession"):
+        return [FieldError("profession", "is required for professional advice (e.g. speech and language therapist)")]
+    return []

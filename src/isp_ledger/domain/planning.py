@@ -34,10 +34,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
+from isp_ledger.domain import codes
 from isp_ledger.domain.calendar import SCHOOL_WEEK, SchoolCalendar
-from isp_ledger.domain.delivery import MISSED_REASONS
+from isp_ledger.domain.codes import MISSED_REASONS
 from isp_ledger.domain.records import Record, fold_item, fold_plan, is_paused_on
 from isp_ledger.domain.sections import LIVE_STATUSES, PROVISIONS
+from isp_ledger.domain.state import PlanState
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -249,3 +251,16 @@ def tally_provision(
             minutes = (in_force_on(provision, session.day) or provision[0]).minutes_per_session
         tallies.setdefault(key, Tally()).record(session.status, minutes, session.missed_reason)
     return tallies
+
+
+# The provision type a setting's delivery report sums by: the broad area of need (SEND Code of Practice) of the
+# barriers a provision addresses, ``multiple`` when they span more than one. It is the standard way provision is
+# grouped in England, where ``delivered_by`` is free text and ``location`` says where, not what.
+MULTIPLE = "multiple"
+PROVISION_TYPES = (*codes.AREAS_OF_NEED, MULTIPLE)
+
+
+def provision_type(plan: PlanState, provision: dict[str, Any]) -> str:
+    """The broad area of need of the barriers the provision addresses, or ``multiple``."""
+    areas = {plan.items[b]["area_of_need"] for b in provision["barrier_ids"] if b in plan.items}
+    return areas.pop() if len(areas) == 1 else MULTIPLE

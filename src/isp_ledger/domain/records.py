@@ -23,15 +23,25 @@ from isp_ledger.domain.sections import SECTION_OF_EVENT
 
 Record = dict[str, Any]
 
+SESSION_EVENT = "SessionRecorded"
+SESSIONS = "sessions"  # where a plan keeps its sessions' records, beside its facts (never in the plan document)
+
 # Facts whose agreed_on is one of their own fields: a review is agreed the day it is held, a session of
 # provision the day it happened.
-AGREED_ON_FIELD = {"ReviewHeld": "held_on", "ProgressRecorded": "measured_on", "SessionRecorded": "date"}
+AGREED_ON_FIELD = {"ReviewHeld": "held_on", "ProgressRecorded": "measured_on", SESSION_EVENT: "date"}
 
 FACT_KINDS = {
     "ReviewHeld": "reviews",
     "ContributionRecorded": "contributions",
     "AcknowledgementRecorded": "acknowledgements",
     "ProgressRecorded": "progress",
+}
+# The data field that names each fact (its ``id`` in the plan document).
+FACT_ID_FIELD = {
+    "ReviewHeld": "review_id",
+    "ContributionRecorded": "contribution_id",
+    "AcknowledgementRecorded": "acknowledgement_id",
+    "ProgressRecorded": "progress_id",
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from isp_ledger.domain import codes
 from isp_ledger.domain.errors import FieldError, RuleViolation
+from isp_ledger.domain.sections import LIVE_STATUSES, Section
 from isp_ledger.domain.validation import add_months
 
 MAX_REVIEW_INTERVAL_MONTHS = 12
@@ -35,11 +36,8 @@ def item_errors(section: str, state: dict[str, Any], tier: str) -> list[FieldErr
             errors.append(
                 FieldError("need_type", "NSA is valid only for SEN support, not beside an EHCP (specialist tier)")
             )
-    elif section == "outcomes":
-        if state["target_date"] < state["added_on"]:
-            errors.append(
-                FieldError("target_date", f"must not be before the outcome was set ({state['added_on']})")
-            )
+    elif section == "outcomes" and state["target_date"] < state["added_on"]:
+        errors.append(FieldError("target_date", f"must not be before the outcome was set ({state['added_on']})"))
     return errors
 
 
@@ -96,3 +94,18 @@ def require_in_order(what: str, latest: str | None, agreed_on: str, correction_h
             f"{agreed_on} would rewrite its history. If an earlier entry was wrong, record a correction "
             f"instead: {correction_hint()}",
         )
+
+
+def require_live(section: Section, item: dict[str, Any]) -> None:
+    """The item is still part of the plan: active, or paused (a paused provision may be amended or ended)."""
+    if item["status"] not in LIVE_STATUSES:
+        raise RuleViolation(
+            f"{section.noun}_not_active",
+            f"This {section.noun} is {item['status']} (since {item['ended_on']}); it can no longer change",
+        )
+
+
+def require_pausable(section: Section) -> None:
+    if section.paused is None:
+        raise RuleViolation(f"{section.noun}_cannot_pause",
+                            f"Only a provision can be paused; end this {section.noun} instead")

@@ -35,7 +35,7 @@ class Field:
 @dataclass(frozen=True)
 class Text(Field):
     max_length: int = MEDIUM_TEXT
-    required: bool = True  # type: ignore[misc]
+    required: bool = True
     allow_empty: bool = False
 
     def clean(self, value: Any) -> str | None:
@@ -68,7 +68,7 @@ def _is_unicode(value: str) -> bool:
 @dataclass(frozen=True)
 class Choice(Field):
     options: tuple[str, ...]
-    required: bool = True  # type: ignore[misc]
+    required: bool = True
 
     def clean(self, value: Any) -> str | None:
         if value is None:
@@ -82,7 +82,7 @@ class Choice(Field):
 
 @dataclass(frozen=True)
 class Date(Field):
-    required: bool = True  # type: ignore[misc]
+    required: bool = True
 
     def clean(self, value: Any) -> str | None:
         if value is None:
@@ -107,7 +107,7 @@ class Integer(Field):
                 raise ValueError("must be a whole number")
         if not self.minimum <= value <= self.maximum:
             raise ValueError(f"must be between {self.minimum} and {self.maximum} (got {value})")
-        return value
+        return int(value)
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ class PositiveNumber(Field):
 
 @dataclass(frozen=True)
 class OptionalNumber(Field):
-    required: bool = False  # type: ignore[misc]
+    required: bool = False
 
     def clean(self, value: Any) -> int | float | None:
         if value is None:

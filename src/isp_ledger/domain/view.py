@@ -7,15 +7,18 @@ rewrites only the part it changed, and the document served equals the one folded
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from isp_ledger.domain.plan import FACT_ID_FIELD, Plan
-from isp_ledger.domain.records import FACT_KINDS, Record, fold_item, fold_plan
+from isp_ledger.domain.plan import Plan
+from isp_ledger.domain.records import FACT_ID_FIELD, FACT_KINDS, Record, fold_item, fold_plan
 from isp_ledger.domain.sections import SECTION_OF_EVENT, SECTIONS
 from isp_ledger.domain.stamp import format_instant
 
 FACT_SECTIONS = tuple(FACT_KINDS.values())  # reviews, contributions, acknowledgements, progress
+# Fields a later version of a fact's event added, shown only where they were given: the document of a plan stored
+# before they existed reads as it always did, and an acknowledgement a parent gave themselves names no go-between.
+SHOWN_WHEN_GIVEN = {"AcknowledgementRecorded": ("given_by", "method")}
 
 
 def plan_document(plan: Plan, as_of: str | None = None) -> dict[str, Any] | None:
@@ -69,7 +72,8 @@ def fact_view(record: Record) -> dict[str, Any]:
     id_field = FACT_ID_FIELD[record["type"]]
     data = record["data"]
     view: dict[str, Any] = {"id": data[id_field]}
-    view.update((k, v) for k, v in data.items() if k != id_field)
+    hidden = {id_field, *(k for k in SHOWN_WHEN_GIVEN.get(record["type"], ()) if data.get(k) is None)}
+    view.update((k, v) for k, v in data.items() if k not in hidden)
     if record["type"] == "AcknowledgementRecorded":
         view["version"] = view.pop("plan_version")
     view.update(
@@ -85,7 +89,7 @@ def fact_view(record: Record) -> dict[str, Any]:
 def assemble(
     head: dict[str, Any],
     sections: dict[str, list[dict[str, Any]]],
-    facts: dict[str, Iterable[dict[str, Any]]],
+    facts: Mapping[str, Iterable[dict[str, Any]]],
 ) -> dict[str, Any]:
     """The document from its parts: ``sections`` items in the order they were added, ``facts`` in any order
     (they are shown by the date agreed, then the order recorded). Takes ownership of the parts."""

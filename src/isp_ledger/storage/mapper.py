@@ -3,6 +3,12 @@
 Stored topics are the event type names ("ProvisionAgreed"), not Python paths, so that stored history does not
 depend on where code lives. A stored envelope is self-describing: it is exactly what ``GET .../events`` shows
 and what the hash chain covers.
+
+An event whose class is past its first version is stored with its ``class_version`` in the envelope (and so under
+the hash); an envelope without one is of version 1, so every event stored before a class changed keeps its exact
+bytes and hash. Reading, :func:`event_from_envelope` upcasts older data with the class's ``upcast_vN_vN+1``
+methods (``domain/events.py``), as the library's own mapper does for its events: the service, the projections and
+the offline check of an evidence bundle all read events through it.
 """
 
 from __future__ import annotations
@@ -15,19 +21,16 @@ from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
+from isp_ledger.domain.events import EVENT_CLASSES
 from isp_ledger.domain.plan import Plan
 from isp_ledger.storage.chain import seal, unseal
 
-EVENT_TYPES: dict[str, type[Plan.Event]] = {
-    name: cls
-    for name, cls in vars(Plan).items()
-    if isinstance(cls, type) and issubclass(cls, Plan.Event) and cls is not Plan.Event
-}
+EVENT_TYPES: dict[str, type[Plan.Event]] = {cls.__name__: cls for cls in EVENT_CLASSES}
 PLAN_TOPIC = get_topic(Plan)
 
 
 class ChainedMapper(Mapper[UUID]):
-    """Seals plan events into hash-chained envelopes. (Snapshots use the library's plain mapper.)"""
+    """Seals plan events into hash-chained envelopes. (Snapshots are stored apart: ``snapshots.py``.)"""
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         raise TypeError("plan events are stored with seal(), which chains them to their predecessor")

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Snapshot
-from eventsourcing.persistence import EventStore, Mapper, Notification, StoredEvent
+from eventsourcing.persistence import EventStore, Notification, StoredEvent
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.utils import Environment, EnvType
@@ -32,7 +32,7 @@ from isp_ledger.storage.factory import PERSISTENCE_MODULE, LedgerFactory
 from isp_ledger.storage.headlog import HeadLog
 from isp_ledger.storage.keys import KeyRing
 from isp_ledger.storage.mapper import ChainedMapper
-from isp_ledger.storage.snapshots import SnapshotTranscoder
+from isp_ledger.storage.snapshots import SnapshotStore
 
 __all__ = ["AggregateNotFoundError", "PlanStore", "replay"]
 
@@ -68,8 +68,7 @@ class PlanStore(Application[UUID]):
         return ChainedMapper(transcoder=self.construct_transcoder())
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
-        recorder = self.factory.aggregate_recorder("snapshots")
-        return EventStore(mapper=Mapper(transcoder=SnapshotTranscoder()), recorder=recorder)
+        return SnapshotStore(self.factory.aggregate_recorder("snapshots"))
 
     def construct_repository(self) -> Repository[UUID]:
         return Repository(event_store=self.events, snapshot_store=self.snapshots)
@@ -113,9 +112,14 @@ class PlanStore(Application[UUID]):
         stored one of those versions first)."""
         self.recorder.insert_events(list(stored), companions=list(companions))
 
-    def snapshot_plan(self, plan: Plan) -> None:
-        plan.snapshot_version = plan.version
-        self.snapshotter.take(plan)
+    def snapshot_if_due(self, plan: Plan) -> None:
+        """Snapshot the plan (in the background) if enough events were folded since its last snapshot."""
+        # Every `snapshot_interval` events, and less often as a plan grows: a snapshot costs time in proportion
+        # to the plan's size, so spacing them by a fraction of the version keeps that cost per event constant,
+        # while a load never replays more than an eighth of the plan after its snapshot.
+        if plan.version - plan.snapshot_version >= max(self.settings.snapshot_interval, plan.version // 8):
+            plan.snapshot_version = plan.version
+            self.snapshotter.take(plan)
 
     def number_pending(self) -> None:
         """PostgreSQL: give committed events their place in the sequence (and the head log) now, rather than at

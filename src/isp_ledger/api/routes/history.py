@@ -13,9 +13,9 @@ from isp_ledger.access import Action
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId
 from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.domain.errors import InvalidInput
+from isp_ledger.domain.wording import KINDS
 from projections import current_plan, timeline
 from projections.plan_index import decode_cursor, encode_cursor
-from projections.summaries import KINDS
 
 router = APIRouter(prefix="/v1/plans", tags=["history"])
 MAX_VERSION = 2**62  # cursors name a version; anything beyond what any store can hold was not given out by us

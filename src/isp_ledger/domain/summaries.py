@@ -1,4 +1,4 @@
-"""One line of plain English per event, for a parent reading the plan's history.
+"""One line of plain English per event, for a parent reading the plan's history (timelines, evidence bundles).
 
 "Provision amended: small-group phonics now 2 sessions a week (was 3). Reason: timetable change agreed with
 parent." Each summary is made from the event and the plan just before it, so it can say what changed.
@@ -9,100 +9,37 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from isp_ledger.domain import codes
-from isp_ledger.domain.plan import Plan
-from isp_ledger.domain.sections import SECTION_OF_EVENT, SECTIONS
+from isp_ledger.domain.events import PlanEvent
+from isp_ledger.domain.sections import SECTION_OF_EVENT
+from isp_ledger.domain.state import PlanState
+from isp_ledger.domain.wording import (
+    AREA_NAMES,
+    CONTRIBUTION_NAMES,
+    EVENT_NAMES,
+    FIELD_NAMES,
+    LOCATION_NAMES,
+    MISSED_REASON_NAMES,
+    NEED_TYPE_NAMES,
+    RESPONSE_VERBS,
+    TIER_NAMES,
+)
 
-TIER_NAMES = {"targeted": "Targeted", "targeted_plus": "Targeted Plus", "specialist": "Specialist"}
-AREA_NAMES = {
-    "communication_and_interaction": "communication and interaction",
-    "cognition_and_learning": "cognition and learning",
-    "semh": "social, emotional and mental health",
-    "sensory_and_physical": "sensory and/or physical",
-}
-LOCATION_NAMES = {"in_class": "in class", "withdrawal": "withdrawn from class", "external": "off site",
-                  "online": "online"}
-FIELD_NAMES = {
-    "sessions_per_week": "sessions a week",
-    "minutes_per_session": "minutes a session",
-    "group_size": "group size",
-    "delivered_by": "delivered by",
-    "starts_on": "start date",
-    "ends_on": "end date",
-    "evidence_basis": "evidence basis",
-    "barrier_ids": "barriers addressed",
-    "area_of_need": "area of need",
-    "need_type": "need type",
-    "success_criteria": "success criteria",
-    "target_date": "target date",
-    "agreed_on": "date agreed",
-    "held_on": "date held",
-    "next_review_due": "next review due",
-    "parent_views": "parent's views",
-    "pupil_views": "pupil's views",
-    "measured_on": "date measured",
-    "ehcp_reference": "EHCP reference",
-    "pupil.given_name": "given name",
-    "pupil.family_name": "family name",
-    "pupil.date_of_birth": "date of birth",
-    "pupil.upn": "UPN",
-    "missed_reason": "reason missed",
-    "provision_id": "provision",
-}
-MISSED_REASON_NAMES = {
-    "pupil_absent": "pupil absent", "staff_absent": "staff absent", "timetable_clash": "timetable clash",
-    "school_closed": "school closed", "pupil_declined": "pupil declined", "other": "other",
-}
-CONTRIBUTION_NAMES = {"parent_view": "Parent's view", "pupil_voice": "Pupil's voice",
-                      "professional_advice": "Professional advice"}
-EVENT_NAMES = {
-    "PlanOpened": "plan opened", "TierChanged": "tier changed", "PlanClosed": "plan closed",
-    "ProgressRecorded": "progress recorded", "ReviewHeld": "review held", "ContributionRecorded": "contribution",
-    "AcknowledgementRecorded": "acknowledgement", "CorrectionRecorded": "correction",
-    "SessionRecorded": "session",
-    **{s.added: f"{s.noun} {s.added_verb}" for s in SECTIONS.values()},
-    **{s.amended: f"{s.noun} amended" for s in SECTIONS.values()},
-    **{s.ended: f"{s.noun} {s.ended_verb}" for s in SECTIONS.values()},
-    **{s.paused: f"{s.noun} paused" for s in SECTIONS.values() if s.paused},
-    **{s.resumed: f"{s.noun} resumed" for s in SECTIONS.values() if s.resumed},
-}
 MAX_QUOTE = 120
 
 
-def summarise(event: Plan.Event, before: Plan | None, data: dict[str, Any] | None = None) -> str:
+def summarise(event: PlanEvent, before: PlanState | None, data: dict[str, Any] | None = None) -> str:
     """The event in one line; ``before`` is the plan just before it (``None`` for the opening). ``data`` is
     ``event.data()``, when the caller has it already (it is only read)."""
     event_type = type(event).__name__
     if data is None:
         data = event.data()
-    if event_type in SECTION_OF_EVENT:
-        text = _item(event_type, data, before)
-    else:
-        text = _SUMMARIES[event_type](data, before)
+    text = _item(event_type, data, before) if event_type in SECTION_OF_EVENT else _SUMMARIES[event_type](data, before)
     if event.reason:
         text += f" Reason: {_sentence(event.reason)}"
     return text
 
 
-def kind_of(event_type: str) -> str:
-    """The timeline's ``kind`` filter: plan, barrier, provision, ..., progress, review, correction."""
-    section = SECTION_OF_EVENT.get(event_type)
-    if section is not None:
-        return section.noun
-    return _FACT_KINDS.get(event_type, "plan")
-
-
-_FACT_KINDS = {
-    "ProgressRecorded": "progress", "ReviewHeld": "review", "ContributionRecorded": "contribution",
-    "AcknowledgementRecorded": "acknowledgement", "CorrectionRecorded": "correction", "SessionRecorded": "delivery",
-}
-
-
-KINDS = ("plan", "barrier", "provision", "adjustment", "outcome", "progress", "review", "contribution",
-         "acknowledgement", "correction", "delivery")
-
-
-def _item(event_type: str, data: dict[str, Any], before: Plan | None) -> str:
+def _item(event_type: str, data: dict[str, Any], before: PlanState | None) -> str:
     section = SECTION_OF_EVENT[event_type]
     noun = section.noun.capitalize()
     if event_type == section.added:
@@ -123,10 +60,10 @@ def _item(event_type: str, data: dict[str, Any], before: Plan | None) -> str:
     return f"{noun} {section.ended_verb}{result}: {name}."
 
 
-def _describe_new(section: str, data: dict[str, Any], before: Plan | None) -> str:
+def _describe_new(section: str, data: dict[str, Any], before: PlanState | None) -> str:
     name = _short(data["description"])
     if section == "barriers":
-        need = codes.NEED_TYPE_NAMES.get(data["need_type"], data["need_type"])
+        need = NEED_TYPE_NAMES.get(data["need_type"], data["need_type"])
         return f"{name} ({AREA_NAMES.get(data['area_of_need'], data['area_of_need'])}; {need})"
     if section == "provisions":
         group = "one-to-one" if data["group_size"] == 1 else f"in a group of {data['group_size']}"
@@ -142,7 +79,7 @@ def _describe_new(section: str, data: dict[str, Any], before: Plan | None) -> st
     return f"{name}, by {data['target_date']}"
 
 
-def _change(key: str, new: Any, old: Any, before: Plan | None) -> str:
+def _change(key: str, new: Any, old: Any, before: PlanState | None) -> str:
     label = FIELD_NAMES.get(key, key.replace("_", " "))
     new_text, old_text = _value(key, new, before), _value(key, old, before)
     if key == "sessions_per_week":
@@ -152,21 +89,21 @@ def _change(key: str, new: Any, old: Any, before: Plan | None) -> str:
     return f"{label} now {new_text} (was {old_text})"
 
 
-def _value(key: str, value: Any, before: Plan | None) -> str:
+def _value(key: str, value: Any, before: PlanState | None) -> str:
     if value is None or value == "":
         return "not set"
     if key == "barrier_ids" and before is not None:
         return ", ".join(_short(before.items[b]["description"]) if b in before.items else b for b in value)
     if key == "location":
-        return LOCATION_NAMES.get(value, value)
+        return str(LOCATION_NAMES.get(value, value))
     if key == "tier":
-        return TIER_NAMES.get(value, value)
+        return str(TIER_NAMES.get(value, value))
     if key == "missed_reason":
         return str(MISSED_REASON_NAMES.get(value, value))
     if key == "provision_id" and before is not None and value in before.items:
         return _short(before.items[value]["description"])
     if key == "area_of_need":
-        return AREA_NAMES.get(value, value)
+        return str(AREA_NAMES.get(value, value))
     if isinstance(value, (int, float)):
         return _number(value)
     if isinstance(value, list):
@@ -174,7 +111,7 @@ def _value(key: str, value: Any, before: Plan | None) -> str:
     return _short(str(value), limit=60)
 
 
-def _opened(data: dict[str, Any], _before: Plan | None) -> str:
+def _opened(data: dict[str, Any], _before: PlanState | None) -> str:
     pupil = data["pupil"]
     name = _short(f"{pupil['given_name']} {pupil['family_name']}")
     text = f"Plan opened at the {TIER_NAMES[data['tier']]} tier for {name}"
@@ -183,7 +120,7 @@ def _opened(data: dict[str, Any], _before: Plan | None) -> str:
     return text + f"; first review due {data['next_review_due']}."
 
 
-def _tier(data: dict[str, Any], before: Plan | None) -> str:
+def _tier(data: dict[str, Any], before: PlanState | None) -> str:
     old = TIER_NAMES[before.state["tier"]] if before else "?"
     text = f"Tier changed to {TIER_NAMES[data['tier']]} (was {old})"
     if data.get("ehcp_reference"):
@@ -191,38 +128,38 @@ def _tier(data: dict[str, Any], before: Plan | None) -> str:
     return text + "."
 
 
-def _closed(_data: dict[str, Any], _before: Plan | None) -> str:
+def _closed(_data: dict[str, Any], _before: PlanState | None) -> str:
     return "Plan closed."
 
 
-def _progress(data: dict[str, Any], before: Plan | None) -> str:
+def _progress(data: dict[str, Any], before: PlanState | None) -> str:
     outcome = before.items.get(data["outcome_id"], {}).get("description", "an outcome") if before else "an outcome"
     value = f" {_number(data['value'])}." if data.get("value") is not None else ""
     return (f"Progress towards {_short(outcome)} measured on {data['measured_on']}:{value} "
             f"{_sentence(data['note'])} Source: {_sentence(data['source'])}")
 
 
-def _review(data: dict[str, Any], _before: Plan | None) -> str:
+def _review(data: dict[str, Any], _before: PlanState | None) -> str:
     people = ", ".join(f"{_short(a['name'])} ({_short(a['role'])})" for a in data["attendees"])
     return f"Review held on {data['held_on']} with {people}; next review due {data['next_review_due']}."
 
 
-def _contribution(data: dict[str, Any], _before: Plan | None) -> str:
+def _contribution(data: dict[str, Any], _before: PlanState | None) -> str:
     name = CONTRIBUTION_NAMES[data["kind"]]
     if data.get("profession"):
         name += f" from {_a(data['profession'])}"
     return f"{name} added: {_quoted(data['text'])}."
 
 
-def _acknowledgement(data: dict[str, Any], _before: Plan | None) -> str:
-    verb = {"agree": "agreed with", "disagree": "disagreed with", "seen": "saw"}[data["response"]]
+def _acknowledgement(data: dict[str, Any], _before: PlanState | None) -> str:
+    verb = RESPONSE_VERBS[data["response"]]
     text = f"Parent {verb} version {data['plan_version']} of the plan"
     if data.get("comment"):
         text += f": {_quoted(data['comment'])}"
     return text + "."
 
 
-def _session(data: dict[str, Any], before: Plan | None) -> str:
+def _session(data: dict[str, Any], before: PlanState | None) -> str:
     """"Session delivered: small-group phonics, 30 minutes, by a teaching assistant." The minutes and who
     delivered it are the provision's own when the entry did not say."""
     provision = before.items.get(data["provision_id"], {}) if before else {}
@@ -241,7 +178,7 @@ def _session(data: dict[str, Any], before: Plan | None) -> str:
     return text
 
 
-def _correction(data: dict[str, Any], before: Plan | None) -> str:
+def _correction(data: dict[str, Any], before: PlanState | None) -> str:
     located = before.locate(data["corrected_event_id"]) if before else None
     what = "an earlier entry"
     if located is not None:
@@ -256,7 +193,7 @@ def _correction(data: dict[str, Any], before: Plan | None) -> str:
     return f"Correction to {what}: {changes}."
 
 
-_SUMMARIES: dict[str, Callable[[dict[str, Any], Plan | None], str]] = {
+_SUMMARIES: dict[str, Callable[[dict[str, Any], PlanState | None], str]] = {
     "PlanOpened": _opened,
     "TierChanged": _tier,
     "PlanClosed": _closed,

@@ -1,0 +1,128 @@
+"""A plan written this year still reads in 2050.
+
+``tests/fixtures/stored_2026`` holds two plans' events exactly as the ledger of 2026 stored them (every event type
+of ``Plan``), with the answers that code gave about them (``tests/fixtures/make_stored_events.py`` wrote them; it
+is never re-run over this fixture). Here the stored rows go into a fresh store, on SQLite and on PostgreSQL, and
+today's code must give the same answers: the same plan documents (now, as of a date, as at an instant), the same
+timelines, the same evidence bundle, and a chain that verifies. When a change to the code breaks this test, the
+change altered what stored history means: version the event and upcast it, never edit the fixture.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+from fastapi.testclient import TestClient
+
+from isp_ledger.application import Ledger
+from isp_ledger.bundle.verify import verify_bundle
+from tests.conftest import FakeClock, People
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "stored_2026"
+
+# Parts of an evidence bundle that depend on the moment and the service that made it, not on the plan's record:
+# when and for whom it was made, the version of the software, the signed receipt (its signature, key and
+# transparency log entry are the service's of that day) and the service's instructions for checking it.
+BUNDLE_MOMENT_FIELDS = ("generated_at", "generated_for", "service_version")
+INTEGRITY_MOMENT_FIELDS = ("receipt", "public_key", "how_to_verify")
+# ``verify`` also names the plan's place in the transparency log, which depends on how the rows were written
+# (here all at once), not on what they say.
+VERIFY_FIELDS = ("ok", "events_checked", "head_hash", "head_version")
+
+
+def fixture_rows() -> list[dict[str, Any]]:
+    with (FIXTURE / "events.jsonl").open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def fixture_answers() -> dict[str, Any]:
+    answers: dict[str, Any] = json.loads((FIXTURE / "answers.json").read_text(encoding="utf-8"))
+    return answers
+
+
+def fixture_bundle(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The stored bundle with its events put back (the fixture keeps them once, in ``events.jsonl``)."""
+    bundle: dict[str, Any] = json.loads((FIXTURE / "bundle.json").read_text(encoding="utf-8"))
+    plan_rows = sorted((r for r in rows if r["originator_id"] == bundle["plan_id"]),
+                       key=lambda r: r["originator_version"])
+    bundle["events"] = [r["state"] for r in plan_rows][: bundle["integrity"]["version"]]
+    return bundle
+
+
+def load(ledger: Ledger, rows: list[dict[str, Any]]) -> None:
+    """The stored rows into the store through its recorder, byte for byte, as written in 2026."""
+    ledger.store.recorder.insert_events([
+        StoredEvent(originator_id=UUID(r["originator_id"]), originator_version=r["originator_version"],
+                    topic=r["topic"], state=r["state"].encode("utf-8"))
+        for r in rows
+    ])
+    ledger.store.number_pending()  # PostgreSQL numbers events (and logs plans' heads) in a pass of its own
+
+
+@pytest.fixture
+def stored(ledger: Ledger, clock: FakeClock, people: People) -> dict[str, Any]:
+    """A fresh store holding the fixture's events, the setting's calendar as it was, the clock at the moment the
+    answers were taken."""
+    answers = fixture_answers()
+    load(ledger, fixture_rows())
+    ledger.calendars.set_calendar(people.senco, answers["setting_urn"], **answers["calendar"])
+    clock.set(dt.datetime.fromisoformat(answers["now"]))
+    return answers
+
+
+def get(client: TestClient, people: People, path: str, **params: str) -> Any:
+    response = client.get(path, params=params, headers=people.headers("senco"))
+    assert response.status_code == 200, f"{path}: {response.status_code} {response.text}"
+    return response.json()
+
+
+def whole_timeline(client: TestClient, people: People, plan_id: str, events: int) -> list[dict[str, Any]]:
+    """The plan's timeline once the read models have caught up with the rows just loaded."""
+    deadline = time.monotonic() + 30
+    while True:
+        entries: list[dict[str, Any]] = get(client, people, f"/v1/plans/{plan_id}/timeline", limit="200")["entries"]
+        if len(entries) >= events or time.monotonic() > deadline:
+            return entries
+        time.sleep(0.05)
+
+
+def test_a_plan_written_this_year_still_reads_in_2050(
+    client: TestClient, people: People, stored: dict[str, Any]
+) -> None:
+    for name, expected in stored["plans"].items():
+        plan_id = expected["plan_id"]
+        path = f"/v1/plans/{plan_id}"
+        assert get(client, people, path) == expected["document"], f"plan {name} now"
+        assert get(client, people, path, as_of=stored["as_of"]) == expected["document_as_of"], f"plan {name} as of"
+        assert get(client, people, path, as_at=stored["as_at"]) == expected["document_as_at"], f"plan {name} as at"
+        events = expected["document"]["version"]
+        assert whole_timeline(client, people, plan_id, events) == expected["timeline"], f"plan {name}'s timeline"
+        verified = get(client, people, f"{path}/verify")
+        assert verified["ok"] is True, verified
+        assert {k: verified[k] for k in VERIFY_FIELDS} == {k: expected["verify"][k] for k in VERIFY_FIELDS}
+
+
+def test_its_evidence_bundle_shows_the_same_and_still_verifies_offline(
+    client: TestClient, people: People, stored: dict[str, Any]
+) -> None:
+    rows = fixture_rows()
+    expected = fixture_bundle(rows)
+    made = get(client, people, f"/v1/plans/{expected['plan_id']}/bundle", format="json", **stored["bundle_period"])
+    for bundle in (made, expected):
+        for key in BUNDLE_MOMENT_FIELDS:
+            bundle.pop(key)
+        for key in INTEGRITY_MOMENT_FIELDS:
+            bundle["integrity"].pop(key)
+    assert made == expected
+
+    # The bundle of 2026 itself, checked offline by today's verifier with nothing but the bundle.
+    check = verify_bundle(fixture_bundle(rows))
+    assert check.ok, check.problems
+    assert check.events_checked == expected["integrity"]["version"]

@@ -1,0 +1,138 @@
+"""Stored events that evolve, on both stores: the 2026 fixture's events (``SessionRecorded`` and
+``AcknowledgementRecorded`` of class version 1) beside events of version 2, written by today's code and as the
+next release will write them (with ``starts_at``, ``given_by`` and ``method``). The old events keep their exact
+bytes and the chain verifies; everything reads back, the old events with the new fields ``None``; an evidence
+bundle mixing both versions passes the offline check. And a snapshot of another format than the code's is never
+read: the plan is rebuilt from its events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, cast
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.persistence import JSONTranscoder
+
+from isp_ledger.application import Ledger
+from isp_ledger.bundle.build import build_bundle
+from isp_ledger.bundle.verify import verify_bundle
+from isp_ledger.domain import events
+from isp_ledger.domain.plan import Plan
+from isp_ledger.domain.view import plan_document
+from isp_ledger.snapshotting import Snapshotter
+from isp_ledger.storage import snapshots
+from isp_ledger.storage.chain import unseal
+from isp_ledger.storage.mapper import ChainedMapper
+from tests.conftest import FakeClock, People
+from tests.integration.rawstore import RawStore
+from tests.integration.test_stored_fixture import fixture_answers, fixture_rows, load
+
+NOW = dt.datetime(2026, 11, 12, 15, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def plan_a(ledger: Ledger, clock: FakeClock, people: People) -> UUID:
+    """The fixture's rows loaded, the setting's calendar as it was; plan A's id."""
+    answers = fixture_answers()
+    load(ledger, fixture_rows())
+    ledger.calendars.set_calendar(people.senco, answers["setting_urn"], **answers["calendar"])
+    clock.set(NOW)
+    return UUID(answers["plans"]["A"]["plan_id"])
+
+
+def phonics_of(document: dict[str, Any]) -> str:
+    return str(next(p["id"] for p in document["provisions"] if p["description"].startswith("Small-group phonics")))
+
+
+def store_as_next_release(ledger: Ledger, plan_id: UUID, event_class: type[events.PlanEvent], **data: Any) -> None:
+    """An event of today's class with its new fields given, stored as the next release's commands will store it."""
+    plan: Plan = ledger.store.repository.get(plan_id)
+    plan.trigger_event(event_class, timestamp=NOW + dt.timedelta(minutes=plan.version), event_id=str(uuid4()),
+                       actor={"user_id": "u-senco", "name": "Sam Senco", "role": "senco"}, agreed_on="2026-11-12",
+                       reason=None, **data)
+    [event] = plan.collect_events()
+    stored, _ = ChainedMapper(transcoder=JSONTranscoder()).seal(cast(events.PlanEvent, event), plan.head_hash)
+    ledger.store.recorder.insert_events([stored])
+    ledger.store.number_pending()
+
+
+def test_events_of_both_versions_are_stored_read_verified_and_bundled_together(
+    ledger: Ledger, people: People, plan_a: UUID, store_url: str
+) -> None:
+    before = plan_document(ledger.store.repository.get(plan_a))
+    assert before is not None
+    phonics = phonics_of(before)
+    ledger.commands.record_session(people.teacher, entries=[{"plan_id": str(plan_a), "provision_id": phonics}],
+                          session={"date": "2026-11-12", "status": "delivered"})
+    store_as_next_release(ledger, plan_a, Plan.SessionRecorded, session_id=str(uuid4()), provision_id=phonics,
+                          date="2026-11-12", status="missed", minutes=None, missed_reason="pupil_absent",
+                          delivered_by=None, note=None, starts_at="13:30")
+    store_as_next_release(ledger, plan_a, Plan.AcknowledgementRecorded, acknowledgement_id=str(uuid4()),
+                          plan_version=33, response="agree", comment=None, given_by="Pat Okafor", method="phone")
+
+    # The events stored in 2026 keep their exact bytes; the new ones say their class version.
+    stored = RawStore(store_url).states(plan_a)
+    old = {r["originator_version"]: r["state"].encode() for r in fixture_rows() if r["originator_id"] == str(plan_a)}
+    assert {v: s for v, s in stored.items() if v in old} == old
+    assert all("class_version" not in unseal(s) for s in old.values())
+    new = [unseal(stored[v]) for v in sorted(stored) if v not in old]
+    assert [(e["type"], e["class_version"]) for e in new] == [
+        ("SessionRecorded", 2), ("SessionRecorded", 2), ("AcknowledgementRecorded", 2)]
+    assert ledger.integrity.verify(None, plan_a).ok
+
+    # Read back: old events with the new fields None, new ones as stored.
+    read = list(ledger.store.events.get(plan_a))
+    sessions = [e for e in read if isinstance(e, events.SessionRecorded)]
+    assert [s.starts_at for s in sessions] == [None] * (len(sessions) - 2) + [None, "13:30"]
+    acks = [e for e in read if isinstance(e, events.AcknowledgementRecorded)]
+    assert [(a.given_by, a.method) for a in acks] == [(None, None), (None, None), ("Pat Okafor", "phone")]
+
+    # The document shows given_by and method where they were given, and nothing new where they were not.
+    document = plan_document(ledger.store.repository.get(plan_a))
+    assert document is not None
+    first, second, third = document["acknowledgements"]
+    assert "given_by" not in first and "method" not in second
+    assert (third["given_by"], third["method"]) == ("Pat Okafor", "phone")
+
+    # An evidence bundle carrying events of both versions passes the offline check, with only itself.
+    bundle = json.loads(json.dumps(build_bundle(ledger, people.senco, plan_a, dt.date(2026, 9, 1), NOW.date())))
+    assert {unseal(e.encode()).get("class_version", 1) for e in bundle["events"]} == {1, 2}
+    check = verify_bundle(bundle)
+    assert check.ok, check.problems
+    assert check.events_checked == 36
+
+
+def test_a_snapshot_of_another_format_is_passed_over_and_the_plan_rebuilt_from_its_events(
+    ledger: Ledger, plan_a: UUID, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from_events = plan_document(ledger.store.repository.get(plan_a))
+    assert from_events is not None and from_events["pupil"]["given_name"] == "Zoë"
+    assert ledger.store.snapshots is not None
+    snapshotter = Snapshotter(ledger.store.snapshots)
+    snapshotter.take(ledger.store.repository.get(plan_a))
+    snapshotter.close()
+
+    # Make the snapshot say something the events do not, so that a load which used it would show it.
+    raw = RawStore(store_url)
+    table, key = raw.table("isp_snapshots"), str(plan_a) if raw.kind == "sqlite" else plan_a
+    [(state,)] = raw.fetch(f"SELECT state FROM {table} WHERE originator_id = ?", (key,))
+    snapshot = json.loads(bytes(state))
+    assert snapshot["format"] == snapshots.SNAPSHOT_FORMAT
+    snapshot["state"]["state"]["pupil"]["given_name"] = "From the snapshot"
+    raw.execute(f"UPDATE {table} SET state = ? WHERE originator_id = ?", (json.dumps(snapshot).encode(), key))
+
+    def given_name() -> str:
+        document = plan_document(ledger.store.repository.get(plan_a))
+        assert document is not None and document == {**from_events, "pupil": document["pupil"]}
+        return str(document["pupil"]["given_name"])
+
+    assert given_name() == "From the snapshot"  # of the code's format: read
+    monkeypatch.setattr(snapshots, "SNAPSHOT_FORMAT", snapshots.SNAPSHOT_FORMAT + 1)
+    assert given_name() == "Zoë"  # of an older format: passed over, the plan rebuilt from its events
+
+    monkeypatch.undo()
+    del snapshot["format"]  # as written before snapshots recorded their format
+    raw.execute(f"UPDATE {table} SET state = ? WHERE originator_id = ?", (json.dumps(snapshot).encode(), key))
+    assert given_name() == "Zoë"
