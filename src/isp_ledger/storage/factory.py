@@ -23,9 +23,12 @@ from eventsourcing.sqlite import SQLiteDatastore
 from eventsourcing.utils import Environment, EnvType
 
 from isp_ledger.config import Settings
-from isp_ledger.storage import postgres, sqlite
+from isp_ledger.storage import sqlite
 from isp_ledger.storage.accounts import AccountStore
 from isp_ledger.storage.headlog import HeadLog
+from isp_ledger.storage.postgres import PostgresLedgerRecorder
+from isp_ledger.storage.postgres_schema import create_tables
+from isp_ledger.storage.postgres_snapshots import PostgresSnapshotRecorder
 
 PERSISTENCE_MODULE = "isp_ledger.storage.factory:LedgerFactory"
 
@@ -62,9 +65,9 @@ class LedgerFactory(InfrastructureFactory[TrackingRecorder]):
                 connect_timeout=10,
                 idle_in_transaction_session_timeout=30,
             )
-            postgres.create_tables(self.datastore)
-            self.events = postgres.PostgresLedgerRecorder(self.datastore)
-            self.snapshots = postgres.PostgresSnapshotRecorder(self.datastore)
+            create_tables(self.datastore)
+            self.events = PostgresLedgerRecorder(self.datastore)
+            self.snapshots = PostgresSnapshotRecorder(self.datastore)
         self.accounts = AccountStore(self.datastore)
         self.head_log = HeadLog(self.datastore)
 
