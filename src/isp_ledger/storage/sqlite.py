@@ -15,6 +15,7 @@ write transaction as the events: under the write lock, so its positions too are 
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import os
@@ -331,38 +332,49 @@ class CommitWaiter:
         self._signal.fire()
 
     def close(self) -> None:
-        self._watch.close()
+        self._watch.close()  # closing twice is harmless
 
 
 class SQLiteLedgerSubscription(Subscription[SQLiteLedgerRecorder]):
-    """Yields notifications after ``gt`` as they are committed; see the module docstring for how it waits."""
+    """Yields notifications after ``gt`` as they are committed; see the module docstring for how it waits.
+
+    Once stopped it yields nothing more, even notifications it has already read (as the library's own
+    subscriptions do): a follower that stops mid-page must not process events after it asked to stop.
+    """
 
     BATCH = 500
 
     def __init__(self, recorder: SQLiteLedgerRecorder, gt: int | None = None, topics: Sequence[str] = ()):
         super().__init__(recorder=recorder, gt=gt, topics=topics)
-        self._buffer: list[Notification] = []
+        self._buffer: collections.deque[Notification] = collections.deque()
         self._waiter = CommitWaiter(recorder)
 
     def stop(self) -> None:
         super().stop()
         self._waiter.interrupt()
 
+    def __exit__(self, *args: object, **kwargs: Any) -> None:
+        try:
+            super().__exit__(*args, **kwargs)
+        finally:
+            self._waiter.close()
+
     def __next__(self) -> Notification:
-        while not self._buffer:
-            if self._has_been_stopped:
-                self._waiter.close()
-                raise StopIteration
-            self._buffer = list(
+        while not self._has_been_stopped:
+            if self._buffer:
+                notification = self._buffer.popleft()
+                self._last_notification_id = notification.id
+                return notification
+            self._buffer.extend(
                 self._recorder.select_notifications(
                     self._last_notification_id or 0, self.BATCH, topics=self._topics, inclusive_of_start=False
                 )
             )
             if not self._buffer:
                 self._waiter.wait(1.0)
-        notification = self._buffer.pop(0)
-        self._last_notification_id = notification.id
-        return notification
+        self._buffer.clear()
+        self._waiter.close()  # (again in __exit__, for a subscription used as a context manager)
+        raise StopIteration
 
 
 class SQLiteSnapshotRecorder(AggregateRecorder):

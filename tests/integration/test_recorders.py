@@ -1,0 +1,60 @@
+"""The ledger's recorders as the eventsourcing library uses them, on both stores: what ``insert_events`` returns,
+how a subscription stops, and what the infrastructure factory builds from a class.
+
+(The library's own recorder test cases run against the same recorders in ``test_library_recorders.py``.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing.utils import Environment
+
+from isp_ledger.storage.chain import GENESIS_HASH, seal
+from isp_ledger.storage.factory import PERSISTENCE_MODULE, LedgerFactory
+
+
+@pytest.fixture
+def factory(store_url: str) -> Iterator[LedgerFactory]:
+    built = LedgerFactory(Environment("current_plan", {"ISP_LEDGER_DATABASE_URL": store_url,
+                                                       "PERSISTENCE_MODULE": PERSISTENCE_MODULE}))
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+def sealed_events(plan_id: UUID, count: int, first: int = 1) -> list[StoredEvent]:
+    """``count`` chained events of one plan, as the ledger stores them."""
+    events, prev = [], GENESIS_HASH
+    for version in range(first, first + count):
+        state, prev = seal({"type": "Noted", "plan_id": str(plan_id), "version": version, "data": {}}, prev)
+        events.append(StoredEvent(originator_id=plan_id, originator_version=version, topic="Noted", state=state))
+    return events
+
+
+def number_now(recorder: ApplicationRecorder) -> None:
+    """On PostgreSQL, have the sequencer give every committed event its position now."""
+    sequencer: Any = getattr(recorder, "sequencer", None)
+    if sequencer is not None:
+        sequencer.number_pending()
+
+
+# ---------------------------------------------------------------- subscriptions
+
+
+def test_a_stopped_subscription_yields_nothing_more_though_it_has_notifications_in_hand(
+    factory: LedgerFactory,
+) -> None:
+    recorder = factory.application_recorder()
+    recorder.insert_events(sealed_events(uuid4(), 3))
+    number_now(recorder)
+    with recorder.subscribe(gt=0) as subscription:
+        assert next(subscription).id == 1  # the other two are read too, in the same page
+        subscription.stop()
+        with pytest.raises(StopIteration):
+            next(subscription)
