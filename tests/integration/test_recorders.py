@@ -11,11 +11,14 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent, Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
 
 from isp_ledger.storage.chain import GENESIS_HASH, seal
 from isp_ledger.storage.factory import PERSISTENCE_MODULE, LedgerFactory
+from projections.base import View
 
 
 @pytest.fixture
@@ -58,3 +61,28 @@ def test_a_stopped_subscription_yields_nothing_more_though_it_has_notifications_
         subscription.stop()
         with pytest.raises(StopIteration):
             next(subscription)
+
+
+# ---------------------------------------------------------------- the factory's tracking recorders
+
+
+def test_the_factory_builds_a_read_model_view_from_its_class(factory: LedgerFactory) -> None:
+    """As the library's ``ProjectionRunner`` does: a view of the projection named by the factory's environment,
+    in a generation no rebuild ever gives out, so it never touches a read model's live tables."""
+    view = factory.tracking_recorder(View)
+    assert isinstance(view, View) and type(view) is View
+    assert (view.name, view.generation) == ("current_plan", 0)
+    view.insert_tracking(Tracking("isp_ledger", 5))
+    assert view.max_tracking_id("isp_ledger") == 5
+    assert factory.tracking_recorder(View).max_tracking_id("isp_ledger") == 5  # the same tables, found again
+
+
+def test_without_a_class_the_factory_builds_the_librarys_tracking_recorder_for_the_store(
+    factory: LedgerFactory,
+) -> None:
+    recorder = factory.tracking_recorder()
+    assert isinstance(recorder, TrackingRecorder)
+    expected = SQLiteTrackingRecorder if factory.kind == "sqlite" else PostgresTrackingRecorder
+    assert type(recorder) is expected
+    recorder.insert_tracking(Tracking("isp_ledger", 3))
+    assert recorder.max_tracking_id("isp_ledger") == 3
