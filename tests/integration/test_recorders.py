@@ -6,10 +6,12 @@ how a subscription stops, and what the infrastructure factory builds from a clas
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 from uuid import UUID, uuid4
 
+import psycopg
 import pytest
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent, Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresTrackingRecorder
@@ -19,6 +21,8 @@ from eventsourcing.utils import Environment
 from isp_ledger.storage.chain import GENESIS_HASH, seal
 from isp_ledger.storage.factory import PERSISTENCE_MODULE, LedgerFactory
 from projections.base import View
+from tests.conftest import postgres_dsn
+from tests.integration.rawstore import RawStore
 
 
 @pytest.fixture
@@ -86,3 +90,37 @@ def test_without_a_class_the_factory_builds_the_librarys_tracking_recorder_for_t
     assert type(recorder) is expected
     recorder.insert_tracking(Tracking("isp_ledger", 3))
     assert recorder.max_tracking_id("isp_ledger") == 3
+
+
+# ---------------------------------------------------------------- notification ids
+
+
+def test_insert_events_returns_the_positions_the_events_are_given(factory: LedgerFactory) -> None:
+    recorder = factory.application_recorder()
+    first, second = uuid4(), uuid4()
+    ids_first = recorder.insert_events(sealed_events(first, 2))
+    ids_second = recorder.insert_events(sealed_events(second, 1))
+    assert ids_first is not None and ids_second is not None
+    assert len(ids_first) == 2 and len(ids_second) == 1
+    positions = [*ids_first, *ids_second]
+    assert sorted(positions) == [1, 2, 3]
+    assert ids_first[0] < ids_first[1]  # one plan's events are numbered in version order
+    by_event = {(n.originator_id, n.originator_version): n.id for n in recorder.select_notifications(None, 10)}
+    assert positions == [by_event[first, 1], by_event[first, 2], by_event[second, 1]]
+
+
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)  # SQLite numbers inside the write
+def test_on_postgresql_a_write_does_not_wait_for_its_positions(factory: LedgerFactory, store_url: str) -> None:
+    """The positions are given after the commit, by the sequencer: reading them waits for it, writing does not."""
+    recorder = factory.application_recorder()
+    schema = RawStore(store_url).schema
+    returned: list[Any] = []
+    with psycopg.connect(postgres_dsn(), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"{schema}.isp_events.sequencer",))
+        writer = threading.Thread(target=lambda: returned.append(recorder.insert_events(sealed_events(uuid4(), 2))))
+        writer.start()
+        writer.join(timeout=10)
+        assert returned, "insert_events waited for the sequencer"
+        assert recorder.max_notification_id() is None  # nothing numbered yet
+        conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"{schema}.isp_events.sequencer",))
+    assert list(returned[0]) == [1, 2]

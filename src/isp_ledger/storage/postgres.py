@@ -56,7 +56,7 @@ from isp_ledger.storage.companions import (
     VersionConflict,
 )
 from isp_ledger.storage.postgres_schema import q
-from isp_ledger.storage.postgres_sequencer import NotifyWaiter, Sequencer
+from isp_ledger.storage.postgres_sequencer import NotifyWaiter, Positions, Sequencer
 from isp_ledger.storage.postgres_store import ConnectionQueue, select_stream
 
 # The unique constraints a write can break, and what each means. A write inserts into isp_events and
@@ -110,6 +110,12 @@ class PostgresLedgerRecorder(ApplicationRecorder):
             "SELECT notification_id FROM {schema}.isp_sequence WHERE originator_id = %s AND originator_version = %s",
             schema,
         )
+        self._positions_of = q(
+            "SELECT s.notification_id FROM unnest(%s::uuid[], %s::bigint[]) WITH ORDINALITY "
+            "AS k(originator_id, originator_version, n) "
+            "LEFT JOIN {schema}.isp_sequence s USING (originator_id, originator_version) ORDER BY k.n",
+            schema,
+        )
         self.writers = ConnectionQueue(datastore, size=datastore.pool.max_size)
         self._statements: dict[tuple[int, tuple[type, ...]], bytes] = {}
         self.sequencer = Sequencer(self)
@@ -119,7 +125,11 @@ class PostgresLedgerRecorder(ApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], *, companions: Sequence[Companion] = (), **_: Any
     ) -> Sequence[int] | None:
-        """Store events and their companions atomically, in one statement and one round trip."""
+        """Store events and their companions atomically, in one statement and one round trip.
+
+        Returns the events' positions in the ledger's sequence as :class:`Positions`, which reads them only when
+        first asked (the sequencer gives them after the commit; the write does not wait for it).
+        """
         if not stored_events and not companions:
             return None
         statement, params = self._write_statement(stored_events, companions)
@@ -143,7 +153,8 @@ class PostgresLedgerRecorder(ApplicationRecorder):
             else:
                 self.writers.put(conn)
         self.sequencer.poke()
-        return None
+        events = [(e.originator_id, e.originator_version) for e in stored_events]
+        return Positions(len(events), lambda: self.positions_of(events))
 
     def _write_statement(
         self, stored_events: Sequence[StoredEvent], companions: Sequence[Companion]
@@ -249,6 +260,30 @@ class PostgresLedgerRecorder(ApplicationRecorder):
             curs.execute(self._position_of, (originator_id, version), prepare=True)
             row = curs.fetchone()
             return row[0] if row else None
+
+    def positions_of(self, events: Sequence[tuple[UUID | str, int]]) -> list[int]:
+        """The positions of committed events, given by ``(plan_id, version)``: if any has none yet, everything
+        committed is numbered first (one pass, under the sequencer's lock, like any other)."""
+        positions = self._select_positions(events)
+        if None in positions:
+            try:
+                self.sequencer.number_pending()
+            except psycopg.OperationalError as e:
+                raise OperationalError(str(e)) from e
+            except psycopg.Error as e:
+                raise PersistenceError(str(e)) from e
+            positions = self._select_positions(events)
+        if None in positions:
+            missing = [event for event, position in zip(events, positions, strict=True) if position is None]
+            raise PersistenceError(f"events not in the store, so without a position: {missing}")
+        return [p for p in positions if p is not None]
+
+    def _select_positions(self, events: Sequence[tuple[UUID | str, int]]) -> list[int | None]:
+        if not events:
+            return []
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=psycopg.rows.tuple_row) as curs:
+            curs.execute(self._positions_of, ([str(plan) for plan, _ in events], [v for _, v in events]))
+            return [row[0] for row in curs.fetchall()]
 
     def max_notification_id(self) -> int | None:
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=psycopg.rows.tuple_row) as curs:

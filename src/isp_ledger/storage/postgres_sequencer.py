@@ -3,7 +3,8 @@
 Writers note their events in ``isp_unsequenced`` (``postgres.py``). Under an advisory lock the sequencer moves
 every committed, noted event into ``isp_sequence`` as ``max + 1, max + 2, ...`` (in plan and version order within
 the batch), appends the transparency log's entries for the heads it reached, and commits, then NOTIFYs
-listeners (:class:`NotifyWaiter`, the recorder's subscriptions).
+listeners (:class:`NotifyWaiter`, the recorder's subscriptions). What a write returns, :class:`Positions`, reads
+the positions the sequencer gave, when asked.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, overload
 from uuid import uuid4
 
 import psycopg
@@ -210,3 +212,50 @@ class NotifyWaiter:
 
     def close(self) -> None:
         self._conn.close()
+
+
+class Positions(Sequence[int]):
+    """The positions in the ledger's sequence of the events of one write: what ``insert_events`` returns.
+
+    The library expects a write to return its events' notification ids. Here they are given after the commit,
+    by the sequencer, and a write that waited for them would wait for a numbering pass (the batch delay and a
+    transaction under the sequencer's lock): every command would be slower for an answer the ledger never reads.
+    So this sequence knows at once how many positions there are, and reads them only when something first asks
+    for one (``resolve``: number whatever is still pending, then read them). The ids it gives are the events'
+    real, final positions.
+    """
+
+    __hash__: ClassVar[None]  # type: ignore[assignment]  # compared like a list, so unhashable like one
+
+    def __init__(self, count: int, resolve: Callable[[], list[int]]) -> None:
+        self._count = count
+        self._resolve = resolve
+        self._ids: list[int] | None = None
+
+    def _resolved(self) -> list[int]:
+        if self._ids is None:
+            self._ids = self._resolve()
+        return self._ids
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[int]: ...
+
+    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
+        return self._resolved()[index]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._resolved())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return repr(self._ids) if self._ids is not None else f"<positions of {self._count} events, not read yet>"
