@@ -41,7 +41,8 @@ from isp_ledger.storage.chain import GENESIS_HASH, seal, unseal
 from isp_ledger.storage.factory import PERSISTENCE_MODULE, LedgerFactory
 from isp_ledger.storage.postgres import PostgresLedgerRecorder
 from isp_ledger.storage.postgres_snapshots import PostgresSnapshotRecorder
-from isp_ledger.storage.sqlite import SQLiteLedgerRecorder, SQLiteSnapshotRecorder
+from isp_ledger.storage.sqlite import SQLiteLedgerRecorder
+from isp_ledger.storage.sqlite_snapshots import SQLiteSnapshotRecorder
 from projections.base import TrackingConflict, View
 
 

@@ -42,7 +42,7 @@ class AccountStore:
                 "INSERT INTO {isp_users} (user_id, name, role, setting_urn, token_hash, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (user.user_id, user.name, user.role, user.setting_urn, token_hash,
-                 dt.datetime.now(dt.timezone.utc).isoformat()),
+                 dt.datetime.now(dt.UTC).isoformat()),
             )
 
     def user_by_token_hash(self, token_hash: str) -> UserRecord | None:

@@ -32,6 +32,7 @@ from isp_ledger.storage.postgres import PostgresLedgerRecorder
 from isp_ledger.storage.postgres_schema import create_tables
 from isp_ledger.storage.postgres_snapshots import PostgresSnapshotRecorder
 from isp_ledger.storage.sql import Sql
+from isp_ledger.storage.sqlite_snapshots import SQLiteSnapshotRecorder
 
 PERSISTENCE_MODULE = "isp_ledger.storage.factory:LedgerFactory"
 
@@ -54,7 +55,7 @@ class LedgerFactory(InfrastructureFactory[TrackingRecorder]):
             )
             sqlite.create_tables(self.datastore)
             self.events = sqlite.SQLiteLedgerRecorder(self.datastore, self.path)
-            self.snapshots = sqlite.SQLiteSnapshotRecorder(self.datastore)
+            self.snapshots = SQLiteSnapshotRecorder(self.datastore)
         else:
             self.datastore = PostgresDatastore(
                 dbname=location.dbname,

@@ -23,11 +23,10 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 from eventsourcing.persistence import (
-    AggregateRecorder,
     ApplicationRecorder,
     Notification,
     StoredEvent,
@@ -58,8 +57,8 @@ CONFLICTS = (
 class CommitSignal:
     """Wakes this process's followers of one database file when a writer commits."""
 
-    _signals: dict[str, CommitSignal] = {}
-    _lock = threading.Lock()
+    _signals: ClassVar[dict[str, CommitSignal]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self) -> None:
         self.condition = threading.Condition()
@@ -85,7 +84,7 @@ class CommitSignal:
 def raw_connection(datastore: SQLiteDatastore, *, writer: bool) -> Iterator[sqlite3.Connection]:
     """A pooled sqlite3 connection (autocommit mode); one writer at a time within this process."""
     with datastore.get_connection(commit=writer) as conn:
-        yield conn._sqlite_conn  # noqa: SLF001 - the library's wrapper hides the connection we need
+        yield conn._sqlite_conn  # the library's wrapper hides the connection we need
 
 
 @contextlib.contextmanager
@@ -271,7 +270,7 @@ def _write_companion(cursor: sqlite3.Cursor, companion: Companion) -> None:
 
 def select_stream(
     datastore: SQLiteDatastore,
-    table: str,
+    table: Literal["isp_events", "isp_snapshots"],
     originator_id: UUID | str,
     *,
     gt: int | None = None,
@@ -279,7 +278,7 @@ def select_stream(
     desc: bool = False,
     limit: int | None = None,
 ) -> list[StoredEvent]:
-    statement = f"SELECT originator_version, topic, state FROM {table} WHERE originator_id = ?"
+    statement = f"SELECT originator_version, topic, state FROM {table} WHERE originator_id = ?"  # noqa: S608 - a fixed name
     params: list[Any] = [str(originator_id)]
     if gt is not None:
         statement += " AND originator_version > ?"
@@ -375,30 +374,3 @@ class SQLiteLedgerSubscription(Subscription[SQLiteLedgerRecorder]):
         self._buffer.clear()
         self._waiter.close()  # (again in __exit__, for a subscription used as a context manager)
         raise StopIteration
-
-
-class SQLiteSnapshotRecorder(AggregateRecorder):
-    """Snapshots of plans: a cache of state, never evidence. Not chained; any may be deleted safely."""
-
-    def __init__(self, datastore: SQLiteDatastore) -> None:
-        self.datastore = datastore
-
-    def insert_events(self, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int] | None:
-        with write_transaction(self.datastore) as cursor:
-            cursor.executemany(
-                "INSERT OR IGNORE INTO isp_snapshots (originator_id, originator_version, topic, state) "
-                "VALUES (?,?,?,?)",
-                [(str(e.originator_id), e.originator_version, e.topic, e.state) for e in stored_events],
-            )
-        return None
-
-    def select_events(
-        self,
-        originator_id: UUID | str,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Sequence[StoredEvent]:
-        return select_stream(self.datastore, "isp_snapshots", originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
