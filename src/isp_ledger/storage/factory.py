@@ -119,7 +119,7 @@ class LedgerFactory(InfrastructureFactory[TrackingRecorder]):
         parameters = inspect.signature(cls).parameters
         offered: dict[str, Any] = {
             "sql": Sql(self.datastore),
-            "name": re.sub(r"\W", "_", self.env.name.lower()).lstrip("0123456789") or "view",
+            "name": re.sub(r"[^a-z0-9_]", "_", self.env.name.lower()).lstrip("0123456789") or "view",
             "generation": 0,
             "tables": dict(getattr(cls, "tables", {})),
         }
