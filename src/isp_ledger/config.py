@@ -120,7 +120,7 @@ class Settings(BaseModel):
                 )
             values[known[variable]] = value
         try:
-            return cls(**values)
+            return cls.model_validate(values)
         except ValidationError as e:
             first = e.errors()[0]
             name = PREFIX + str(first["loc"][0]).upper()

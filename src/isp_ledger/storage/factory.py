@@ -7,7 +7,9 @@ runners construct it from an environment (``PERSISTENCE_MODULE`` names this modu
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +20,19 @@ from eventsourcing.persistence import (
     ProcessRecorder,
     TrackingRecorder,
 )
-from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteDatastore
-from eventsourcing.utils import Environment, EnvType
+from eventsourcing.postgres import PostgresDatastore, PostgresRecorder, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteRecorder, SQLiteTrackingRecorder
+from eventsourcing.utils import Environment, EnvType, resolve_topic, strtobool
 
 from isp_ledger.config import Settings
-from isp_ledger.storage import postgres, sqlite
+from isp_ledger.storage import sqlite
 from isp_ledger.storage.accounts import AccountStore
 from isp_ledger.storage.headlog import HeadLog
+from isp_ledger.storage.postgres import PostgresLedgerRecorder
+from isp_ledger.storage.postgres_schema import create_tables
+from isp_ledger.storage.postgres_snapshots import PostgresSnapshotRecorder
+from isp_ledger.storage.sql import Sql
+from isp_ledger.storage.sqlite_snapshots import SQLiteSnapshotRecorder
 
 PERSISTENCE_MODULE = "isp_ledger.storage.factory:LedgerFactory"
 
@@ -48,7 +55,7 @@ class LedgerFactory(InfrastructureFactory[TrackingRecorder]):
             )
             sqlite.create_tables(self.datastore)
             self.events = sqlite.SQLiteLedgerRecorder(self.datastore, self.path)
-            self.snapshots = sqlite.SQLiteSnapshotRecorder(self.datastore)
+            self.snapshots = SQLiteSnapshotRecorder(self.datastore)
         else:
             self.datastore = PostgresDatastore(
                 dbname=location.dbname,
@@ -62,9 +69,9 @@ class LedgerFactory(InfrastructureFactory[TrackingRecorder]):
                 connect_timeout=10,
                 idle_in_transaction_session_timeout=30,
             )
-            postgres.create_tables(self.datastore)
-            self.events = postgres.PostgresLedgerRecorder(self.datastore)
-            self.snapshots = postgres.PostgresSnapshotRecorder(self.datastore)
+            create_tables(self.datastore)
+            self.events = PostgresLedgerRecorder(self.datastore)
+            self.snapshots = PostgresSnapshotRecorder(self.datastore)
         self.accounts = AccountStore(self.datastore)
         self.head_log = HeadLog(self.datastore)
 
@@ -76,12 +83,56 @@ class LedgerFactory(InfrastructureFactory[TrackingRecorder]):
             raise ValueError(f"isp-ledger keeps no aggregate recorder for {purpose!r}")
         return self.snapshots
 
-    def tracking_recorder(self, tracking_recorder_class: type[Any] | None = None) -> Any:
-        if tracking_recorder_class is None:
-            raise ValueError("name the view class: every read model has its own tables")
-        recorder = tracking_recorder_class(datastore=self.datastore)
-        recorder.create_table()
+    def tracking_recorder(self, tracking_recorder_class: type[TrackingRecorder] | None = None) -> TrackingRecorder:
+        """A tracking recorder on the ledger's store, built from its class (as the library's runners ask for one).
+
+        * No class: the one ``TRACKING_RECORDER_TOPIC`` names, else the library's own tracking recorder for this
+          store (``SQLiteTrackingRecorder`` or ``PostgresTrackingRecorder``).
+        * One of the library's recorders for this store (or a subclass) is built on the datastore, as the
+          library builds it.
+        * Any other class is a view on the store's plain-SQL adapter, as ``projections.base.View``: it is given
+          ``sql`` and, where its constructor asks for them, ``name`` (the environment's name, which is the
+          projection's when the library's ``ProjectionRunner`` builds it), ``generation`` 0 (the read models'
+          registry gives out generations from 1, so such a view never touches a read model's live tables) and
+          ``tables`` (those its class declares, if any; else it keeps a tracking position only).
+
+        Its tables are created unless ``CREATE_TABLE`` says not to, as in the library.
+        """
+        cls = tracking_recorder_class
+        if cls is None:
+            topic = self.env.get(self.TRACKING_RECORDER_TOPIC)
+            cls = resolve_topic(topic) if topic else (
+                SQLiteTrackingRecorder if self.kind == "sqlite" else PostgresTrackingRecorder)
+        if issubclass(cls, (SQLiteRecorder, PostgresRecorder)):
+            store = SQLiteRecorder if self.kind == "sqlite" else PostgresRecorder
+            if not issubclass(cls, store):
+                raise TypeError(f"{cls.__name__} is a recorder for the other store; this one is {self.kind}")
+            recorder = cls(datastore=self.datastore)  # type: ignore[call-arg]
+        else:
+            recorder = cls(**self._view_arguments(cls))
+        create_table = getattr(recorder, "create_table", None)
+        if create_table is not None and strtobool(self.env.get("CREATE_TABLE", "yes") or "yes"):
+            create_table()
         return recorder
+
+    def _view_arguments(self, cls: type[TrackingRecorder]) -> dict[str, Any]:
+        parameters = inspect.signature(cls).parameters
+        offered: dict[str, Any] = {
+            "sql": Sql(self.datastore),
+            "name": re.sub(r"[^a-z0-9_]", "_", self.env.name.lower()).lstrip("0123456789") or "view",
+            "generation": 0,
+            "tables": dict(getattr(cls, "tables", {})),
+        }
+        required = [name for name, p in parameters.items()
+                    if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        unknown = [name for name in required if name not in offered]
+        if "sql" not in parameters or unknown:
+            raise TypeError(
+                f"cannot build {cls.__name__} on the ledger's store: a tracking recorder is one of the library's "
+                "recorders for the store (built on its datastore) or a view built on the store's Sql adapter (from "
+                f"sql, and name, generation and tables if it asks); {cls.__name__} asks for {', '.join(required)}"
+            )
+        return {name: value for name, value in offered.items() if name in parameters}
 
     def process_recorder(self) -> ProcessRecorder:
         raise NotImplementedError("isp-ledger has no event-sourced process applications")

@@ -1,4 +1,4 @@
-"""PostgreSQL recorders for the ledger.
+"""The PostgreSQL recorder of the ledger's plan events.
 
 Why not the library's ``PostgresApplicationRecorder``: to keep notification ids gap-free and in commit order it
 takes an EXCLUSIVE lock on the events table for every write and holds it through the commit, so writers to
@@ -6,11 +6,11 @@ different plans queue behind each other, and it needs two round trips (insert, t
 one pipelined round trip (BEGIN, insert, companions, COMMIT) with no table lock: the (plan, version) primary
 key is the only point of contention, exactly as for a plain insert.
 
-Positions in the ledger's sequence are given afterwards by a :class:`Sequencer`. A writer notes its events
-in ``isp_unsequenced`` in the same statement; under an advisory lock the sequencer moves every committed,
-noted event into ``isp_sequence`` as ``max + 1, max + 2, ...`` (in plan and version order within the batch)
-and commits, then NOTIFYs listeners. Ids are therefore gap-free (a rolled-back write or a failed pass consumes
-none), in commit order, and each batch becomes visible atomically: a reader that has seen id N will never
+Positions in the ledger's sequence are given afterwards by a :class:`Sequencer` (``postgres_sequencer.py``). A
+writer notes its events in ``isp_unsequenced`` in the same statement; under an advisory lock the sequencer moves
+every committed, noted event into ``isp_sequence`` as ``max + 1, max + 2, ...`` (in plan and version order within
+the batch) and commits, then NOTIFYs listeners. Ids are therefore gap-free (a rolled-back write or a failed pass
+consumes none), in commit order, and each batch becomes visible atomically: a reader that has seen id N will never
 later find a new event below N. Events of one plan keep their version order: version N+1 can only be
 written after N committed, so N is numbered in the same batch or an earlier one. The wide event rows are
 written once and never updated; numbering touches only narrow rows.
@@ -19,24 +19,21 @@ The same pass appends the transparency log of plan heads (``transparency.py``): 
 it, for the plan's highest version in the pass, whose hash it reads from the end of that event's stored bytes.
 Numbering and logging commit together, so an event is logged exactly when it is numbered, and the log's
 positions are gap-free and in order for the same reasons as the ids.
+
+Beside it: ``postgres_schema.py`` creates the tables, ``postgres_store.py`` keeps the write path's connections,
+``postgres_snapshots.py`` stores snapshots.
 """
 
 from __future__ import annotations
 
-import collections
-import contextlib
-import datetime as dt
-import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
-import orjson
 import psycopg
 import psycopg.errors
 from eventsourcing.persistence import (
-    AggregateRecorder,
     ApplicationRecorder,
     IntegrityError,
     ListenNotifySubscription,
@@ -47,12 +44,8 @@ from eventsourcing.persistence import (
     Subscription,
 )
 from eventsourcing.postgres import PostgresDatastore
-from psycopg import Connection
-from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from isp_ledger.domain.stamp import format_instant
-from isp_ledger.storage import transparency
 from isp_ledger.storage.companions import (
     ClaimUpn,
     Companion,
@@ -62,9 +55,9 @@ from isp_ledger.storage.companions import (
     UpnTaken,
     VersionConflict,
 )
-from isp_ledger.storage.schema import POSTGRES_TABLES
-
-log = logging.getLogger(__name__)
+from isp_ledger.storage.postgres_schema import q
+from isp_ledger.storage.postgres_sequencer import NotifyWaiter, Positions, Sequencer
+from isp_ledger.storage.postgres_store import ConnectionQueue, select_stream
 
 # The unique constraints a write can break, and what each means. A write inserts into isp_events and
 # isp_unsequenced in one statement, in an order PostgreSQL does not define: a writer that lost the race for a
@@ -75,63 +68,6 @@ CONFLICTS = {
     "isp_open_plans_pkey": UpnTaken,
     "isp_idempotency_pkey": IdempotencyKeyTaken,
 }
-
-
-def q(statement: str, schema: str) -> Composed:
-    return SQL(statement).format(schema=Identifier(schema))
-
-
-def create_tables(datastore: PostgresDatastore) -> None:
-    """Create the write side's tables, once, even when several processes start together."""
-    with datastore.transaction(commit=True) as curs:
-        curs.execute(SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(datastore.schema)))
-        curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{datastore.schema}.isp_ledger_ddl",))
-        curs.execute("SELECT to_regclass(%s) IS NULL AS new_log", (f'"{datastore.schema}".isp_head_log',))
-        row = curs.fetchone()
-        new_log = bool(row and row["new_log"])
-        for statement in POSTGRES_TABLES:
-            curs.execute(q(statement, datastore.schema))
-        if new_log:
-            _start_log(curs, datastore.schema)
-        # Snapshots are large and read whole: lz4 (PostgreSQL 14+, when built with it) is several times faster
-        # than the default pglz. Without it the default stays.
-        try:
-            with curs.connection.transaction():
-                curs.execute(q("ALTER TABLE {schema}.isp_snapshots ALTER COLUMN state SET COMPRESSION lz4",
-                               datastore.schema))
-        except psycopg.Error:
-            log.info("lz4 compression unavailable; snapshots use PostgreSQL's default")
-
-
-def _start_log(curs: psycopg.Cursor[DictRow], schema: str) -> None:
-    """A store from before the transparency log: the log starts from each plan's numbered head as it stands."""
-    curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{schema}.isp_events.sequencer",))
-    curs.execute(q(
-        "SELECT e.originator_id, e.originator_version, substring(e.state FROM octet_length(e.state) - 74) AS tail "
-        "FROM (SELECT originator_id, max(originator_version) AS originator_version FROM {schema}.isp_sequence "
-        "      GROUP BY originator_id) h "
-        "JOIN {schema}.isp_events e USING (originator_id, originator_version) ORDER BY e.originator_id",
-        schema,
-    ))
-    heads = [(str(r["originator_id"]), r["originator_version"], transparency.head_hash_of(r["tail"]))
-             for r in curs.fetchall()]
-    entries = transparency.append(None, [(p, v, h) for p, v, h in heads if h is not None],
-                                  format_instant(dt.datetime.now(dt.UTC)))
-    if entries:
-        curs.execute(q(APPEND_TO_LOG, schema), (_log_rows(entries),))
-
-
-# The entries go as one JSON parameter (see _log_rows): far cheaper for psycopg to send than seven arrays.
-APPEND_TO_LOG = (
-    "INSERT INTO {schema}.isp_head_log "
-    "(position, plan_id, version, head_hash, recorded_at, prev_entry_hash, entry_hash) "
-    "SELECT * FROM json_to_recordset(%s::json) AS e(position bigint, plan_id uuid, version bigint, head_hash text, "
-    "recorded_at text, prev_entry_hash text, entry_hash text)"
-)
-
-
-def _log_rows(entries: Sequence[transparency.LogEntry]) -> str:
-    return orjson.dumps([e.as_dict() for e in entries]).decode()
 
 
 class PostgresLedgerRecorder(ApplicationRecorder):
@@ -174,6 +110,12 @@ class PostgresLedgerRecorder(ApplicationRecorder):
             "SELECT notification_id FROM {schema}.isp_sequence WHERE originator_id = %s AND originator_version = %s",
             schema,
         )
+        self._positions_of = q(
+            "SELECT s.notification_id FROM unnest(%s::uuid[], %s::bigint[]) WITH ORDINALITY "
+            "AS k(originator_id, originator_version, n) "
+            "LEFT JOIN {schema}.isp_sequence s USING (originator_id, originator_version) ORDER BY k.n",
+            schema,
+        )
         self.writers = ConnectionQueue(datastore, size=datastore.pool.max_size)
         self._statements: dict[tuple[int, tuple[type, ...]], bytes] = {}
         self.sequencer = Sequencer(self)
@@ -183,11 +125,16 @@ class PostgresLedgerRecorder(ApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], *, companions: Sequence[Companion] = (), **_: Any
     ) -> Sequence[int] | None:
-        """Store events and their companions atomically, in one statement and one round trip."""
+        """Store events and their companions atomically, in one statement and one round trip.
+
+        Returns the events' positions in the ledger's sequence as :class:`Positions`, which reads them only when
+        first asked (the sequencer gives them after the commit; the write does not wait for it).
+        """
         if not stored_events and not companions:
             return None
         statement, params = self._write_statement(stored_events, companions)
         conn = self.writers.get()
+        broken = False
         try:
             conn.execute(statement, params, prepare=True)
         except psycopg.errors.UniqueViolation as e:
@@ -196,16 +143,18 @@ class PostgresLedgerRecorder(ApplicationRecorder):
                 raise IntegrityError(str(e)) from e
             raise conflict(str(e)) from None
         except psycopg.OperationalError as e:
-            self.writers.discard(conn)
-            conn = None
+            broken = True
             raise OperationalError(str(e)) from e
         except psycopg.Error as e:
             raise PersistenceError(str(e)) from e
         finally:
-            if conn is not None:
+            if broken:
+                self.writers.discard(conn)
+            else:
                 self.writers.put(conn)
         self.sequencer.poke()
-        return None
+        events = [(e.originator_id, e.originator_version) for e in stored_events]
+        return Positions(len(events), lambda: self.positions_of(events))
 
     def _write_statement(
         self, stored_events: Sequence[StoredEvent], companions: Sequence[Companion]
@@ -256,23 +205,7 @@ class PostgresLedgerRecorder(ApplicationRecorder):
         desc: bool = False,
         limit: int | None = None,
     ) -> Sequence[StoredEvent]:
-        statement, params = self._select, [originator_id]
-        if gt is not None:
-            statement += SQL(" AND originator_version > %s")
-            params.append(gt)
-        if lte is not None:
-            statement += SQL(" AND originator_version <= %s")
-            params.append(lte)
-        statement += SQL(" ORDER BY originator_version DESC" if desc else " ORDER BY originator_version")
-        if limit is not None:
-            statement += SQL(" LIMIT %s")
-            params.append(limit)
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=psycopg.rows.tuple_row) as curs:
-            curs.execute(statement, params, prepare=True)
-            return [
-                StoredEvent(originator_id=originator_id, originator_version=v, topic=t, state=s)
-                for v, t, s in curs.fetchall()
-            ]
+        return select_stream(self.datastore, self._select, originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
 
     # -------------------------------------------------------------- the ledger's sequence
 
@@ -328,6 +261,30 @@ class PostgresLedgerRecorder(ApplicationRecorder):
             row = curs.fetchone()
             return row[0] if row else None
 
+    def positions_of(self, events: Sequence[tuple[UUID | str, int]]) -> list[int]:
+        """The positions of committed events, given by ``(plan_id, version)``: if any has none yet, everything
+        committed is numbered first (one pass, under the sequencer's lock, like any other)."""
+        positions = self._select_positions(events)
+        if None in positions:
+            try:
+                self.sequencer.number_pending()
+            except psycopg.OperationalError as e:
+                raise OperationalError(str(e)) from e
+            except psycopg.Error as e:
+                raise PersistenceError(str(e)) from e
+            positions = self._select_positions(events)
+        if None in positions:
+            missing = [event for event, position in zip(events, positions, strict=True) if position is None]
+            raise PersistenceError(f"events not in the store, so without a position: {missing}")
+        return [p for p in positions if p is not None]
+
+    def _select_positions(self, events: Sequence[tuple[UUID | str, int]]) -> list[int | None]:
+        if not events:
+            return []
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=psycopg.rows.tuple_row) as curs:
+            curs.execute(self._positions_of, ([str(plan) for plan, _ in events], [v for _, v in events]))
+            return [row[0] for row in curs.fetchall()]
+
     def max_notification_id(self) -> int | None:
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=psycopg.rows.tuple_row) as curs:
             curs.execute(self._max_id)
@@ -343,224 +300,6 @@ class PostgresLedgerRecorder(ApplicationRecorder):
     def close(self) -> None:
         self.sequencer.stop()
         self.writers.close()
-
-
-class ConnectionQueue:
-    """Autocommit connections for the write path, handed out without ceremony.
-
-    The write path is a single statement per command, so the general pool's bookkeeping is most of what is
-    left to save: checking a connection out and back in is a ``deque`` pop and append, atomic under the GIL,
-    with no lock taken. Connections are created on demand up to ``size``; beyond that a writer waits (the
-    only path that locks). Connections the server reports broken are dropped.
-    """
-
-    TIMEOUT = 30.0
-
-    def __init__(self, datastore: PostgresDatastore, size: int) -> None:
-        kwargs = datastore.pool.kwargs
-        assert isinstance(kwargs, dict)
-        self._conninfo = {k: v for k, v in kwargs.items() if k != "row_factory"}
-        self._idle: collections.deque[Connection[Any]] = collections.deque()
-        self._size = size
-        self._opened = 0
-        self._returned = threading.Condition()
-        self._closed = False
-
-    def get(self) -> Connection[Any]:
-        while True:
-            try:
-                conn = self._idle.pop()
-            except IndexError:
-                conn = self._open_or_wait()
-            if not conn.closed:
-                return conn
-            self._forget()
-
-    def _open_or_wait(self) -> Connection[Any]:
-        with self._returned:
-            if self._opened < self._size:
-                self._opened += 1
-            else:
-                if not self._returned.wait_for(lambda: bool(self._idle), self.TIMEOUT):
-                    raise OperationalError(f"no database connection became free within {self.TIMEOUT:.0f}s")
-                return self._idle.pop()
-        try:
-            return psycopg.connect(**self._conninfo, autocommit=True, row_factory=psycopg.rows.dict_row)
-        except BaseException:
-            self._forget()
-            raise
-
-    def put(self, conn: Connection[Any]) -> None:
-        if self._closed or conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            self.discard(conn)
-            return
-        self._idle.append(conn)
-        if self._opened >= self._size:  # someone may be waiting
-            with self._returned:
-                self._returned.notify()
-
-    def discard(self, conn: Connection[Any]) -> None:
-        conn.close()
-        self._forget()
-
-    def _forget(self) -> None:
-        with self._returned:
-            self._opened -= 1
-            self._returned.notify()
-
-    def close(self) -> None:
-        self._closed = True
-        while self._idle:
-            self._idle.pop().close()
-
-
-class Sequencer:
-    """Numbers committed events with their place in the ledger's sequence, in batches, in the background.
-
-    Writers :meth:`poke` it after they commit. It waits a moment so a burst shares one numbering transaction,
-    then numbers everything committed and unnumbered. It also sweeps every ``sweep_interval`` seconds, so
-    events written by a process that died before its sequencer ran are numbered by any live one.
-    """
-
-    BATCH_LIMIT = 5_000
-
-    def __init__(self, recorder: PostgresLedgerRecorder, batch_delay: float = 0.01,
-                 sweep_interval: float = 1.0) -> None:
-        self.recorder = recorder
-        self.batch_delay = batch_delay
-        self.sweep_interval = sweep_interval
-        schema = recorder.datastore.schema
-        self._lock_key = f"{schema}.isp_events.sequencer"
-        self._number = q(
-            "WITH moved AS ("
-            "  DELETE FROM {schema}.isp_unsequenced WHERE (originator_id, originator_version) IN ("
-            "    SELECT originator_id, originator_version FROM {schema}.isp_unsequenced"
-            "    ORDER BY originator_id, originator_version LIMIT %s)"
-            "  RETURNING originator_id, originator_version"
-            "), base AS (SELECT coalesce(max(notification_id), 0) AS m FROM {schema}.isp_sequence), "
-            "numbered AS ("
-            "  INSERT INTO {schema}.isp_sequence (notification_id, originator_id, originator_version) "
-            "  SELECT base.m + row_number() OVER (ORDER BY originator_id, originator_version),"
-            "         originator_id, originator_version FROM moved, base "
-            "  RETURNING notification_id, originator_id, originator_version"
-            "), heads AS ("
-            "  SELECT originator_id, max(originator_version) AS originator_version, count(*) AS numbered,"
-            "         max(notification_id) AS last_id FROM numbered GROUP BY originator_id"
-            "), last_entry AS ("
-            "  SELECT position, entry_hash FROM {schema}.isp_head_log ORDER BY position DESC LIMIT 1"
-            ") "
-            # One row per plan numbered: its head in this pass, with the last transparency.TAIL_BYTES (75)
-            # bytes of that event's stored form, where its hash is, and the log's last entry so far, from
-            # which the pass's entries follow.
-            # (A correlated lookup, so that each head is one probe of the primary key, never a scan.)
-            "SELECT h.originator_id, h.originator_version, h.numbered, h.last_id,"
-            "       (SELECT substring(e.state FROM octet_length(e.state) - 74) FROM {schema}.isp_events e"
-            "        WHERE e.originator_id = h.originator_id AND e.originator_version = h.originator_version)"
-            "       AS tail,"
-            "       l.position AS log_position, l.entry_hash AS log_entry_hash "
-            "FROM heads h LEFT JOIN last_entry l ON true "
-            "ORDER BY h.last_id",
-            schema,
-        ).as_string().encode()  # as bytes, psycopg converts its placeholders once, not on every pass
-        # The log's entries and the NOTIFY in one statement (it is not sent unless something was numbered).
-        self._append_and_notify = SQL("WITH appended AS ({0}) SELECT pg_notify(%s, %s)").format(
-            q(APPEND_TO_LOG, schema)).as_string().encode()
-        self._notify = SQL("SELECT pg_notify(%s, %s)")
-        self._poked = threading.Event()
-        self._stopping = threading.Event()
-        self._numbered = threading.Condition()
-        self.last_numbered = 0
-        self._thread: threading.Thread | None = None
-        self._thread_lock = threading.Lock()
-
-    def start(self) -> None:
-        with self._thread_lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._stopping.clear()
-                self._thread = threading.Thread(target=self._run, name="isp-ledger-sequencer", daemon=True)
-                self._thread.start()
-
-    def poke(self) -> None:
-        if self._thread is None:
-            self.start()
-        if not self._poked.is_set():  # during a batch delay most writers find it set already: skip the lock
-            self._poked.set()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._poked.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
-
-    def number_pending(self) -> int:
-        """Number every committed, unnumbered event now; return how many were numbered."""
-        total = 0
-        while True:
-            numbered = self._pass()
-            total += numbered
-            if numbered < self.BATCH_LIMIT:
-                return total
-
-    def _pass(self) -> int:
-        """Number a batch and log the heads it reaches, in one transaction: two round trips."""
-        with self.recorder.datastore.get_connection() as conn:
-            try:
-                with conn.pipeline():
-                    conn.execute("BEGIN")
-                    conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self._lock_key,), prepare=True)
-                    curs = conn.execute(self._number, (self.BATCH_LIMIT,), prepare=True)
-                heads = curs.fetchall()
-                numbered = sum(row["numbered"] for row in heads)
-                last_id = max((row["last_id"] for row in heads), default=0)
-                entries = self._log_entries(heads)
-                with conn.pipeline():
-                    if entries:
-                        conn.execute(self._append_and_notify,
-                                     (_log_rows(entries), self.recorder.channel_name, str(last_id)), prepare=True)
-                    elif numbered:
-                        conn.execute(self._notify, (self.recorder.channel_name, str(last_id)))
-                    conn.execute("COMMIT")
-            except BaseException:
-                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                    conn.rollback()
-                raise
-        if numbered:
-            with self._numbered:
-                self.last_numbered = max(self.last_numbered, last_id)
-                self._numbered.notify_all()
-        return int(numbered)
-
-    @staticmethod
-    def _log_entries(heads: list[DictRow]) -> list[transparency.LogEntry]:
-        if not heads:
-            return []
-        last = heads[0]
-        logged = []
-        for row in heads:
-            digest = transparency.head_hash_of(row["tail"]) if row["tail"] is not None else None
-            if digest is None:  # removed or altered since it was written: verify will say the log lacks it
-                log.warning("plan %s version %s is not a sealed event; the transparency log skips it",
-                            row["originator_id"], row["originator_version"])
-                continue
-            logged.append((str(row["originator_id"]), int(row["originator_version"]), digest))
-        return transparency.append(
-            (last["log_position"], last["log_entry_hash"]) if last["log_position"] is not None else None, logged,
-            format_instant(dt.datetime.now(dt.UTC)))
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            poked = self._poked.wait(self.sweep_interval)
-            if self._stopping.is_set():
-                break
-            if poked:
-                self._stopping.wait(self.batch_delay)  # let a burst of commits share one pass
-            self._poked.clear()
-            try:
-                self.number_pending()
-            except Exception:  # the next poke or sweep retries; events stay safely unnumbered meanwhile
-                log.exception("sequencing failed; will retry")
-                self._stopping.wait(0.5)
 
 
 class PostgresLedgerSubscription(ListenNotifySubscription[PostgresLedgerRecorder]):
@@ -591,93 +330,3 @@ class PostgresLedgerSubscription(ListenNotifySubscription[PostgresLedgerRecorder
             if self._thread_error is None:
                 self._thread_error = e
             self.stop()
-
-
-class NotifyWaiter:
-    """Waits for the sequencer's NOTIFY: new events have their place in the sequence.
-
-    One wake-up covers every NOTIFY queued meanwhile, so a projector that was busy does not spin through a
-    backlog of them. :meth:`interrupt` wakes the waiter at once (through a channel of its own).
-    """
-
-    def __init__(self, recorder: PostgresLedgerRecorder) -> None:
-        kwargs = recorder.datastore.pool.kwargs
-        assert isinstance(kwargs, dict)
-        self._conninfo = {k: v for k, v in kwargs.items() if k != "row_factory"}
-        self._conn: Connection[Any] = psycopg.connect(**self._conninfo, autocommit=True)
-        self._wake_channel = f"isp_ledger_wake_{uuid4().hex}"
-        self._conn.execute(SQL("LISTEN {0}").format(Identifier(recorder.channel_name)))
-        self._conn.execute(SQL("LISTEN {0}").format(Identifier(self._wake_channel)))
-
-    def wait(self, timeout: float) -> bool:
-        """Block until a NOTIFY arrives or ``timeout`` passes; return whether one arrived."""
-        woken = False
-        for _ in self._conn.notifies(timeout=timeout, stop_after=1):
-            woken = True
-        if woken:
-            for _ in self._conn.notifies(timeout=0):
-                pass  # drain whatever else is queued
-        return woken
-
-    def interrupt(self) -> None:
-        """Wake a waiter blocked in :meth:`wait` (from another thread)."""
-        with psycopg.connect(**self._conninfo, autocommit=True) as conn:
-            conn.execute("SELECT pg_notify(%s, '')", (self._wake_channel,))
-
-    def close(self) -> None:
-        self._conn.close()
-
-
-class PostgresSnapshotRecorder(AggregateRecorder):
-    """Snapshots of plans: a cache of state, never evidence. Not chained; any may be deleted safely."""
-
-    def __init__(self, datastore: PostgresDatastore) -> None:
-        self.datastore = datastore
-        schema = datastore.schema
-        self._insert = q(
-            "INSERT INTO {schema}.isp_snapshots (originator_id, originator_version, topic, state) "
-            "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            schema,
-        )
-        self._select = q(
-            "SELECT originator_version, topic, state FROM {schema}.isp_snapshots WHERE originator_id = %s", schema
-        )
-
-    def insert_events(self, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int] | None:
-        with self.datastore.transaction(commit=True) as curs:
-            for e in stored_events:
-                curs.execute(self._insert, (e.originator_id, e.originator_version, e.topic, e.state))
-        return None
-
-    def select_events(
-        self,
-        originator_id: UUID | str,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Sequence[StoredEvent]:
-        statement, params = self._select, [originator_id]
-        if gt is not None:
-            statement += SQL(" AND originator_version > %s")
-            params.append(gt)
-        if lte is not None:
-            statement += SQL(" AND originator_version <= %s")
-            params.append(lte)
-        statement += SQL(" ORDER BY originator_version DESC" if desc else " ORDER BY originator_version")
-        if limit is not None:
-            statement += SQL(" LIMIT %s")
-            params.append(limit)
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=psycopg.rows.tuple_row) as curs:
-            curs.execute(statement, params, prepare=True)
-            return [
-                StoredEvent(originator_id=originator_id, originator_version=v, topic=t, state=s)
-                for v, t, s in curs.fetchall()
-            ]
-
-
-@contextlib.contextmanager
-def cursor(datastore: PostgresDatastore, *, commit: bool = False) -> Iterator[psycopg.Cursor[DictRow]]:
-    with datastore.transaction(commit=commit) as curs:
-        yield curs

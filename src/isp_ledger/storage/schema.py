@@ -4,12 +4,12 @@
 sequence (its notification id, what projections track): gap-free and assigned in commit order. SQLite
 assigns it while the writer holds the database's write lock, as the events table's own key. PostgreSQL
 writers do not serialise on a lock: a writer also notes its events in ``isp_unsequenced``, and a sequencer
-moves them into ``isp_sequence`` in batches (see ``postgres.py``). Events rows are written once and never
-updated.
+moves them into ``isp_sequence`` in batches (see ``postgres.py`` and ``postgres_sequencer.py``). Events rows
+are written once and never updated.
 
 ``isp_head_log`` is the transparency log of plan heads (``transparency.py``), appended to when events are stored
 (SQLite) or numbered (PostgreSQL). A store created before it existed has it filled, once, with each plan's head
-when the table is created (``create_tables`` in each store's module).
+when the table is created (``create_tables`` in ``sqlite.py`` and ``postgres_schema.py``).
 """
 
 from __future__ import annotations

@@ -48,8 +48,8 @@ class Sql:
             with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
                 yield Cursor(self, curs)
         else:
-            with sqlite.raw_connection(self.datastore, writer=False) as conn:
-                yield Cursor(self, conn.cursor())
+            with sqlite.raw_connection(self.datastore, writer=False) as sqlite_conn:
+                yield Cursor(self, sqlite_conn.cursor())
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Cursor]:

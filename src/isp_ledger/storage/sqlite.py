@@ -15,6 +15,7 @@ write transaction as the events: under the write lock, so its positions too are 
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import os
@@ -22,11 +23,10 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, ClassVar, Literal
 from uuid import UUID
 
 from eventsourcing.persistence import (
-    AggregateRecorder,
     ApplicationRecorder,
     Notification,
     StoredEvent,
@@ -57,8 +57,8 @@ CONFLICTS = (
 class CommitSignal:
     """Wakes this process's followers of one database file when a writer commits."""
 
-    _signals: dict[str, CommitSignal] = {}
-    _lock = threading.Lock()
+    _signals: ClassVar[dict[str, CommitSignal]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self) -> None:
         self.condition = threading.Condition()
@@ -84,7 +84,7 @@ class CommitSignal:
 def raw_connection(datastore: SQLiteDatastore, *, writer: bool) -> Iterator[sqlite3.Connection]:
     """A pooled sqlite3 connection (autocommit mode); one writer at a time within this process."""
     with datastore.get_connection(commit=writer) as conn:
-        yield conn._sqlite_conn
+        yield conn._sqlite_conn  # the library's wrapper hides the connection we need
 
 
 @contextlib.contextmanager
@@ -270,7 +270,7 @@ def _write_companion(cursor: sqlite3.Cursor, companion: Companion) -> None:
 
 def select_stream(
     datastore: SQLiteDatastore,
-    table: str,
+    table: Literal["isp_events", "isp_snapshots"],
     originator_id: UUID | str,
     *,
     gt: int | None = None,
@@ -278,7 +278,7 @@ def select_stream(
     desc: bool = False,
     limit: int | None = None,
 ) -> list[StoredEvent]:
-    statement = f"SELECT originator_version, topic, state FROM {table} WHERE originator_id = ?"
+    statement = f"SELECT originator_version, topic, state FROM {table} WHERE originator_id = ?"  # noqa: S608 - a fixed name
     params: list[Any] = [str(originator_id)]
     if gt is not None:
         statement += " AND originator_version > ?"
@@ -331,62 +331,46 @@ class CommitWaiter:
         self._signal.fire()
 
     def close(self) -> None:
-        self._watch.close()
+        self._watch.close()  # closing twice is harmless
 
 
 class SQLiteLedgerSubscription(Subscription[SQLiteLedgerRecorder]):
-    """Yields notifications after ``gt`` as they are committed; see the module docstring for how it waits."""
+    """Yields notifications after ``gt`` as they are committed; see the module docstring for how it waits.
+
+    Once stopped it yields nothing more, even notifications it has already read (as the library's own
+    subscriptions do): a follower that stops mid-page must not process events after it asked to stop.
+    """
 
     BATCH = 500
 
     def __init__(self, recorder: SQLiteLedgerRecorder, gt: int | None = None, topics: Sequence[str] = ()):
         super().__init__(recorder=recorder, gt=gt, topics=topics)
-        self._buffer: list[Notification] = []
+        self._buffer: collections.deque[Notification] = collections.deque()
         self._waiter = CommitWaiter(recorder)
 
     def stop(self) -> None:
         super().stop()
         self._waiter.interrupt()
 
+    def __exit__(self, *args: object, **kwargs: Any) -> None:
+        try:
+            super().__exit__(*args, **kwargs)
+        finally:
+            self._waiter.close()
+
     def __next__(self) -> Notification:
-        while not self._buffer:
-            if self._has_been_stopped:
-                self._waiter.close()
-                raise StopIteration
-            self._buffer = list(
+        while not self._has_been_stopped:
+            if self._buffer:
+                notification = self._buffer.popleft()
+                self._last_notification_id = notification.id
+                return notification
+            self._buffer.extend(
                 self._recorder.select_notifications(
                     self._last_notification_id or 0, self.BATCH, topics=self._topics, inclusive_of_start=False
                 )
             )
             if not self._buffer:
                 self._waiter.wait(1.0)
-        notification = self._buffer.pop(0)
-        self._last_notification_id = notification.id
-        return notification
-
-
-class SQLiteSnapshotRecorder(AggregateRecorder):
-    """Snapshots of plans: a cache of state, never evidence. Not chained; any may be deleted safely."""
-
-    def __init__(self, datastore: SQLiteDatastore) -> None:
-        self.datastore = datastore
-
-    def insert_events(self, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int] | None:
-        with write_transaction(self.datastore) as cursor:
-            cursor.executemany(
-                "INSERT OR IGNORE INTO isp_snapshots (originator_id, originator_version, topic, state) "
-                "VALUES (?,?,?,?)",
-                [(str(e.originator_id), e.originator_version, e.topic, e.state) for e in stored_events],
-            )
-        return None
-
-    def select_events(
-        self,
-        originator_id: UUID | str,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Sequence[StoredEvent]:
-        return select_stream(self.datastore, "isp_snapshots", originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        self._buffer.clear()
+        self._waiter.close()  # (again in __exit__, for a subscription used as a context manager)
+        raise StopIteration

@@ -13,7 +13,7 @@ JSON of the six fields, and ``prev_entry_hash`` is the entry hash at ``position 
 Positions run 1, 2, 3, ... without a gap, in the order entries were appended. On SQLite an entry is appended in
 the events' own write transaction; on PostgreSQL the sequencer appends one entry per plan per numbering pass
 (the plan's highest version in it), in the transaction that numbers the events, under its advisory lock
-(``postgres.py``). An event is therefore logged exactly when it has its place in the ledger's sequence.
+(``postgres_sequencer.py``). An event is therefore logged exactly when it has its place in the ledger's sequence.
 
 What ``verify`` checks with it (:func:`check_plan`), after the plan's own chain: the log entries of the plan
 and their neighbours are intact (content matches entry hash, each links to the one before, none missing); every
