@@ -15,6 +15,7 @@ from isp_ledger import access
 from isp_ledger.access import Action
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId, WriteOptions
 from isp_ledger.api.readside import ReadSideDep
+from isp_ledger.api.reports import PlanDelivery
 from isp_ledger.api.responses import WRITE_RESPONSES
 from isp_ledger.api.schemas import DeliveryCreate, DeliveryWritten
 from isp_ledger.application import Ledger
@@ -44,7 +45,7 @@ def record_session(body: DeliveryCreate, user: CurrentUser, ledger: LedgerDep, o
     return JSONResponse(result.body, status_code=result.status_code, headers=headers)
 
 
-@router.get("/v1/plans/{plan_id}/delivery")
+@router.get("/v1/plans/{plan_id}/delivery", responses={200: {"model": PlanDelivery}})
 def plan_delivery(
     plan_id: PlanId,
     user: CurrentUser,

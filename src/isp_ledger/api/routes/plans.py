@@ -11,7 +11,9 @@ from fastapi.responses import JSONResponse
 from isp_ledger import access
 from isp_ledger.access import Action
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId, WriteOptions
+from isp_ledger.api.reads import PlanDocument, PlanEvents
 from isp_ledger.api.readside import ReadSideDep
+from isp_ledger.api.reports import PlanListing
 from isp_ledger.api.responses import WRITE_RESPONSES, written
 from isp_ledger.api.schemas import Close, PlanCreate, TierChange, WriteResponse
 from isp_ledger.domain.errors import InvalidInput
@@ -38,7 +40,7 @@ def open_plan(body: PlanCreate, user: CurrentUser, ledger: LedgerDep, options: W
     return written(result)
 
 
-@router.get("")
+@router.get("", responses={200: {"model": PlanListing}})
 def list_plans(
     user: CurrentUser,
     ledger: LedgerDep,
@@ -75,7 +77,7 @@ def list_plans(
     return JSONResponse({"plans": plans, "next_cursor": next_cursor}, headers=freshness.headers())
 
 
-@router.get("/{plan_id}")
+@router.get("/{plan_id}", responses={200: {"model": PlanDocument}})
 def get_plan(
     plan_id: PlanId,
     user: CurrentUser,
@@ -121,7 +123,7 @@ def close_plan(plan_id: PlanId, body: Close, user: CurrentUser, ledger: LedgerDe
     return written(ledger.close_plan(user, plan_id, reason=body.reason, agreed_on=body.agreed_on, **options))
 
 
-@router.get("/{plan_id}/events")
+@router.get("/{plan_id}/events", response_model=None, responses={200: {"model": PlanEvents}})
 def plan_events(plan_id: PlanId, user: CurrentUser, ledger: LedgerDep) -> dict[str, Any]:
     """Every event of the plan in order, exactly as stored and chained."""
     return {"events": ledger.plan_events(user, plan_id)}
