@@ -5,10 +5,10 @@ A plan's items and facts are described by the field specifications the domain ch
 plus what the plan keeps about each (its status, when it was agreed and recorded, the version of its latest
 change). Answers assembled from the record or the read models, or signed, are sent as they are and only
 documented with these models (``responses={200: {"model": ...}}``): no second pass over a plan's content on the
-way out, and nothing that could alter a signed value. (Small answers built from typed values, such as the keys or a
-calendar, are ``response_model`` and so checked on the way out.) Every model allows fields it does not name, so a
-field added to an answer is never dropped; ``tests/e2e/test_openapi.py`` checks real answers against them, and that they name
-every field sent.
+way out, and nothing that could alter a signed value. (Small answers built from typed values, such as the keys or
+a calendar, are ``response_model`` and so checked on the way out.) Every model allows fields it does not name, so a
+field added to an answer is never dropped; ``tests/e2e/test_openapi.py`` checks real answers against them, and
+that they name every field sent.
 """
 
 from __future__ import annotations

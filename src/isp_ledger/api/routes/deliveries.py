@@ -16,7 +16,6 @@ from isp_ledger.access import Action
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId, WriteOptions
 from isp_ledger.api.readside import ReadSideDep
 from isp_ledger.api.reports import PlanDelivery
-from isp_ledger.api.responses import WRITE_RESPONSES
 from isp_ledger.api.schemas import DeliveryCreate, DeliveryWritten
 from isp_ledger.application import Ledger
 from isp_ledger.domain.errors import InvalidInput
@@ -30,8 +29,7 @@ FROM = Query(alias="from", description="first day of the period (YYYY-MM-DD); de
 TO = Query(description="last day of the period, inclusive (YYYY-MM-DD); default: today")
 
 
-@router.post("/v1/deliveries", status_code=201, response_model=DeliveryWritten,
-             responses=WRITE_RESPONSES)
+@router.post("/v1/deliveries", status_code=201, response_model=DeliveryWritten)
 def record_session(body: DeliveryCreate, user: CurrentUser, ledger: LedgerDep, options: WriteOptions) -> JSONResponse:
     """Log one session of provision, delivered or missed, for one pupil or a group: each entry is a pupil's plan
     and provision. Every entry is recorded, in one transaction, or none is (the refusal names the entry)."""

@@ -14,7 +14,7 @@ from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId, WriteOptions
 from isp_ledger.api.reads import PlanDocument, PlanEvents
 from isp_ledger.api.readside import ReadSideDep
 from isp_ledger.api.reports import PlanListing
-from isp_ledger.api.responses import WRITE_RESPONSES, written
+from isp_ledger.api.responses import written
 from isp_ledger.api.schemas import Close, PlanCreate, TierChange, WriteResponse
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.validation import Upn, Urn
@@ -23,7 +23,7 @@ from projections import current_plan, plan_index
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
 
-@router.post("", status_code=201, response_model=WriteResponse, responses=WRITE_RESPONSES)
+@router.post("", status_code=201, response_model=WriteResponse)
 def open_plan(body: PlanCreate, user: CurrentUser, ledger: LedgerDep, options: WriteOptions) -> JSONResponse:
     """Open a plan for a pupil (one open plan per UPN)."""
     options.pop("if_match", None)
@@ -108,7 +108,7 @@ def get_plan(
     return Response(stored.json, media_type="application/json", headers=headers)
 
 
-@router.post("/{plan_id}/tier", response_model=WriteResponse, responses=WRITE_RESPONSES)
+@router.post("/{plan_id}/tier", response_model=WriteResponse)
 def change_tier(plan_id: PlanId, body: TierChange, user: CurrentUser, ledger: LedgerDep,
                 options: WriteOptions) -> JSONResponse:
     """Move the plan to another tier of support (specialist needs an EHCP reference)."""
@@ -116,7 +116,7 @@ def change_tier(plan_id: PlanId, body: TierChange, user: CurrentUser, ledger: Le
                                       reason=body.reason, agreed_on=body.agreed_on, **options))
 
 
-@router.post("/{plan_id}/close", response_model=WriteResponse, responses=WRITE_RESPONSES)
+@router.post("/{plan_id}/close", response_model=WriteResponse)
 def close_plan(plan_id: PlanId, body: Close, user: CurrentUser, ledger: LedgerDep,
                options: WriteOptions) -> JSONResponse:
     """Close the plan. Its history stays; a new plan may then be opened for the pupil."""
