@@ -187,6 +187,7 @@ SETTINGS = "/v1/settings/"  # a setting's records and reports: its staff and adm
 REPORTED_IN_ANSWER = {"/v1/plans/{plan_id}/events", "/v1/plans/{plan_id}/verify"}  # a damaged record is shown
 RECORDS_ON_PLANS = ("/v1/plans", "/v1/deliveries")  # writes here are entries in plans' histories
 ITEM_PATH = ("plan_id", "item_id")  # path parameters that find a plan or an item (or answer 404)
+FASTAPI_422 = "Validation Error"  # how FastAPI describes the 422 it adds itself, which no answer is shaped like
 
 
 def error_statuses(path: str, method: str, operation: dict[str, Any], names_a_plan: bool) -> dict[int, str]:
@@ -239,9 +240,6 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-FASTAPI_422 = "Validation Error"  # the description of FastAPI's own 422, which answers are never shaped like
-
-
 def _names_a_plan(operation: dict[str, Any], components: dict[str, Any]) -> bool:
     body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
     return any("plan_id" in part.get("properties", {}) for part in _schemas(body, components, set()))
@@ -270,7 +268,7 @@ def documented(generate: Callable[[], dict[str, Any]]) -> Callable[[], dict[str,
     """FastAPI's ``app.openapi``, with the errors documented (once: FastAPI keeps the document it made)."""
     def openapi() -> dict[str, Any]:
         schema = generate()
-        if "Problem" not in schema.get("components", {}).get("schemas", {}):
+        if Problem.__name__ not in schema.get("components", {}).get("schemas", {}):
             document(schema)
         return schema
     return openapi
