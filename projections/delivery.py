@@ -169,9 +169,9 @@ def _delete(view: View, cursor: Cursor, table: str, plan_ids: list[str]) -> None
         return
     # ``table`` is one of this module's table names; the plans are parameters.
     if view.sql.dialect == "postgresql":
-        cursor.execute(view.q(f"DELETE FROM {{{table}}} WHERE plan_id = ANY(?)"), (plan_ids,))  # noqa: S608
+        cursor.execute(view.q(f"DELETE FROM {{{table}}} WHERE plan_id = ANY(?)"), (plan_ids,))
     else:
-        cursor.executemany(view.q(f"DELETE FROM {{{table}}} WHERE plan_id = ?"),  # noqa: S608
+        cursor.executemany(view.q(f"DELETE FROM {{{table}}} WHERE plan_id = ?"),
                            [(p,) for p in plan_ids])
 
 
@@ -186,22 +186,22 @@ class _Facts:
 
     def __init__(self, view: View, where: str, params: tuple[Any, ...], start: dt.date, end: dt.date) -> None:
         self.provisions = view.sql.fetch(view.q(
-            "SELECT plan_id, provision_id, description, delivered_by, location, provision_type, status "  # noqa: S608
+            "SELECT plan_id, provision_id, description, delivered_by, location, provision_type, status "
             f"FROM {{provisions}} WHERE plan_id IN ({where}) ORDER BY plan_id, ord"), params)
         self.schedules: dict[tuple[str, str], list[ProvisionTerms]] = defaultdict(list)
         for plan_id, item_id, effective, active, spw, mps, starts, ends in view.sql.fetch(view.q(
-                "SELECT plan_id, provision_id, effective_on, active, sessions_per_week, minutes_per_session, "  # noqa: S608
+                "SELECT plan_id, provision_id, effective_on, active, sessions_per_week, minutes_per_session, "
                 f"starts_on, ends_on FROM {{schedule}} WHERE plan_id IN ({where}) ORDER BY effective_on"), params):
             self.schedules[(plan_id, item_id)].append(ProvisionTerms(
                 _day(effective), bool(active), spw, mps, _day(starts), _day(ends) if ends else None))
         self.terms: dict[str, list[PlanTerms]] = defaultdict(list)
         for plan_id, effective, open_, tier, setting_urn in view.sql.fetch(view.q(
-                "SELECT plan_id, effective_on, open, tier, setting_urn "  # noqa: S608
+                "SELECT plan_id, effective_on, open, tier, setting_urn "
                 f"FROM {{terms}} WHERE plan_id IN ({where}) ORDER BY effective_on"), params):
             self.terms[plan_id].append(PlanTerms(_day(effective), bool(open_), tier, setting_urn))
         self.sessions: dict[tuple[str, str], list[Session]] = defaultdict(list)
         for plan_id, item_id, day, status, minutes, reason in view.sql.fetch(view.q(
-                "SELECT plan_id, provision_id, day, status, minutes, missed_reason FROM {sessions} "  # noqa: S608
+                "SELECT plan_id, provision_id, day, status, minutes, missed_reason FROM {sessions} "
                 f"WHERE plan_id IN ({where}) AND day >= ? AND day <= ?"),
                 (*params, start.isoformat(), end.isoformat())):
             self.sessions[(plan_id, item_id)].append(Session(item_id, _day(day), status, minutes, reason))

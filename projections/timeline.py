@@ -123,7 +123,7 @@ def entries(
         where.append(f"kind IN ({', '.join('?' * len(kinds))})")
         params.extend(kinds)
     # Built from this module's own fragments; every value is a parameter.
-    statement = (f"SELECT {', '.join(COLUMNS)} FROM {{entries}} WHERE {' AND '.join(where)} "  # noqa: S608
+    statement = (f"SELECT {', '.join(COLUMNS)} FROM {{entries}} WHERE {' AND '.join(where)} "
                  "ORDER BY version DESC LIMIT ?")
     params.append(limit + 1)
     rows = view.sql.fetch(view.q(statement), params)

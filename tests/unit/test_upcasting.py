@@ -140,8 +140,7 @@ def test_upcasting_runs_from_the_version_stored_to_the_version_deployed(deployed
     v2 = of_type(envelopes, "SessionRecorded")
     v1 = as_v1(v2, "starts_at")
     for envelope in (v1, v2):
-        event = event_from_envelope(envelope)
-        assert type(event) is deployed_v3
-        read = cast(V3.SessionRecorded, event)
+        read = event_from_envelope(envelope)
+        assert isinstance(read, deployed_v3) and type(read) is deployed_v3
         assert read.room is None and read.starts_at is None
     assert orjson.loads(orjson.dumps(v1["data"])) == v1["data"]  # still the stored data, untouched

@@ -1,4 +1,4 @@
-"""How the API answers a write."""
+"""How the API answers a write. (What each route may answer instead is documented in one place: ``problems.py``.)"""
 
 from __future__ import annotations
 
@@ -6,15 +6,6 @@ from fastapi.responses import JSONResponse
 
 from isp_ledger.api.schemas import WriteResponse
 from isp_ledger.application import WriteResult
-
-WRITE_RESPONSES: dict[int | str, dict[str, object]] = {
-    401: {"description": "no valid bearer token"},
-    403: {"description": "your role may not do this"},
-    404: {"description": "no such plan or item (or you may not see it)"},
-    409: {"description": "a rule of the plan refuses the change"},
-    412: {"description": "If-Match named a version the plan is no longer at"},
-    422: {"description": "invalid input; nothing was recorded"},
-}
 
 
 def written(result: WriteResult) -> JSONResponse:

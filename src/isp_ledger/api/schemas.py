@@ -1,199 +1,189 @@
-"""Request and response bodies of the HTTP API.
+"""Request bodies of the HTTP API, and the answers of its writes.
 
-These fix the *shape* of each request (names, JSON types, nothing extra). The rules a SENCO would expect
-(valid UPN, census codes, ranges, linked barriers...) live in the domain and are applied to every write,
-so a correction is checked exactly like the original entry.
+A request's shape is the domain's. The bodies of items, facts and sessions are made from the field specifications
+the domain checks them with (``domain/sections.py``, ``domain/fields.py``, ``domain/delivery.py``; see
+``specs.py``); the few fields a command takes as its own arguments (``agreed_on``, ``reason``, ``tier``...) are
+documented with the same kinds of specification, their choices taken from ``domain/codes.py``. The bodies fix the
+JSON shape (names, JSON types, nothing extra); the domain checks the values, so a correction is checked exactly
+like the original entry. ``tests/unit/test_schemas.py`` proves that what is documented is what the domain does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from isp_ledger.api import specs
+from isp_ledger.domain import codes, fields
+from isp_ledger.domain.delivery import MAX_ENTRIES, SESSION_FIELDS
+from isp_ledger.domain.sections import SECTIONS
+from isp_ledger.domain.validation import SHORT_TEXT, Choice, Date, Text, Urn
 
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-Day = dt.date
-Text = str
+class Dated(Body):
+    """A change the caller may date: by default it was agreed today."""
+
+    agreed_on: dt.date | None = specs.field(
+        Date(required=False), "date the decision was made (Europe/London), not after today; default today")
 
 
-class Decision(Body):
+class Decision(Dated):
     """Fields every change may carry: when it was agreed and why."""
 
-    agreed_on: Day | None = Field(None, description="date the decision was made (Europe/London); default today")
-    reason: Text | None = Field(None, description="why; recommended for every change")
+    reason: str | None = specs.field(fields.OPTIONAL_REASON, "why; recommended for every change")
 
 
-class Pupil(Body):
-    upn: str = Field(description="13-character Unique Pupil Number, with its check letter")
-    given_name: Text
-    family_name: Text
-    date_of_birth: Day
+class Reasoned(Dated):
+    """A change that must say why (an end, a pause, a new tier, a closure)."""
+
+    reason: str = specs.field(fields.REASON, "why")
 
 
-class PlanCreate(Body):
+# What the generated bodies' fields mean, beyond what their specification says (length, range, choices).
+HELP = {
+    "upn": "13-character Unique Pupil Number, with its check letter",
+    "need_type": "school census SEN need type: "
+    + "; ".join(f"{code} ({name})" for code, name in codes.NEED_TYPE_NAMES.items()),
+    "barrier_ids": "barriers of this plan, each active, that this addresses",
+    "delivered_by": 'a role, e.g. "teaching assistant"',
+    "group_size": "1 = one-to-one",
+    "ends_on": "the last day the provision is in force",
+    "success_criteria": "how everyone will know it is achieved; the quality report lists an outcome without",
+    "measured_on": "the date of the measurement; also the entry's agreed_on",
+    "source": 'where the measurement comes from, e.g. "phonics screening check"',
+    "held_on": "the date of the review meeting; also the entry's agreed_on",
+    "next_review_due": "at most 12 months after held_on",
+    "profession": "required for professional advice",
+    "version": "the version of the plan being responded to",
+}
+SESSION_HELP = {
+    "date": "the day of the session; also each entry's agreed_on; not after today",
+    "minutes": "delivered sessions only; default: the provision's minutes",
+    "missed_reason": "required when missed",
+    "delivered_by": "who ran it, if not the provision's usual deliverer",
+}
+
+
+def _section_bodies(name: str) -> tuple[type[Decision], type[Decision]]:
+    """What adds an item to a section, and what amends one (only the fields given)."""
+    section = SECTIONS[name]
+    noun = section.noun.capitalize()
+    create = specs.model(f"{noun}Create", section.fields, base=Decision, descriptions=HELP,
+                         doc=f"A new {section.noun}, with when it was agreed and why.")
+    patch = specs.model(f"{noun}Patch", section.fields, base=Decision, descriptions=HELP, optional=True,
+                        doc=f"The fields of a {section.noun} that change, and when and why.")
+    return create, patch
+
+
+BarrierCreate, BarrierPatch = _section_bodies("barriers")
+ProvisionCreate, ProvisionPatch = _section_bodies("provisions")
+AdjustmentCreate, AdjustmentPatch = _section_bodies("adjustments")
+OutcomeCreate, OutcomePatch = _section_bodies("outcomes")
+
+
+class DeliveryEntry(Body):
+    plan_id: str = Field(description="a plan's id")
+    provision_id: str = Field(description="a provision of that plan, in force on the session's date")
+
+
+class Session(Body):
+    entries: list[DeliveryEntry] = Field(description="each pupil's plan and provision the session was for",
+                                         json_schema_extra={"minItems": 1, "maxItems": MAX_ENTRIES})
+
+
+# Bodies made from the domain's specifications. Routes read their own fields only through ``model_dump``, so to
+# the type checker each is its base.
+if TYPE_CHECKING:
+    Pupil = Body
+    ProgressCreate = Body
+    ReviewCreate = Body
+    ContributionCreate = Dated
+    AcknowledgementCreate = Dated
+    DeliveryCreate = Session
+else:
+    Pupil = specs.model("Pupil", fields.PUPIL_FIELDS, base=Body, descriptions=HELP, doc="The pupil the plan is for.")
+    ProgressCreate = specs.model("ProgressCreate", fields.PROGRESS_FIELDS, base=Body, descriptions=HELP,
+                                 doc="A measurement of progress towards an outcome.")
+    ReviewCreate = specs.model("ReviewCreate", fields.REVIEW_FIELDS, base=Body, descriptions=HELP,
+                               doc="A review meeting: who came, the parent's and pupil's views, the next review.")
+    ContributionCreate = specs.model("ContributionCreate", fields.CONTRIBUTION_FIELDS, base=Dated,
+                                     descriptions=HELP,
+                                     doc="A parent's view, the pupil's voice, or professional advice.")
+    AcknowledgementCreate = specs.model("AcknowledgementCreate", fields.ACKNOWLEDGEMENT_FIELDS, base=Dated,
+                                        descriptions=HELP, doc="A parent's response to one version of the plan.")
+    DeliveryCreate = specs.model("DeliveryCreate", SESSION_FIELDS, base=Session, descriptions=SESSION_HELP,
+                                 doc="One session of provision, delivered or missed, for one pupil or a group.")
+
+TIER = Choice(codes.TIERS)
+EHCP_REFERENCE = Text(SHORT_TEXT, required=False)
+
+
+class PlanCreate(Dated):
     pupil: Pupil
-    setting_urn: str = Field(description="6-digit Unique Reference Number of the school or setting")
-    tier: Literal["targeted", "targeted_plus", "specialist"]
-    ehcp_reference: str | None = Field(None, description="required for the specialist tier")
-    next_review_due: Day | None = Field(None, description="default: 12 weeks after agreed_on; at most 12 months")
-    agreed_on: Day | None = None
+    setting_urn: str = specs.field(Urn(), "6-digit Unique Reference Number of the school or setting")
+    tier: str = specs.field(TIER)
+    ehcp_reference: str | None = specs.field(EHCP_REFERENCE, "required for the specialist tier")
+    next_review_due: dt.date | None = specs.field(
+        Date(required=False), "default: 12 weeks after agreed_on; at most 12 months after it")
 
 
-class TierChange(Decision):
-    tier: Literal["targeted", "targeted_plus", "specialist"]
-    ehcp_reference: str | None = None
-    reason: Text
+class TierChange(Reasoned):
+    tier: str = specs.field(TIER)
+    ehcp_reference: str | None = specs.field(EHCP_REFERENCE, "required for the specialist tier")
 
 
-class Close(Decision):
-    reason: Text
+class Close(Reasoned):
+    pass
 
 
-class End(Decision):
-    reason: Text
-    outcome: Literal["achieved", "discontinued"] | None = Field(None, description="outcomes only")
+class End(Reasoned):
+    outcome: str | None = specs.field(Choice(codes.OUTCOME_RESULTS, required=False),
+                                      "outcomes only, and required for them")
 
 
-class Pause(Decision):
-    reason: Text
-    until: Day | None = Field(None, description="last day of the pause (inclusive); default: until resumed")
+class Pause(Reasoned):
+    until: dt.date | None = specs.field(Date(required=False),
+                                        "last day of the pause (inclusive); default: until resumed")
 
 
 class Resume(Decision):
     """Restart a paused provision from ``agreed_on``; ``reason`` optional."""
 
 
-class BarrierCreate(Decision):
-    description: Text
-    area_of_need: Literal["communication_and_interaction", "cognition_and_learning", "semh", "sensory_and_physical"]
-    need_type: str = Field(description="school census SEN need type, e.g. SPLD, SLCN, ASD")
-    evidence: Text
-
-
-class BarrierPatch(Decision):
-    description: Text | None = None
-    area_of_need: str | None = None
-    need_type: str | None = None
-    evidence: Text | None = None
-
-
-class ProvisionCreate(Decision):
-    description: Text
-    barrier_ids: list[str] = Field(description="at least one active barrier of this plan")
-    delivered_by: Text = Field(description='a role, e.g. "teaching assistant"')
-    group_size: int = Field(description="1 = one-to-one")
-    sessions_per_week: float = Field(description="more than 0")
-    minutes_per_session: int = Field(description="1 to 480")
-    location: Literal["in_class", "withdrawal", "external", "online"]
-    starts_on: Day
-    ends_on: Day | None = None
-    evidence_basis: Text | None = None
-
-
-class ProvisionPatch(Decision):
-    description: Text | None = None
-    barrier_ids: list[str] | None = None
-    delivered_by: Text | None = None
-    group_size: int | None = None
-    sessions_per_week: float | None = None
-    minutes_per_session: int | None = None
-    location: str | None = None
-    starts_on: Day | None = None
-    ends_on: Day | None = None
-    evidence_basis: Text | None = None
-
-
-class AdjustmentCreate(Decision):
-    description: Text
-    category: Literal["environment", "curriculum", "routines", "assessment", "communication", "other"]
-    barrier_ids: list[str]
-
-
-class AdjustmentPatch(Decision):
-    description: Text | None = None
-    category: str | None = None
-    barrier_ids: list[str] | None = None
-
-
-class OutcomeCreate(Decision):
-    description: Text
-    success_criteria: Text | None = Field(None, description="how everyone will know it is achieved")
-    barrier_ids: list[str]
-    target_date: Day
-    baseline: Text | None = None
-    target: Text | None = None
-
-
-class OutcomePatch(Decision):
-    description: Text | None = None
-    success_criteria: Text | None = None
-    barrier_ids: list[str] | None = None
-    target_date: Day | None = None
-    baseline: Text | None = None
-    target: Text | None = None
-
-
-class ProgressCreate(Body):
-    measured_on: Day = Field(description="the date of the measurement; also the entry's agreed_on")
-    value: float | None = None
-    note: Text
-    source: Text = Field(description='where the measurement comes from, e.g. "phonics screening check"')
-
-
-class Attendee(Body):
-    role: Text
-    name: Text
-
-
-class ReviewCreate(Body):
-    held_on: Day = Field(description="the date of the review meeting; also the entry's agreed_on")
-    attendees: list[Attendee]
-    parent_views: Text
-    pupil_views: Text
-    summary: Text
-    next_review_due: Day = Field(description="at most 12 months after held_on")
-
-
-class ContributionCreate(Body):
-    kind: Literal["parent_view", "pupil_voice", "professional_advice"]
-    profession: Text | None = Field(None, description="required for professional advice")
-    text: Text
-    agreed_on: Day | None = None
-
-
-class AcknowledgementCreate(Body):
-    version: int = Field(description="the version of the plan being responded to")
-    response: Literal["agree", "disagree", "seen"]
-    comment: Text | None = None
-    agreed_on: Day | None = None
-
-
 class CorrectionCreate(Body):
     event_id: str = Field(description="the event whose entry was recorded wrongly")
-    reason: Text
-    changes: dict[str, Any] = Field(description="field: corrected value; agreed_on and reason may be corrected too")
+    reason: str = specs.field(fields.REASON, "why the entry was wrong")
+    changes: dict[str, Any] = Field(description="field: corrected value, each checked as the field of the original "
+                                                "entry; agreed_on and reason may be corrected too")
 
 
-class DeliveryEntry(Body):
+class Holiday(Body):
+    start: dt.date
+    end: dt.date = Field(description="inclusive; not before start")
+
+
+class CalendarUpdate(Body):
+    holidays: list[Holiday] = Field(description="inclusive date ranges: half terms, holidays, bank holidays")
+    closures: list[dt.date] = Field(description="single days the setting is closed (INSET days, snow days)")
+
+
+# ------------------------------------------------------------------------------------------ answers of writes
+
+
+class WriteResponse(BaseModel):
+    """The answer to every write on a plan (CONTRACT.md §2)."""
+
     plan_id: str
-    provision_id: str = Field(description="a provision of that plan, in force on the session's date")
-
-
-class DeliveryCreate(Body):
-    entries: list[DeliveryEntry] = Field(description="each pupil's plan and provision the session was for")
-    date: Day = Field(description="the day of the session; also each entry's agreed_on; not after today")
-    status: Literal["delivered", "missed"]
-    minutes: int | None = Field(None, description="delivered sessions only; default: the provision's minutes")
-    missed_reason: Literal[
-        "pupil_absent", "staff_absent", "timetable_clash", "school_closed", "pupil_declined", "other"
-    ] | None = Field(None, description="required when missed")
-    delivered_by: Text | None = Field(None, description="who ran it, if not the provision's usual deliverer")
-    note: Text | None = None
+    version: int = Field(description="the plan's version after the write; also its ETag")
+    event_id: str
+    recorded_at: str = Field(json_schema_extra={"format": "date-time"})
+    item_id: str | None = Field(None, description="the new item's id, when the write created one")
 
 
 class DeliveryEntryWritten(BaseModel):
@@ -201,30 +191,12 @@ class DeliveryEntryWritten(BaseModel):
     provision_id: str
     version: int
     event_id: str
-    recorded_at: str
+    recorded_at: str = Field(json_schema_extra={"format": "date-time"})
 
 
 class DeliveryWritten(BaseModel):
-    session_id: str
+    session_id: str = Field(description="shared by the entries of one session")
     entries: list[DeliveryEntryWritten]
-
-
-class Holiday(Body):
-    start: Day
-    end: Day = Field(description="inclusive; not before start")
-
-
-class CalendarUpdate(Body):
-    holidays: list[Holiday] = Field(description="inclusive date ranges: half terms, holidays, bank holidays")
-    closures: list[Day] = Field(description="single days the setting is closed (INSET days, snow days)")
-
-
-class WriteResponse(BaseModel):
-    plan_id: str
-    version: int
-    event_id: str
-    recorded_at: str
-    item_id: str | None = None
 
 
 class Verification(BaseModel):
@@ -244,5 +216,5 @@ class Verification(BaseModel):
 class Me(BaseModel):
     user_id: str
     name: str
-    role: str
+    role: str = specs.field(Choice(codes.ROLES))
     setting_urn: str | None

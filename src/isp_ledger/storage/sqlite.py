@@ -278,7 +278,7 @@ def select_stream(
     desc: bool = False,
     limit: int | None = None,
 ) -> list[StoredEvent]:
-    statement = f"SELECT originator_version, topic, state FROM {table} WHERE originator_id = ?"  # noqa: S608 - a fixed name
+    statement = f"SELECT originator_version, topic, state FROM {table} WHERE originator_id = ?"
     params: list[Any] = [str(originator_id)]
     if gt is not None:
         statement += " AND originator_version > ?"

@@ -15,7 +15,7 @@ from isp_ledger import access
 from isp_ledger.access import Action
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId, WriteOptions
 from isp_ledger.api.read_side import ReadSideDep
-from isp_ledger.api.responses import WRITE_RESPONSES
+from isp_ledger.api.reports import PlanDelivery
 from isp_ledger.api.schemas import DeliveryCreate, DeliveryWritten
 from isp_ledger.application import Ledger
 from isp_ledger.domain.errors import InvalidInput
@@ -29,8 +29,7 @@ FROM = Query(alias="from", description="first day of the period (YYYY-MM-DD); de
 TO = Query(description="last day of the period, inclusive (YYYY-MM-DD); default: today")
 
 
-@router.post("/v1/deliveries", status_code=201, response_model=DeliveryWritten,
-             responses=WRITE_RESPONSES)
+@router.post("/v1/deliveries", status_code=201, response_model=DeliveryWritten)
 def record_session(body: DeliveryCreate, user: CurrentUser, ledger: LedgerDep, options: WriteOptions) -> JSONResponse:
     """Log one session of provision, delivered or missed, for one pupil or a group: each entry is a pupil's plan
     and provision. Every entry is recorded, in one transaction, or none is (the refusal names the entry)."""
@@ -39,12 +38,13 @@ def record_session(body: DeliveryCreate, user: CurrentUser, ledger: LedgerDep, o
                                              "is not taken here")
     session = body.model_dump(mode="json", exclude={"entries"})
     entries = [entry.model_dump() for entry in body.entries]
-    result = ledger.commands.record_session(user, entries=entries, session=session, idempotency=options.get("idempotency"))
+    result = ledger.commands.record_session(user, entries=entries, session=session,
+                                            idempotency=options.get("idempotency"))
     headers = {"Idempotent-Replayed": "true"} if result.replayed else None
     return JSONResponse(result.body, status_code=result.status_code, headers=headers)
 
 
-@router.get("/v1/plans/{plan_id}/delivery")
+@router.get("/v1/plans/{plan_id}/delivery", responses={200: {"model": PlanDelivery}})
 def plan_delivery(
     plan_id: PlanId,
     user: CurrentUser,

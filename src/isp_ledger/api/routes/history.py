@@ -12,6 +12,7 @@ from isp_ledger import access
 from isp_ledger.access import Action
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId
 from isp_ledger.api.read_side import ReadSideDep
+from isp_ledger.api.reads import PlanDiff, Timeline
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.wording import KINDS
 from projections import current_plan, timeline
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/v1/plans", tags=["history"])
 MAX_VERSION = 2**62  # cursors name a version; anything beyond what any store can hold was not given out by us
 
 
-@router.get("/{plan_id}/timeline")
+@router.get("/{plan_id}/timeline", responses={200: {"model": Timeline}})
 def plan_timeline(
     plan_id: PlanId,
     user: CurrentUser,
@@ -67,7 +68,7 @@ def _require_visible(user: access.User, ledger: LedgerDep, read_side: ReadSideDe
 POINT = "a version number, or an instant (ISO-8601 with offset, e.g. 2026-09-01T00:00:00+01:00)"
 
 
-@router.get("/{plan_id}/diff")
+@router.get("/{plan_id}/diff", response_model=None, responses={200: {"model": PlanDiff}})
 def plan_diff(
     plan_id: PlanId,
     user: CurrentUser,

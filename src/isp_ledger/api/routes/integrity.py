@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId
+from isp_ledger.api.reads import Keys, LogHead, SignedReceipt
 from isp_ledger.api.schemas import Verification
 from isp_ledger.storage.signing import public_key_document
 
@@ -66,7 +67,7 @@ def verify(plan_id: PlanId, user: CurrentUser, ledger: LedgerDep) -> Verificatio
     return Verification.model_validate(ledger.integrity.verify(user, plan_id).as_dict())
 
 
-@router.get("/plans/{plan_id}/receipt")
+@router.get("/plans/{plan_id}/receipt", response_model=None, responses={200: {"model": SignedReceipt}})
 def receipt(plan_id: PlanId, user: CurrentUser, ledger: LedgerDep) -> dict[str, Any]:
     """A receipt for the plan's head — `{plan_id, version, head_hash, recorded_at}` signed with the service's
     Ed25519 key — to keep and check later with `POST /v1/receipts/verify` or offline with `GET /v1/keys`."""
@@ -80,7 +81,7 @@ def verify_receipt(body: Receipt, user: CurrentUser, ledger: LedgerDep) -> Recei
     return ReceiptCheck(ok=check.ok, detail=check.detail)
 
 
-@router.get("/log/head")
+@router.get("/log/head", response_model=None, responses={200: {"model": LogHead}})
 def log_head(ledger: LedgerDep) -> dict[str, Any]:
     """The transparency log's latest position and entry hash, signed with the receipt key: keep it (or publish
     it) outside the service, and check it later with `POST /v1/log/verify`."""
@@ -95,7 +96,7 @@ def verify_log(user: CurrentUser, ledger: LedgerDep, body: LogStatement | None =
     return LogCheck.model_validate(ledger.integrity.check_log(user, body.model_dump() if body else None).as_dict())
 
 
-@router.get("/keys")
+@router.get("/keys", response_model=Keys)
 def keys(ledger: LedgerDep) -> dict[str, Any]:
     """The public key(s) receipts are signed with (Ed25519; raw key in base64, and PEM)."""
     return {"keys": [public_key_document(ledger.signer.public_key)]}

@@ -12,7 +12,9 @@ from isp_ledger import access
 from isp_ledger.access import Action
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId, WriteOptions
 from isp_ledger.api.read_side import ReadSideDep
-from isp_ledger.api.responses import WRITE_RESPONSES, written
+from isp_ledger.api.reads import PlanDocument, PlanEvents
+from isp_ledger.api.reports import PlanListing
+from isp_ledger.api.responses import written
 from isp_ledger.api.schemas import Close, PlanCreate, TierChange, WriteResponse
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.validation import Upn, Urn
@@ -21,7 +23,7 @@ from projections import current_plan, plan_index
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
 
-@router.post("", status_code=201, response_model=WriteResponse, responses=WRITE_RESPONSES)
+@router.post("", status_code=201, response_model=WriteResponse)
 def open_plan(body: PlanCreate, user: CurrentUser, ledger: LedgerDep, options: WriteOptions) -> JSONResponse:
     """Open a plan for a pupil (one open plan per UPN)."""
     options.pop("if_match", None)
@@ -38,7 +40,7 @@ def open_plan(body: PlanCreate, user: CurrentUser, ledger: LedgerDep, options: W
     return written(result)
 
 
-@router.get("")
+@router.get("", responses={200: {"model": PlanListing}})
 def list_plans(
     user: CurrentUser,
     ledger: LedgerDep,
@@ -75,7 +77,7 @@ def list_plans(
     return JSONResponse({"plans": plans, "next_cursor": next_cursor}, headers=freshness.headers())
 
 
-@router.get("/{plan_id}")
+@router.get("/{plan_id}", responses={200: {"model": PlanDocument}})
 def get_plan(
     plan_id: PlanId,
     user: CurrentUser,
@@ -106,7 +108,7 @@ def get_plan(
     return Response(stored.json, media_type="application/json", headers=headers)
 
 
-@router.post("/{plan_id}/tier", response_model=WriteResponse, responses=WRITE_RESPONSES)
+@router.post("/{plan_id}/tier", response_model=WriteResponse)
 def change_tier(plan_id: PlanId, body: TierChange, user: CurrentUser, ledger: LedgerDep,
                 options: WriteOptions) -> JSONResponse:
     """Move the plan to another tier of support (specialist needs an EHCP reference)."""
@@ -114,14 +116,14 @@ def change_tier(plan_id: PlanId, body: TierChange, user: CurrentUser, ledger: Le
                                       reason=body.reason, agreed_on=body.agreed_on, **options))
 
 
-@router.post("/{plan_id}/close", response_model=WriteResponse, responses=WRITE_RESPONSES)
+@router.post("/{plan_id}/close", response_model=WriteResponse)
 def close_plan(plan_id: PlanId, body: Close, user: CurrentUser, ledger: LedgerDep,
                options: WriteOptions) -> JSONResponse:
     """Close the plan. Its history stays; a new plan may then be opened for the pupil."""
     return written(ledger.commands.close_plan(user, plan_id, reason=body.reason, agreed_on=body.agreed_on, **options))
 
 
-@router.get("/{plan_id}/events")
+@router.get("/{plan_id}/events", response_model=None, responses={200: {"model": PlanEvents}})
 def plan_events(plan_id: PlanId, user: CurrentUser, ledger: LedgerDep) -> dict[str, Any]:
     """Every event of the plan in order, exactly as stored and chained."""
     return {"events": ledger.history.plan_events(user, plan_id)}

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId, WriteOptions
-from isp_ledger.api.responses import WRITE_RESPONSES, written
+from isp_ledger.api.responses import written
 from isp_ledger.api.schemas import (
     AdjustmentCreate,
     AdjustmentPatch,
@@ -40,16 +40,16 @@ def _fields(body: Decision, *, only_given: bool) -> dict[str, Any]:
     return fields
 
 
-def add_section_routes(name: str, create: type[Decision], patch: type[Decision]) -> None:
+def add_section_routes(name: str, create: Any, patch: Any) -> None:  # Any: classes made at import, not types
     section = SECTIONS[name]
 
-    def add(plan_id: PlanId, body: create, user: CurrentUser, ledger: LedgerDep,  # type: ignore[valid-type]
+    def add(plan_id: PlanId, body: create, user: CurrentUser, ledger: LedgerDep,
             options: WriteOptions) -> JSONResponse:
-        result = ledger.commands.add_item(user, plan_id, name, _fields(body, only_given=False), agreed_on=body.agreed_on,
-                                 reason=body.reason, **options)
+        result = ledger.commands.add_item(user, plan_id, name, _fields(body, only_given=False),
+                                          agreed_on=body.agreed_on, reason=body.reason, **options)
         return written(result)
 
-    def amend(plan_id: PlanId, item_id: str, body: patch, user: CurrentUser,  # type: ignore[valid-type]
+    def amend(plan_id: PlanId, item_id: str, body: patch, user: CurrentUser,
               ledger: LedgerDep, options: WriteOptions) -> JSONResponse:
         result = ledger.commands.amend_item(user, plan_id, name, item_id, _fields(body, only_given=True),
                                    agreed_on=body.agreed_on, reason=body.reason, **options)
@@ -61,7 +61,7 @@ def add_section_routes(name: str, create: type[Decision], patch: type[Decision])
                                  agreed_on=body.agreed_on, **options)
         return written(result)
 
-    common: dict[str, Any] = {"response_model": WriteResponse, "responses": WRITE_RESPONSES, "tags": [name]}
+    common: dict[str, Any] = {"response_model": WriteResponse, "tags": [name]}
     router.add_api_route(f"/{{plan_id}}/{name}", add, methods=["POST"], status_code=201,
                          summary=f"Add a {section.noun}", name=f"add_{section.noun}", **common)
     router.add_api_route(f"/{{plan_id}}/{name}/{{item_id}}", amend, methods=["PATCH"],
@@ -89,7 +89,7 @@ def add_pause_routes(name: str) -> None:
                                     **options)
         return written(result)
 
-    common: dict[str, Any] = {"response_model": WriteResponse, "responses": WRITE_RESPONSES, "tags": [name]}
+    common: dict[str, Any] = {"response_model": WriteResponse, "tags": [name]}
     router.add_api_route(f"/{{plan_id}}/{name}/{{item_id}}/pause", pause, methods=["POST"],
                          summary=f"Pause a {section.noun} from agreed_on, until resumed or through until",
                          name=f"pause_{section.noun}", **common)
@@ -105,7 +105,7 @@ add_section_routes("outcomes", OutcomeCreate, OutcomePatch)
 
 
 @router.post("/{plan_id}/outcomes/{item_id}/progress", status_code=201, response_model=WriteResponse,
-             responses=WRITE_RESPONSES, tags=["outcomes"])
+             tags=["outcomes"])
 def record_progress(plan_id: PlanId, item_id: str, body: ProgressCreate, user: CurrentUser, ledger: LedgerDep,
                     options: WriteOptions) -> JSONResponse:
     """Record a measurement of progress towards an outcome (teachers may too)."""

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from isp_ledger import access
 from isp_ledger.api.deps import CurrentUser, LedgerDep
 from isp_ledger.api.read_side import ReadSideDep
+from isp_ledger.api.reports import Calendar, CalendarHistory, QualityReport, ReviewsDue, SettingDelivery
 from isp_ledger.api.routes.deliveries import FROM, TO, window
 from isp_ledger.api.schemas import CalendarUpdate
 from isp_ledger.domain.errors import InvalidInput
@@ -29,7 +30,7 @@ def _urn(urn: str) -> str:
         raise InvalidInput.field("urn", str(e)) from None
 
 
-@router.get("/{urn}/reviews-due")
+@router.get("/{urn}/reviews-due", responses={200: {"model": ReviewsDue}})
 def reviews_due_report(urn: str, user: CurrentUser, ledger: LedgerDep, read_side: ReadSideDep) -> JSONResponse:
     """Open plans whose review is overdue or due within 30 days, soonest first."""
     urn = _urn(urn)
@@ -41,7 +42,7 @@ def reviews_due_report(urn: str, user: CurrentUser, ledger: LedgerDep, read_side
                         headers=freshness.headers())
 
 
-@router.get("/{urn}/quality")
+@router.get("/{urn}/quality", responses={200: {"model": QualityReport}})
 def quality_report(urn: str, user: CurrentUser, ledger: LedgerDep, read_side: ReadSideDep) -> JSONResponse:
     """Per open plan, the gaps a SENCO must fix."""
     urn = _urn(urn)
@@ -53,14 +54,14 @@ def quality_report(urn: str, user: CurrentUser, ledger: LedgerDep, read_side: Re
                         headers=freshness.headers())
 
 
-@router.get("/{urn}/calendar")
+@router.get("/{urn}/calendar", response_model=Calendar)
 def get_calendar(urn: str, user: CurrentUser, ledger: LedgerDep) -> dict[str, Any]:
     """The setting's school calendar: holidays (inclusive ranges) and closure days, with its version and who
     last changed it (version 0, no holidays, when none was ever set: every weekday is a school day)."""
     return ledger.calendars.setting_calendar(user, _urn(urn))
 
 
-@router.put("/{urn}/calendar")
+@router.put("/{urn}/calendar", response_model=Calendar)
 def put_calendar(urn: str, body: CalendarUpdate, user: CurrentUser, ledger: LedgerDep) -> dict[str, Any]:
     """Replace the setting's calendar (its SENCO or an administrator). Earlier versions are kept; the delivery
     reports use the current one."""
@@ -69,14 +70,14 @@ def put_calendar(urn: str, body: CalendarUpdate, user: CurrentUser, ledger: Ledg
                                closures=[d.isoformat() for d in body.closures])
 
 
-@router.get("/{urn}/calendar/history")
+@router.get("/{urn}/calendar/history", response_model=CalendarHistory)
 def calendar_history(urn: str, user: CurrentUser, ledger: LedgerDep) -> dict[str, Any]:
     """Every version of the setting's calendar, newest first."""
     urn = _urn(urn)
     return {"setting_urn": urn, "versions": ledger.calendars.calendar_history(user, urn)}
 
 
-@router.get("/{urn}/delivery")
+@router.get("/{urn}/delivery", responses={200: {"model": SettingDelivery}})
 def delivery_report(
     urn: str,
     user: CurrentUser,

@@ -1,0 +1,139 @@
+"""What the API's listings and a setting's reports answer (CONTRACT.md §6, §8): plans visible to the caller, reviews
+due, quality gaps, planned against delivered provision, and the school calendar. Documented, like the plan's own
+reads, as ``reads.py`` says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field
+
+from isp_ledger.api.reads import Actor, Day, Instant, PupilName, Read, one_of
+from isp_ledger.api.schemas import Holiday
+from isp_ledger.domain import codes
+from isp_ledger.domain.planning import PROVISION_TYPES
+
+
+class PlanSummary(Read):
+    plan_id: str
+    pupil: PupilName
+    setting_urn: str
+    tier: str = one_of(codes.TIERS)
+    status: str = Field(description="open or closed")
+    next_review_due: Day | None
+    opened_on: Day
+    version: int
+
+
+class PlanListing(Read):
+    plans: list[PlanSummary] = Field(description="by family name, then given name")
+    next_cursor: str | None
+
+
+class ReviewDue(Read):
+    plan_id: str
+    pupil: PupilName
+    tier: str = one_of(codes.TIERS)
+    next_review_due: Day
+    last_review_on: Day | None
+    overdue: bool
+    days_until_due: int = Field(description="negative when overdue")
+
+
+class ReviewsDue(Read):
+    setting_urn: str
+    as_of: Day
+    plans: list[ReviewDue] = Field(description="soonest first")
+
+
+class Gap(Read):
+    code: str = Field(description="stable: what to fix")
+    message: str
+    item_id: str | None = Field(None, description="the item concerned, for a gap of one item")
+
+
+class PlanGaps(Read):
+    plan_id: str
+    pupil: PupilName
+    tier: str = one_of(codes.TIERS)
+    gaps: list[Gap]
+
+
+class QualityReport(Read):
+    setting_urn: str
+    as_of: Day
+    plans: list[PlanGaps] = Field(description="open plans with at least one gap")
+
+
+class Tally(Read):
+    planned_sessions: float
+    delivered_sessions: int
+    missed_sessions: int
+    missed_by_reason: dict[str, int]
+    unrecorded_sessions: float
+    planned_minutes: float
+    delivered_minutes: int
+    delivery_rate: float | None = Field(description="delivered over planned sessions; null when none were planned")
+
+
+class ProvisionDelivery(Tally):
+    provision_id: str
+    description: str
+    delivered_by: str
+    location: str = one_of(codes.LOCATIONS)
+    provision_type: str = one_of(PROVISION_TYPES, "the area of need of the barriers it addresses")
+    status: str
+
+
+class PlanDelivery(Read):
+    plan_id: str
+    from_: Day = Field(alias="from")
+    to: Day
+    provisions: list[ProvisionDelivery]
+    totals: Tally
+
+
+class TypeDelivery(Tally):
+    provision_type: str = one_of(PROVISION_TYPES)
+
+
+class LocationDelivery(Tally):
+    location: str = one_of(codes.LOCATIONS)
+
+
+class TierDelivery(Tally):
+    tier: str = one_of(codes.TIERS)
+
+
+class PlanDeliveryRow(Tally):
+    plan_id: str
+    pupil: PupilName
+    tier: str = one_of(codes.TIERS)
+    status: str
+
+
+class SettingDelivery(Read):
+    setting_urn: str
+    from_: Day = Field(alias="from")
+    to: Day
+    totals: Tally
+    by_provision_type: list[TypeDelivery]
+    by_location: list[LocationDelivery]
+    by_tier: list[TierDelivery]
+    plans: list[PlanDeliveryRow]
+    calendar_version: int
+
+
+class Calendar(Read):
+    setting_urn: str
+    version: int = Field(description="0 when none was ever set: every weekday is a school day")
+    holidays: list[Holiday]
+    closures: list[dt.date]
+    changed_at: Instant | None
+    changed_by: Actor | None
+
+
+class CalendarHistory(Read):
+    setting_urn: str
+    versions: list[Calendar] = Field(description="newest first")
