@@ -173,6 +173,9 @@ class PlanEvent(Read):
     actor: Actor
     reason: str | None
     data: dict[str, Any]
+    class_version: int | None = Field(
+        None, description="the version of the event's type it was stored as, when past 1 (the shape of its data)"
+    )
     prev_hash: str
     hash: str
 
