@@ -36,4 +36,4 @@ def test_every_event_type_has_a_name_and_a_kind() -> None:
         assert cls.__name__ in wording.EVENT_NAMES
         assert wording.kind_of(cls.__name__) in wording.KINDS
     assert wording.KINDS == ("plan", "barrier", "provision", "adjustment", "outcome", "progress", "review",
-                             "contribution", "acknowledgement", "correction", "delivery")
+                             "contribution", "acknowledgement", "correction", "delivery", "access")

@@ -256,3 +256,30 @@ EVENT_CLASSES: tuple[type[PlanEvent], ...] = (
     OutcomeSet, OutcomeAmended, OutcomeClosed,
     ProgressRecorded, ReviewHeld, ContributionRecorded, AcknowledgementRecorded, SessionRecorded, CorrectionRecorded,
 )
+
+
+# ------------------------------------------------------------------ access to the plan (CONTRACT.md §10)
+# New types, so no class_version: a grant and its revocation are entries in the plan's history like any other, so a
+# panel can see who could see the plan when.
+
+
+class AccessGranted(PlanEvent):
+    """Someone the plan is shared with given access: a parent, a professional or a complaint handler. ``name`` is
+    the grantee's as it was when access was given (the history keeps it whatever becomes of the account);
+    ``expires_on``: the last day (Europe/London) of access, if it ends."""
+
+    grant_id: str
+    user_id: str
+    name: str
+    relationship: str
+    expires_on: str | None
+
+
+class AccessRevoked(PlanEvent):
+    """A grant of access ended before its time (why, if given, in the envelope's ``reason``)."""
+
+    grant_id: str
+
+
+ACCESS_EVENT_CLASSES: tuple[type[PlanEvent], ...] = (AccessGranted, AccessRevoked)
+EVENT_CLASSES = (*EVENT_CLASSES, *ACCESS_EVENT_CLASSES)

@@ -18,7 +18,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
-from isp_ledger.domain import codes, delivery, events, facts, rules
+from isp_ledger.domain import codes, delivery, events, facts, grants, rules
 from isp_ledger.domain.corrections import prepare_correction
 from isp_ledger.domain.errors import InvalidInput, RuleViolation
 from isp_ledger.domain.fields import OPTIONAL_REASON, PUPIL_FIELDS, REASON, clean_agreed_on
@@ -62,6 +62,8 @@ class Plan(PlanState, Aggregate):
     AcknowledgementRecorded = events.AcknowledgementRecorded
     SessionRecorded = events.SessionRecorded
     CorrectionRecorded = events.CorrectionRecorded
+    AccessGranted = events.AccessGranted
+    AccessRevoked = events.AccessRevoked
 
     def __init__(self) -> None:
         super().__init__()
@@ -306,6 +308,7 @@ class Plan(PlanState, Aggregate):
     # ------------------------------------------------------------------ commands: corrections
 
     def correct(self, by: Stamp, *, event_id: str, reason: str, changes: dict[str, Any]) -> None:
+        grants.refuse_correction(self, event_id)
         check = Checker()
         why = check.clean("reason", REASON, reason)
         check.done()
@@ -320,6 +323,27 @@ class Plan(PlanState, Aggregate):
             changes=cleaned,
             previous=previous,
         )
+
+    # ------------------------------------------------------------------ commands: access (rules in grants.py)
+
+    def grant_access(self, by: Stamp, fields: dict[str, Any], grantee: grants.Grantee | None, *,
+                     reason: str | None = None) -> str:
+        """Give ``grantee`` access to the plan from now (``fields``: user_id, relationship, expires_on?)."""
+        cleaned, why = grants.check_grant(self, by, fields, grantee, reason)
+        grant_id = str(uuid4())
+        self._trigger(self.AccessGranted, by, by.today.isoformat(), why, grant_id=grant_id, **cleaned)
+        return grant_id
+
+    def revoke_access(self, by: Stamp, grant_id: str, *, reason: str | None = None) -> None:
+        why = grants.check_revocation(self, by, grant_id, reason)
+        self._trigger(self.AccessRevoked, by, by.today.isoformat(), why, grant_id=grant_id)
+
+    def note(self, event: Any) -> None:
+        """Grants are kept apart from the plan's other entries (``grants.py``); everything else as ``PlanState``."""
+        if type(event).__name__ in grants.GRANT_EVENTS:
+            grants.note(self, event)
+        else:
+            super().note(event)
 
     # ------------------------------------------------------------------ helpers
 

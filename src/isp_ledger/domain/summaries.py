@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from isp_ledger.domain.events import PlanEvent
+from isp_ledger.domain.grants import grants_of, spoken_date
 from isp_ledger.domain.sections import SECTION_OF_EVENT
 from isp_ledger.domain.state import PlanState
 from isp_ledger.domain.wording import (
@@ -21,6 +22,7 @@ from isp_ledger.domain.wording import (
     MISSED_REASON_NAMES,
     NEED_TYPE_NAMES,
     RESPONSE_VERBS,
+    ROLE_NAMES,
     TIER_NAMES,
 )
 
@@ -238,3 +240,23 @@ def _number(value: Any) -> str:
 
 def _plural(value: Any, word: str) -> str:
     return word if value == 1 else word + "s"
+
+
+# ------------------------------------------------------------------ access to the plan (CONTRACT.md §10)
+
+
+def _access_given(data: dict[str, Any], _before: PlanState | None) -> str:
+    """"Access given to Pat Khan (parent) until 31 July 2027." """
+    text = f"Access given to {_short(data['name'])} ({ROLE_NAMES[data['relationship']]})"
+    if data.get("expires_on"):
+        text += f" until {spoken_date(data['expires_on'])}"
+    return text + "."
+
+
+def _access_revoked(data: dict[str, Any], before: PlanState | None) -> str:
+    grant = next((g for g in grants_of(before) if g.grant_id == data["grant_id"]), None) if before else None
+    who = f"{_short(grant.name)} ({ROLE_NAMES[grant.relationship]})" if grant else "someone"
+    return f"Access revoked for {who}."
+
+
+_SUMMARIES.update({"AccessGranted": _access_given, "AccessRevoked": _access_revoked})

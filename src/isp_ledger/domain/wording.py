@@ -105,3 +105,9 @@ def kind_of(event_type: str) -> str:
     if section is not None:
         return section.noun
     return _FACT_KINDS.get(event_type, "plan")
+
+# Access to the plan (CONTRACT.md §10): grants and their revocations, a kind of entry of their own.
+ACCESS_EVENT_NAMES = {"AccessGranted": "access given", "AccessRevoked": "access revoked"}
+EVENT_NAMES.update(ACCESS_EVENT_NAMES)
+_FACT_KINDS.update(dict.fromkeys(ACCESS_EVENT_NAMES, "access"))
+KINDS = (*KINDS, "access")
