@@ -2,6 +2,10 @@
 
 A plan the caller may not see is reported as not found, so that its existence is not revealed. A plan the
 caller may see, but not change in the way asked, is forbidden.
+
+Staff see their setting's plans through their role. Parents, professionals and complaint handlers see a plan only
+through a grant in force on the day of the request, which the caller passes in as the plan's own events record it
+(``Plans.grant_for``): never from a read model, so a revocation or an expiry holds from the very next request.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import enum
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Protocol
 
 from isp_ledger.domain.errors import Forbidden, NotFound
 from isp_ledger.domain.stamp import Actor
@@ -37,24 +42,63 @@ class Action(enum.Enum):
     RECORD_ACKNOWLEDGEMENT = "record an acknowledgement"
     CORRECT = "correct an entry"
     RECORD_DELIVERY = "record sessions of provision"
+    READ_ACCESS_LOG = "read who has looked at the plan"
+    MANAGE_ACCESS = "give or revoke access to the plan"
+    # A contribution of each kind (RECORD_CONTRIBUTION: of some kind, for a body whose kind the domain refuses).
+    ADD_PARENT_VIEW = "add a parent's view"
+    ADD_PUPIL_VOICE = "add the pupil's voice"
+    ADD_PROFESSIONAL_ADVICE = "add professional advice"
 
 
-# What each role may do on a plan it can see. (Parents, professionals and complaint handlers see a plan only
-# through a grant, which arrives with access grants; until then they see none.)
+CONTRIBUTION_ACTIONS = {"parent_view": Action.ADD_PARENT_VIEW, "pupil_voice": Action.ADD_PUPIL_VOICE,
+                        "professional_advice": Action.ADD_PROFESSIONAL_ADVICE}
+GRANTEE_ROLES = ("parent", "professional", "complaint_handler")  # who sees a plan only through a grant
+
+# What a grantee may do on the plan granted, by the relationship the grant names (always the grantee's role).
+GRANT_ACTIONS: dict[str, frozenset[Action]] = {
+    "parent": frozenset({Action.READ, Action.READ_ACCESS_LOG, Action.RECORD_CONTRIBUTION, Action.ADD_PARENT_VIEW,
+                         Action.ADD_PUPIL_VOICE, Action.RECORD_ACKNOWLEDGEMENT}),
+    "professional": frozenset({Action.READ, Action.RECORD_CONTRIBUTION, Action.ADD_PROFESSIONAL_ADVICE}),
+    "complaint_handler": frozenset({Action.READ}),
+}
+
+# What each role may do on a plan it can see: staff on their setting's plans, grantees on a plan granted to them.
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     "admin": frozenset(Action),
     "senco": frozenset(Action),
-    "teacher": frozenset({Action.READ, Action.RECORD_PROGRESS, Action.RECORD_CONTRIBUTION, Action.RECORD_DELIVERY}),
-    "parent": frozenset(),
-    "professional": frozenset(),
-    "complaint_handler": frozenset(),
+    "teacher": frozenset({Action.READ, Action.RECORD_PROGRESS, Action.RECORD_CONTRIBUTION, Action.RECORD_DELIVERY,
+                          *CONTRIBUTION_ACTIONS.values()}),
+    **GRANT_ACTIONS,
 }
+_ROLE_NAMES = {"admin": "an administrator", "senco": "a SENCO", "teacher": "a teacher", "parent": "a parent",
+               "professional": "a professional", "complaint_handler": "a complaint handler"}
 
 
-def can_see(user: User, setting_urn: str) -> bool:
+def _role_name(user: User) -> str:
+    name = _ROLE_NAMES.get(user.role, user.role)
+    return name[0].upper() + name[1:]
+
+
+class Grant(Protocol):
+    """What access needs to know of a grant in force (``domain.grants.Grant`` is one)."""
+
+    @property
+    def relationship(self) -> str: ...
+
+
+def contribution_action(kind: object) -> Action:
+    """What adding a contribution of ``kind`` asks of the caller."""
+    return CONTRIBUTION_ACTIONS.get(kind, Action.RECORD_CONTRIBUTION) if isinstance(kind, str) else (
+        Action.RECORD_CONTRIBUTION)
+
+
+def can_see(user: User, setting_urn: str, grant: Grant | None = None) -> bool:
+    """Whether ``user`` may see a plan of ``setting_urn``; ``grant``: the caller's grant on it in force today."""
     if user.role == "admin":
         return True
-    return user.role in ("senco", "teacher") and user.setting_urn == setting_urn
+    if user.role in ("senco", "teacher"):
+        return user.setting_urn == setting_urn
+    return grant is not None and grant.relationship == user.role
 
 
 def visible_settings(user: User) -> list[str] | None:
@@ -73,18 +117,20 @@ def require_staff_of(user: User, setting_urn: str) -> None:
     raise Forbidden(f"Only staff of setting {setting_urn} and administrators may see its reports")
 
 
-def require(user: User, setting_urn: str, action: Action, plan_id: object) -> None:
-    if not can_see(user, setting_urn):
+def require(user: User, setting_urn: str, action: Action, plan_id: object, grant: Grant | None = None) -> None:
+    """Refuse ``action`` on a plan of ``setting_urn``: not found if the caller may not see the plan at all
+    (``grant``: theirs on it, in force today), forbidden if they may see it but not do this."""
+    if not can_see(user, setting_urn, grant):
         raise NotFound(f"No plan {plan_id}")
     if action not in ROLE_ACTIONS.get(user.role, frozenset()):
-        raise Forbidden(f"A {user.role} may not {action.value}")
+        raise Forbidden(f"{_role_name(user)} may not {action.value}")
 
 
 def require_role_may(user: User, action: Action) -> None:
     """Refuse at once a role that may never do ``action`` on any plan, before any plan is looked at: a write
     naming several plans then reveals nothing about them."""
     if action not in ROLE_ACTIONS.get(user.role, frozenset()):
-        raise Forbidden(f"A {user.role} may not {action.value}")
+        raise Forbidden(f"{_role_name(user)} may not {action.value}")
 
 
 def require_can_manage_setting(user: User, setting_urn: str) -> None:

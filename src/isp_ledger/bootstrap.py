@@ -11,14 +11,18 @@ from __future__ import annotations
 from eventsourcing.utils import EnvType
 
 from isp_ledger.application import Ledger
+from isp_ledger.application.access_log import AccessLog
 from isp_ledger.application.accounts import Accounts
 from isp_ledger.application.base import Clock, SystemClock
 from isp_ledger.application.calendars import Calendars
 from isp_ledger.application.commands import PlanCommands
+from isp_ledger.application.grants import PlanGrants
 from isp_ledger.application.history import PlanHistory
 from isp_ledger.application.integrity import Integrity
 from isp_ledger.application.plans import Plans
 from isp_ledger.application.writes import WritePath
+from isp_ledger.storage.access_log import AccessLogStore
+from isp_ledger.storage.grants import GrantIndex
 from isp_ledger.storage.signing import Signer
 from isp_ledger.storage.store import PlanStore
 
@@ -28,9 +32,10 @@ def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None) -> L
     clock = clock or SystemClock()
     store = PlanStore(env)
     settings = store.settings
-    plans = Plans(store, settings.plan_cache_size)
+    plans = Plans(store, settings.plan_cache_size, clock)
     writes = WritePath(store, plans, clock)
     signer = Signer(store.keys)
+    access_log = AccessLog(AccessLogStore(store.datastore), plans, clock)
     return Ledger(
         store=store,
         clock=clock,
@@ -38,10 +43,12 @@ def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None) -> L
         plans=plans,
         writes=writes,
         commands=PlanCommands(writes),
-        history=PlanHistory(plans),
-        integrity=Integrity(plans, signer, clock),
+        history=PlanHistory(plans, access_log),
+        integrity=Integrity(plans, signer, clock, access_log),
         calendars=Calendars(store.calendars, clock),
         accounts=Accounts(store.accounts),
+        grants=PlanGrants(writes, store.accounts, GrantIndex(store.datastore), access_log),
+        access_log=access_log,
     )
 
 

@@ -102,7 +102,8 @@ class PlanCommands:
         def change(plan: Plan, by: Stamp) -> str:
             return plan.record_contribution(by, fields, agreed_on=agreed_on)
 
-        return self._on_plan(user, plan_id, Action.RECORD_CONTRIBUTION, change, 201, **options)
+        action = access.contribution_action(fields.get("kind"))  # a parent adds views, a professional advice
+        return self._on_plan(user, plan_id, action, change, 201, **options)
 
     def record_acknowledgement(self, user: User, plan_id: UUID, fields: dict[str, Any], *, agreed_on: Any = None,
                                **options: Any) -> WriteResult:
@@ -164,7 +165,7 @@ class PlanCommands:
     def _on_plan(self, user: User, plan_id: UUID, action: Action, change: Change, status_code: int, *,
                  if_match: int | None = None, idempotency: Idempotency | None = None) -> WriteResult:
         def authorize(plans: dict[UUID, Plan]) -> None:
-            access.require(user, plans[plan_id].setting_urn, action, plan_id)
+            self.writes.plans.authorize(user, plans[plan_id], action)  # by role, or by a grant in force today
 
         def command(plans: dict[UUID, Plan], by: Stamp) -> WriteResult:
             plan = plans[plan_id]

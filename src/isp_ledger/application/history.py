@@ -1,5 +1,6 @@
 """What a plan said, and when (CONTRACT.md §3, §6): the plan document now, as of a date and as at an instant;
-what changed between two points; the stored events themselves.
+what changed between two points; the stored events themselves. Each answer is logged in the plan's access log
+before it is returned.
 """
 
 from __future__ import annotations
@@ -8,8 +9,8 @@ import datetime as dt
 from typing import Any
 from uuid import UUID
 
-from isp_ledger import access
-from isp_ledger.access import Action, User
+from isp_ledger.access import User
+from isp_ledger.application.access_log import AccessLog, diff_read, events_read, plan_read
 from isp_ledger.application.plans import Plans
 from isp_ledger.domain.diff import diff_documents
 from isp_ledger.domain.diff import is_empty as diff_is_empty
@@ -21,17 +22,19 @@ from isp_ledger.storage.chain import unseal
 
 
 class PlanHistory:
-    def __init__(self, plans: Plans) -> None:
+    def __init__(self, plans: Plans, access_log: AccessLog) -> None:
         self.plans = plans
+        self.access_log = access_log
 
     def plan_document(self, user: User, plan_id: UUID, *, as_of: dt.date | None = None,
                       as_at: dt.datetime | None = None) -> dict[str, Any]:
-        plan = self.plans.at_instant(plan_id, as_at) if as_at is not None else self.plans.current(plan_id)
-        access.require(user, plan.setting_urn, Action.READ, plan_id)
+        current = self.plans.require_visible(user, plan_id)  # who may see it is decided by the plan as it is now
+        plan = self.plans.at_instant(plan_id, as_at) if as_at is not None else current
         document = plan_document(plan, as_of.isoformat() if as_of else None)
         if document is None:
             raise NotFound(f"Plan {plan_id} had not been opened by {as_of}")
         document["as_at"] = format_instant(as_at) if as_at is not None else None
+        self.access_log.shown(user, current, plan_read(as_of, as_at))
         return document
 
     def plan_diff(self, user: User, plan_id: UUID, start: int | dt.datetime | None,
@@ -52,6 +55,7 @@ class PlanHistory:
         now = plan_document(after)
         assert now is not None  # a plan folded to a version has been opened
         changes = diff_documents(plan_document(before) if before is not None else None, now)
+        self.access_log.shown(user, current, diff_read(start, end))
         return {
             "plan_id": str(plan_id),
             "from": _point(before),
@@ -71,6 +75,7 @@ class PlanHistory:
                 envelope = {"version": version, "damaged": True,
                             "detail": f"stored event cannot be read ({e.__class__.__name__}); run verify"}
             events.append(envelope)
+        self.access_log.shown_record(user, plan_id, events_read())
         return events
 
 

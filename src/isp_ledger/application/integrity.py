@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from isp_ledger.access import User
+from isp_ledger.application.access_log import RECEIPT, RECEIPT_CHECKED, VERIFIED, AccessLog
 from isp_ledger.application.base import Clock, RecordDamaged
 from isp_ledger.application.plans import Plans
 from isp_ledger.domain.errors import Forbidden, NotFound
@@ -19,11 +20,12 @@ from isp_ledger.storage.transparency import PlanAudit, check_plan, check_removed
 
 
 class Integrity:
-    def __init__(self, plans: Plans, signer: Signer, clock: Clock) -> None:
+    def __init__(self, plans: Plans, signer: Signer, clock: Clock, access_log: AccessLog) -> None:
         self.plans = plans
         self.store = plans.store
         self.signer = signer
         self.clock = clock
+        self.access_log = access_log
 
     def verify(self, user: User | None, plan_id: UUID) -> Verification:
         """Check the plan's hash chain, then the plan against the transparency log (which catches events removed
@@ -34,7 +36,10 @@ class Integrity:
             except NotFound:
                 if user.role != "admin":  # an administrator may still learn that every event was removed
                     raise
-        return self._verified(plan_id)[1]
+        verification = self._verified(plan_id)[1]
+        if user is not None:
+            self.access_log.shown_record(user, plan_id, VERIFIED)
+        return verification
 
     def _verified(self, plan_id: UUID) -> tuple[PlanAudit, Verification]:
         audit = self.store.head_log.audit(plan_id)
@@ -49,7 +54,9 @@ class Integrity:
     def receipt(self, user: User, plan_id: UUID) -> dict[str, Any]:
         """A signed receipt for the plan's head, once the plan verifies (the service never vouches for a damaged
         record), with the signed transparency log entry that records that head."""
-        return self.signed_head(user, plan_id)[0]
+        receipt = self.signed_head(user, plan_id)[0]
+        self.access_log.shown_record(user, plan_id, RECEIPT)
+        return receipt
 
     def signed_head(self, user: User, plan_id: UUID) -> tuple[dict[str, Any], list[bytes]]:
         """The receipt (as :meth:`receipt`) and the stored events it vouches for, exactly as verified."""
@@ -79,6 +86,7 @@ class Integrity:
         except ValueError:
             return ReceiptCheck(False, "the receipt names no plan")
         self.plans.require_visible_record(user, plan_id)
+        self.access_log.shown_record(user, plan_id, RECEIPT_CHECKED)  # every answer from here speaks of the plan
         version = receipt["version"]
         rows = self.store.stored_rows(plan_id)
         if not rows or rows[-1][0] < version:  # a gap in the middle is for the chain check to name

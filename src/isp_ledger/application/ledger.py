@@ -2,17 +2,20 @@
 
 Each part does one thing a reader comes looking for: ``commands`` change plans, ``history`` answers what a
 plan said and when, ``integrity`` verifies and signs, ``calendars`` and ``accounts`` keep the settings' and
-the people's records. ``writes`` (the write path) and ``plans`` (loading and the cache) serve the others.
+the people's records, ``grants`` who a plan is shared with, and ``access_log`` who was shown what. ``writes`` (the
+write path) and ``plans`` (loading, the cache, and who may see a plan) serve the others.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from isp_ledger.application.access_log import AccessLog
 from isp_ledger.application.accounts import Accounts
 from isp_ledger.application.base import Clock
 from isp_ledger.application.calendars import Calendars
 from isp_ledger.application.commands import PlanCommands
+from isp_ledger.application.grants import PlanGrants
 from isp_ledger.application.history import PlanHistory
 from isp_ledger.application.integrity import Integrity
 from isp_ledger.application.plans import Plans
@@ -34,6 +37,8 @@ class Ledger:
     integrity: Integrity
     calendars: Calendars
     accounts: Accounts
+    grants: PlanGrants
+    access_log: AccessLog
 
     @property
     def settings(self) -> Settings:

@@ -3,6 +3,10 @@
 Plans being written are cached (least recently used first out); a plan read for a query is brought up to
 date with events other processes stored meanwhile. A record that cannot be folded (altered outside the
 ledger) is reported as :class:`RecordDamaged`, never as a crash.
+
+Who may see a plan, and do what with it, is decided here from the plan as stored (``access.py`` holds the rules):
+a parent, professional or complaint handler through a grant the plan's own events show in force on the day of the
+request, so that a revocation or an expiry holds from the very next request, in every process.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from uuid import UUID
 
 from isp_ledger import access
 from isp_ledger.access import Action, User
-from isp_ledger.application.base import RecordDamaged
+from isp_ledger.application.base import Clock, RecordDamaged, SystemClock
+from isp_ledger.domain import grants
 from isp_ledger.domain.errors import LedgerError, NotFound
 from isp_ledger.domain.plan import Plan
-from isp_ledger.domain.stamp import format_instant
+from isp_ledger.domain.stamp import format_instant, london_date
 from isp_ledger.storage.chain import unseal
 from isp_ledger.storage.store import AggregateNotFoundError, PlanStore
 
@@ -52,9 +57,10 @@ class PlanLocks:
 class Plans:
     """Loads plans (cached for writing), and checks that a caller may see one."""
 
-    def __init__(self, store: PlanStore, cache_size: int) -> None:
+    def __init__(self, store: PlanStore, cache_size: int, clock: Clock | None = None) -> None:
         self.store = store
         self.cache_size = cache_size
+        self.clock = clock or SystemClock()
         self.locks = PlanLocks()
         # Each OrderedDict operation is atomic under the GIL; the cache needs no lock of its own.
         self._cache: OrderedDict[UUID, Plan] = OrderedDict()
@@ -149,15 +155,30 @@ class Plans:
 
     # ---------------------------------------------------------------- who may see a plan
 
-    def require_visible(self, user: User, plan_id: UUID) -> Plan:
+    def require_visible(self, user: User, plan_id: UUID, action: Action = Action.READ) -> Plan:
+        """The plan as stored now, once ``user`` may do ``action`` with it (404 if they may not see it at all)."""
         plan = self.current(plan_id)
-        access.require(user, plan.setting_urn, Action.READ, plan_id)
+        self.authorize(user, plan, action)
         return plan
+
+    def authorize(self, user: User, plan: Plan, action: Action) -> None:
+        """Refuse ``action`` on ``plan`` (as loaded) unless ``user`` may do it, by role or by a grant in force."""
+        access.require(user, plan.setting_urn, action, plan.id, self.grant_for(user, plan))
+
+    def grant_for(self, user: User, plan: Plan) -> grants.Grant | None:
+        """The grant through which ``user`` sees ``plan`` today (Europe/London), as the plan's events record it."""
+        if user.role not in access.GRANTEE_ROLES:
+            return None
+        return grants.active_grant(plan, user.user_id, self.today())
+
+    def today(self) -> str:
+        return london_date(self.clock.now()).isoformat()
 
     def require_visible_record(self, user: User, plan_id: UUID) -> None:
         """Access to a plan's stored record (its events, its verification) even when the plan cannot be folded:
         a damaged record must stay inspectable by those entitled to see it. Who that is comes from the setting
-        the record names; if even that cannot be read, only an administrator may look."""
+        the record names (grants read from a damaged record are not trusted: a grantee is not let in); if even
+        that cannot be read, only an administrator may look."""
         try:
             self.require_visible(user, plan_id)
         except RecordDamaged:

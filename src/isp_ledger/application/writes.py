@@ -32,6 +32,7 @@ from isp_ledger.storage.companions import (
     UpnTaken,
     VersionConflict,
 )
+from isp_ledger.storage.grants import grant_companions
 from isp_ledger.storage.store import PlanStore
 
 MAX_ATTEMPTS = 8
@@ -94,6 +95,7 @@ class WritePath:
                             self.plans.evict(plan.id)
                     raise
                 companions = [c for plan_id, plan in plans.items() for c in self._upn_companions(plan, upns[plan_id])]
+                companions += [c for plan in plans.values() for c in grant_companions(plan)]
                 try:
                     self._save(list(plans.values()), companions, user, idempotency, result)
                 except VersionConflict:

@@ -4,6 +4,8 @@
   is a primary key, so the second of two simultaneous openings fails and records nothing.
 * :class:`RememberResponse` stores an ``Idempotency-Key``'s response with the events it produced, so a retry
   after a lost reply can never record them twice, not even across a crash.
+* :class:`RecordGrant` / :class:`RecordRevocation` keep the index of access grants (``isp_grants``, see
+  ``grants.py``) exactly in step with the ``AccessGranted`` and ``AccessRevoked`` events it indexes.
 """
 
 from __future__ import annotations
@@ -35,7 +37,24 @@ class RememberResponse:
     body: bytes
 
 
-Companion = ClaimUpn | ReleaseUpn | RememberResponse
+@dataclass(frozen=True)
+class RecordGrant:
+    grant_id: str
+    plan_id: UUID
+    setting_urn: str
+    user_id: str
+    relationship: str
+    expires_on: str | None
+    granted_at: str
+
+
+@dataclass(frozen=True)
+class RecordRevocation:
+    grant_id: str
+    revoked_at: str
+
+
+Companion = ClaimUpn | ReleaseUpn | RememberResponse | RecordGrant | RecordRevocation
 
 
 class VersionConflict(IntegrityError):

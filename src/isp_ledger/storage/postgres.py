@@ -50,6 +50,8 @@ from isp_ledger.storage.companions import (
     ClaimUpn,
     Companion,
     IdempotencyKeyTaken,
+    RecordGrant,
+    RecordRevocation,
     ReleaseUpn,
     RememberResponse,
     UpnTaken,
@@ -90,6 +92,12 @@ class PostgresLedgerRecorder(ApplicationRecorder):
             "VALUES (%s, %s, %s, %s, %s, now())",
             schema,
         )
+        self._grant = q(
+            "INSERT INTO {schema}.isp_grants (grant_id, plan_id, setting_urn, user_id, relationship, expires_on, "
+            "granted_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            schema,
+        )
+        self._revoke = q("UPDATE {schema}.isp_grants SET revoked_at = %s WHERE grant_id = %s", schema)
         self._select = q(
             "SELECT originator_version, topic, state FROM {schema}.isp_events WHERE originator_id = %s", schema
         )
@@ -167,6 +175,11 @@ class PostgresLedgerRecorder(ApplicationRecorder):
         for companion in companions:
             if isinstance(companion, (ClaimUpn, ReleaseUpn)):
                 params.extend((companion.upn_key, companion.plan_id))
+            elif isinstance(companion, RecordGrant):
+                params.extend((companion.grant_id, companion.plan_id, companion.setting_urn, companion.user_id,
+                               companion.relationship, companion.expires_on, companion.granted_at))
+            elif isinstance(companion, RecordRevocation):
+                params.extend((companion.revoked_at, companion.grant_id))
             else:
                 params.extend((companion.user_id, companion.key, companion.fingerprint, companion.status_code,
                                companion.body))
@@ -185,7 +198,8 @@ class PostgresLedgerRecorder(ApplicationRecorder):
         if event_count:
             parts.append(self._insert + SQL(", ").join([SQL("(%s, %s, %s, %s)")] * event_count))
             parts.append(self._note_unsequenced + SQL(", ").join([SQL("(%s, %s)")] * event_count))
-        kinds = {ClaimUpn: self._claim, ReleaseUpn: self._release, RememberResponse: self._remember}
+        kinds = {ClaimUpn: self._claim, ReleaseUpn: self._release, RememberResponse: self._remember,
+                 RecordGrant: self._grant, RecordRevocation: self._revoke}
         parts.extend(kinds[kind] for kind in companion_types)
         if len(parts) == 1:
             statement = parts[0]

@@ -14,7 +14,7 @@ when the table is created (``create_tables`` in ``sqlite.py`` and ``postgres_sch
 
 from __future__ import annotations
 
-SQLITE_TABLES = (
+SQLITE_TABLES: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS isp_events (
         notification_id INTEGER PRIMARY KEY AUTOINCREMENT,
         originator_id TEXT NOT NULL,
@@ -57,7 +57,7 @@ SQLITE_TABLES = (
     "CREATE INDEX IF NOT EXISTS isp_head_log_plan ON isp_head_log (plan_id, position)",
 )
 
-POSTGRES_TABLES = (
+POSTGRES_TABLES: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS {schema}.isp_events (
         originator_id uuid NOT NULL,
         originator_version bigint NOT NULL,
@@ -106,4 +106,66 @@ POSTGRES_TABLES = (
         prev_entry_hash text NOT NULL,
         entry_hash text NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS isp_head_log_plan ON {schema}.isp_head_log (plan_id, position)",
+)
+
+# Access grants and the access log (CONTRACT.md §10).
+#
+# ``isp_grants`` indexes the plans' AccessGranted and AccessRevoked events for listings (the plans granted to a
+# user, the users granted on a setting's plans); each row is written in the same transaction as its event
+# (``companions.py``). Whether someone may see a plan is decided from the plan's own events, never from here.
+#
+# ``isp_access_log`` records every answer that showed a plan's content or a pupil's details: who, when, their
+# relationship if they saw it through a grant, what they saw and what they asked (``asked``: JSON). An entry is
+# committed before the answer is sent, and never changed.
+SQLITE_TABLES = (
+    *SQLITE_TABLES,
+    """CREATE TABLE IF NOT EXISTS isp_grants (
+        grant_id TEXT PRIMARY KEY,
+        plan_id TEXT NOT NULL,
+        setting_urn TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        relationship TEXT NOT NULL,
+        expires_on TEXT,
+        granted_at TEXT NOT NULL,
+        revoked_at TEXT) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS isp_grants_user ON isp_grants (user_id)",
+    "CREATE INDEX IF NOT EXISTS isp_grants_setting ON isp_grants (setting_urn)",
+    """CREATE TABLE IF NOT EXISTS isp_access_log (
+        entry_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        plan_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        user_role TEXT NOT NULL,
+        relationship TEXT,
+        what TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        asked TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS isp_access_log_plan ON isp_access_log (plan_id, entry_id)",
+)
+POSTGRES_TABLES = (
+    *POSTGRES_TABLES,
+    """CREATE TABLE IF NOT EXISTS {schema}.isp_grants (
+        grant_id text PRIMARY KEY,
+        plan_id uuid NOT NULL,
+        setting_urn text NOT NULL,
+        user_id text NOT NULL,
+        relationship text NOT NULL,
+        expires_on text,
+        granted_at text NOT NULL,
+        revoked_at text)""",
+    "CREATE INDEX IF NOT EXISTS isp_grants_user ON {schema}.isp_grants (user_id)",
+    "CREATE INDEX IF NOT EXISTS isp_grants_setting ON {schema}.isp_grants (setting_urn)",
+    """CREATE TABLE IF NOT EXISTS {schema}.isp_access_log (
+        entry_id bigserial PRIMARY KEY,
+        plan_id uuid NOT NULL,
+        at text NOT NULL,
+        user_id text NOT NULL,
+        user_name text NOT NULL,
+        user_role text NOT NULL,
+        relationship text,
+        what text NOT NULL,
+        detail text NOT NULL,
+        asked text NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS isp_access_log_plan ON {schema}.isp_access_log (plan_id, entry_id)",
 )

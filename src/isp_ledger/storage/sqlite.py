@@ -40,6 +40,8 @@ from isp_ledger.storage.companions import (
     ClaimUpn,
     Companion,
     IdempotencyKeyTaken,
+    RecordGrant,
+    RecordRevocation,
     ReleaseUpn,
     RememberResponse,
     UpnTaken,
@@ -264,6 +266,16 @@ def _write_companion(cursor: sqlite3.Cursor, companion: Companion) -> None:
             "VALUES (?, ?, ?, ?, ?, datetime('now'))",
             (companion.user_id, companion.key, companion.fingerprint, companion.status_code, companion.body),
         )
+    elif isinstance(companion, RecordGrant):
+        cursor.execute(
+            "INSERT INTO isp_grants (grant_id, plan_id, setting_urn, user_id, relationship, expires_on, granted_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (companion.grant_id, str(companion.plan_id), companion.setting_urn, companion.user_id,
+             companion.relationship, companion.expires_on, companion.granted_at),
+        )
+    elif isinstance(companion, RecordRevocation):
+        cursor.execute("UPDATE isp_grants SET revoked_at = ? WHERE grant_id = ?",
+                       (companion.revoked_at, companion.grant_id))
     else:  # pragma: no cover - the Companion union is closed
         raise TypeError(companion)
 
