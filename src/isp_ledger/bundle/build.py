@@ -3,7 +3,7 @@
 A bundle is one JSON document::
 
     {"format", "format_version", "plan_id", "period", "generated_at", "generated_for",
-     "summary", "plan_at_start", "plan_at_end", "changes", "reviews", "parent_responses", "delivery",
+     "summary", "plan_at_start", "plan_at_end", "changes", "reviews", "parent_responses", "delivery", "access"?,
      "integrity": {"version", "head_hash", "events", "receipt", "public_key", "how_to_verify"},
      "events": ["<each event exactly as stored: its sealed, canonical JSON>", ...]}
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from isp_ledger.bundle.access import access_section
 from isp_ledger.domain.calendar import SchoolCalendar
 from isp_ledger.domain.delivery import SESSION_EVENT, SESSIONS
 from isp_ledger.domain.plan import Plan
@@ -44,7 +45,17 @@ from isp_ledger.storage.mapper import event_from_envelope
 FORMAT = "isp-ledger evidence bundle"
 FORMAT_VERSION = 1
 # The sections of a bundle that are derived from its events, in the order a reader meets them.
-DERIVED = ("summary", "plan_at_start", "plan_at_end", "changes", "reviews", "parent_responses", "delivery")
+DERIVED = ("summary", "plan_at_start", "plan_at_end", "changes", "reviews", "parent_responses", "delivery", "access")
+# Sections a bundle carries only when they have something to show, and what their absence shows: "access" (who
+# was granted access during the period) only when the plan was shared with anyone then. A bundle made before grants
+# existed reads the same, and a grant in the events of a bundle without the section is caught as the section
+# edited away.
+OPTIONAL: dict[str, Any] = {"access": []}
+
+
+def shown_section(bundle: dict[str, Any], section: str) -> Any:
+    """What ``bundle`` (or a :func:`derive` result) shows as ``section``."""
+    return bundle.get(section, OPTIONAL.get(section))
 
 
 class ReplayError(ValueError):
@@ -125,6 +136,8 @@ def derive(replayed: Replayed, period: Period, calendars: Mapping[str, SchoolCal
         "parent_responses": responses,
         "delivery": delivery,
     }
+    if access := access_section(plan, period.start, period.end):
+        content["access"] = access
     # As a reader of the bundle's JSON will see them: lists not tuples, no objects shared between sections.
     normalised: dict[str, Any] = orjson.loads(orjson.dumps(content))
     return normalised

@@ -29,7 +29,7 @@ import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from isp_ledger.bundle.content import DERIVED, FORMAT, Period, ReplayError, derive, replay
+from isp_ledger.bundle.content import DERIVED, FORMAT, Period, ReplayError, derive, replay, shown_section
 from isp_ledger.domain.calendar import SchoolCalendar
 from isp_ledger.storage.chain import Verification, unseal, verify_chain
 from isp_ledger.storage.signing import check_signature, check_statement, key_id, load_public_key
@@ -42,6 +42,7 @@ SECTION_NAMES = {
     "reviews": "the reviews",
     "parent_responses": "the parent responses",
     "delivery": "the planned and delivered provision",
+    "access": "who was granted access",
 }
 _CHAIN_HINTS = (
     ("does not match its hash", "that event's text was edited after it was sealed"),
@@ -243,7 +244,7 @@ def _check_content(check: BundleCheck, bundle: dict[str, Any], rows: list[tuple[
         check.fail(f"What the bundle shows cannot be recomputed: {e}.")
         return
     for section in DERIVED:
-        difference = first_difference(bundle.get(section), derived[section], section)
+        difference = first_difference(shown_section(bundle, section), shown_section(derived, section), section)
         if difference is not None:
             check.fail(f"{SECTION_NAMES[section].capitalize()} was edited: {difference}.")
 
