@@ -13,7 +13,7 @@ from typing import Any
 import httpx2 as httpx
 from pydantic import BaseModel
 
-from isp_ledger.api import reads, reports, schemas
+from isp_ledger.api import reads, reports, schemas, sharing
 from isp_ledger.api.problems import InvalidInputProblem, Problem
 from isp_ledger.api.schemas import DeliveryWritten, WriteResponse
 from tests import samples
@@ -23,7 +23,7 @@ from tests.e2e.helpers import PROBLEM, Api, assert_written
 Operation = tuple[str, str, dict[str, Any]]  # path, method, what the document says of it
 
 PUBLIC = {"/healthz", "/metrics"}  # the only operations that need no token
-PLAN_PATH = {"plan_id", "item_id"}  # path parameters that find a plan or an item: unknown, 404
+PLAN_PATH = {"plan_id", "item_id", "grant_id"}  # path parameters that find a plan, an item or a grant: unknown, 404
 NONSENSE = "not valid"
 
 
@@ -64,7 +64,8 @@ def test_every_operation_documents_each_error_it_can_answer_as_a_problem(api: Ap
 
 
 def _url(path: str, plan_id: str, **overrides: str) -> str:
-    values = {"plan_id": plan_id, "item_id": str(uuid.uuid4()), "urn": SETTING, **overrides}
+    values = {"plan_id": plan_id, "item_id": str(uuid.uuid4()), "grant_id": str(uuid.uuid4()), "urn": SETTING,
+              **overrides}
     names = re.findall(r"{(\w+)}", path)
     assert set(names) <= set(values), f"no value for a path parameter of {path} in this test"
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
@@ -172,7 +173,7 @@ def plan_with_history(api: Api) -> dict[str, str]:
 
 
 NOT_JSON = {"/v1/plans/{plan_id}/bundle"}  # JSON, HTML or PDF: its JSON form is checked by `isp-ledger verify`
-MODELS = {model.__name__: model for module in (reads, reports, schemas) for model in vars(module).values()
+MODELS = {model.__name__: model for module in (reads, reports, schemas, sharing) for model in vars(module).values()
           if isinstance(model, type) and issubclass(model, BaseModel)}
 
 

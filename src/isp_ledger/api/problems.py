@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from isp_ledger.application import RecordDamaged
+from isp_ledger.application.access_log import AccessLogUnavailable
 from isp_ledger.domain.errors import (
     Forbidden,
     InvalidInput,
@@ -45,6 +46,8 @@ STATUS: list[tuple[type[LedgerError], int, str]] = [
     (StaleVersion, 412, "stale-version"),
     # A record altered outside the ledger: the ledger refuses to fold it into a plan as if it were evidence.
     (RecordDamaged, 409, "record-damaged"),
+    # An answer showing a plan's content is logged before it is sent; if the log cannot be written, none is sent.
+    (AccessLogUnavailable, 503, "access-log-unavailable"),
 ]
 
 
@@ -186,7 +189,13 @@ CHECKS = {"/v1/receipts/verify"}  # a POST that changes nothing: anyone who may 
 SETTINGS = "/v1/settings/"  # a setting's records and reports: its staff and administrators only
 REPORTED_IN_ANSWER = {"/v1/plans/{plan_id}/events", "/v1/plans/{plan_id}/verify"}  # a damaged record is shown
 RECORDS_ON_PLANS = ("/v1/plans", "/v1/deliveries")  # writes here are entries in plans' histories
-ITEM_PATH = ("plan_id", "item_id")  # path parameters that find a plan or an item (or answer 404)
+ITEM_PATH = ("plan_id", "item_id", "grant_id")  # path parameters that find a plan, item or grant (or answer 404)
+# Reads of a plan that its grantees may not all make (the SENCO's and administrators' view of who may see it, and
+# who has looked); and the answers logged before they are sent (CONTRACT.md §10: 503 if the log cannot be written).
+READS_NOT_FOR_EVERY_GRANTEE = {"/v1/plans/{plan_id}/grants", "/v1/plans/{plan_id}/access-log"}
+LOGGED_LISTINGS = {("get", "/v1/plans"), ("get", "/v1/me/plans"), ("post", "/v1/receipts/verify"),
+                   ("get", "/v1/settings/{urn}/reviews-due"), ("get", "/v1/settings/{urn}/quality"),
+                   ("get", "/v1/settings/{urn}/delivery")}
 FASTAPI_422 = "Validation Error"  # how FastAPI describes the 422 it adds itself, which no answer is shaped like
 
 
@@ -198,7 +207,7 @@ def error_statuses(path: str, method: str, operation: dict[str, Any], names_a_pl
     statuses: dict[int, str] = {}
     if operation.get("security"):
         statuses[401] = "no valid bearer token: send 'Authorization: Bearer TOKEN'"
-    if write or path.startswith(SETTINGS):
+    if write or path.startswith(SETTINGS) or path in READS_NOT_FOR_EVERY_GRANTEE:
         statuses[403] = "your role may not do this"
     if "{plan_id}" in path or names_a_plan:
         statuses[404] = "no such plan (or item), or you may not see it"
@@ -210,6 +219,8 @@ def error_statuses(path: str, method: str, operation: dict[str, Any], names_a_pl
         statuses[412] = "If-Match named a version the plan is no longer at (current_version says which)"
     if "requestBody" in operation or any(p["name"] not in ITEM_PATH for p in parameters):
         statuses[422] = "invalid input, every bad field named in errors" + ("; nothing was recorded" if write else "")
+    if (method == "get" and "{plan_id}" in path) or (method, path) in LOGGED_LISTINGS:
+        statuses[503] = "the access log could not be written, so the answer (which shows a plan) was not sent"
     return statuses
 
 
@@ -231,7 +242,7 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
                 if response.get("description") in (None, FASTAPI_422):
                     response["description"] = meaning
             for status, response in responses.items():
-                if status.startswith("4"):
+                if status.startswith(("4", "5")):
                     name = InvalidInputProblem.__name__ if status == "422" else Problem.__name__
                     response["content"] = {PROBLEM: {"schema": {"$ref": f"#/components/schemas/{name}"}}}
             operation["responses"] = dict(sorted(responses.items()))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId
+from isp_ledger.application.access_log import bundle_read
 from isp_ledger.bundle.build import build_bundle
 from isp_ledger.bundle.render import render_html, render_pdf
 from isp_ledger.domain.errors import InvalidInput
@@ -42,10 +43,16 @@ def evidence_bundle(
     if from_ is not None and to is not None and from_ > to:
         raise InvalidInput.field("from", "must not be after 'to'")
     bundle = build_bundle(ledger, user, plan_id, from_, to)
-    name = f"isp-evidence-{plan_id}-{bundle['period']['from']}-to-{bundle['period']['to']}"
+    period = bundle["period"]
+    name = f"isp-evidence-{plan_id}-{period['from']}-to-{period['to']}"
+    response: Response
     if format == "html":
-        return HTMLResponse(render_html(bundle))
-    if format == "pdf":
-        return Response(render_pdf(bundle), media_type=FORMATS["pdf"],
-                        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
-    return JSONResponse(bundle, headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
+        response = HTMLResponse(render_html(bundle))
+    elif format == "pdf":
+        response = Response(render_pdf(bundle), media_type=FORMATS["pdf"],
+                            headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
+    else:
+        response = JSONResponse(bundle, headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
+    plan = ledger.plans.require_visible(user, plan_id)
+    ledger.access_log.shown(user, plan, bundle_read(format, period["from"], period["to"]))
+    return response

@@ -11,16 +11,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from isp_ledger import access
-from isp_ledger.access import Action
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId, WriteOptions
 from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.api.reports import PlanDelivery
 from isp_ledger.api.schemas import DeliveryCreate, DeliveryWritten
 from isp_ledger.application import Ledger
+from isp_ledger.application.access_log import delivery_read
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.stamp import london_date
-from projections import current_plan, delivery
+from projections import delivery
 
 router = APIRouter(tags=["delivery"])
 
@@ -56,13 +55,10 @@ def plan_delivery(
     """Per provision of the plan: sessions planned (by the setting's calendar), delivered, missed (by reason)
     and unrecorded, minutes planned and delivered, and the delivery rate."""
     start, end = window(ledger, from_, to)
-    setting_urn = current_plan.setting_of(read_side.view(current_plan.CurrentPlans.name), plan_id)
-    if setting_urn is None:
-        ledger.plans.require_visible(user, plan_id)
-    else:
-        access.require(user, setting_urn, Action.READ, plan_id)
+    plan = ledger.plans.require_visible(user, plan_id)  # decided by the plan's own events, never a read model
     view, freshness = read_side.for_user(delivery.Delivery.name, user.user_id, plan_id)
     report = delivery.plan_report(view, plan_id, start, end, ledger.calendars.school_calendar)
+    ledger.access_log.shown(user, plan, delivery_read(start, end))
     return JSONResponse(report, headers=freshness.headers())
 
 

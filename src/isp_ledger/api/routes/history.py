@@ -8,14 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from isp_ledger import access
-from isp_ledger.access import Action
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId
 from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.api.reads import PlanDiff, Timeline
+from isp_ledger.application.access_log import timeline_read
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.wording import KINDS
-from projections import current_plan, timeline
+from projections import timeline
 from projections.plan_index import decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/plans", tags=["history"])
@@ -49,20 +48,13 @@ def plan_timeline(
                 raise ValueError(before_version)
         except (ValueError, TypeError):
             raise InvalidInput.field("cursor", "cursor is not one this service gave out") from None
-    _require_visible(user, ledger, read_side, plan_id)
+    plan = ledger.plans.require_visible(user, plan_id)  # decided by the plan's own events, never a read model
     view, freshness = read_side.for_user(timeline.Timeline.name, user.user_id, plan_id)
     entries, next_version = timeline.entries(view, plan_id, limit=limit, before_version=before_version,
                                              recorded_from=from_, recorded_to=to, kinds=kinds)
     next_cursor = encode_cursor([next_version]) if next_version is not None else None
+    ledger.access_log.shown(user, plan, timeline_read(from_, to, kinds))
     return JSONResponse({"entries": entries, "next_cursor": next_cursor}, headers=freshness.headers())
-
-
-def _require_visible(user: access.User, ledger: LedgerDep, read_side: ReadSideDep, plan_id: PlanId) -> None:
-    setting_urn = current_plan.setting_of(read_side.view(current_plan.CurrentPlans.name), plan_id)
-    if setting_urn is None:
-        ledger.plans.require_visible(user, plan_id)
-    else:
-        access.require(user, setting_urn, Action.READ, plan_id)
 
 
 POINT = "a version number, or an instant (ISO-8601 with offset, e.g. 2026-09-01T00:00:00+01:00)"

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from isp_ledger import access
-from isp_ledger.access import Action
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId, WriteOptions
 from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.api.reads import PlanDocument, PlanEvents
 from isp_ledger.api.reports import PlanListing
 from isp_ledger.api.responses import written
 from isp_ledger.api.schemas import Close, PlanCreate, TierChange, WriteResponse
+from isp_ledger.application.access_log import listed_in, plan_read
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.validation import Upn, Urn
 from projections import current_plan, plan_index
@@ -74,6 +75,8 @@ def list_plans(
         raise InvalidInput.field("cursor", str(e)) from None
     for plan in plans:
         plan["pupil"] = {"given_name": plan.pop("given_name"), "family_name": plan.pop("family_name")}
+    ledger.access_log.listed(user, [(UUID(p["plan_id"]), None) for p in plans], listed_in(
+        "the list of plans", setting_urn=setting_urn, tier=tier, status=status, upn="given" if upn else None))
     return JSONResponse({"plans": plans, "next_cursor": next_cursor}, headers=freshness.headers())
 
 
@@ -97,13 +100,14 @@ def get_plan(
         raise InvalidInput.field("as_at", "must include a UTC offset, e.g. 2026-11-20T09:00:00+00:00")
     if as_of is not None or as_at is not None:
         return JSONResponse(ledger.history.plan_document(user, plan_id, as_of=as_of, as_at=as_at))
+    plan = ledger.plans.require_visible(user, plan_id)  # decided by the plan's own events, never a read model
     view, freshness = read_side.for_user(current_plan.CurrentPlans.name, user.user_id, plan_id)
     stored = current_plan.read(view, plan_id) if freshness.fresh else None
     if stored is None:  # not projected yet, or behind what is stored: the event log is the truth
         document = ledger.history.plan_document(user, plan_id)
         headers = {"ETag": f'"{document["version"]}"', "ISP-Ledger-Source": "event-log"}
         return JSONResponse(document, headers=headers)
-    access.require(user, stored.setting_urn, Action.READ, plan_id)
+    ledger.access_log.shown(user, plan, plan_read())
     headers = {"ETag": f'"{stored.version}"', "ISP-Ledger-Source": "read-model", **freshness.headers()}
     return Response(stored.json, media_type="application/json", headers=headers)
 

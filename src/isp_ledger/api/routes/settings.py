@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from isp_ledger import access
+from isp_ledger.access import User
 from isp_ledger.api.deps import CurrentUser, LedgerDep
 from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.api.reports import Calendar, CalendarHistory, QualityReport, ReviewsDue, SettingDelivery
 from isp_ledger.api.routes.deliveries import FROM, TO, window
 from isp_ledger.api.schemas import CalendarUpdate
+from isp_ledger.application import Ledger
+from isp_ledger.application.access_log import Reading, listed_in, period_words
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.stamp import london_date
 from isp_ledger.domain.validation import Urn
@@ -38,6 +42,7 @@ def reviews_due_report(urn: str, user: CurrentUser, ledger: LedgerDep, read_side
     view, freshness = read_side.for_user(reviews_due.ReviewsDue.name, user.user_id)
     today = london_date(ledger.clock.now())
     plans = reviews_due.report(view, urn, today)
+    _log_rows(ledger, user, plans, listed_in("the setting's reviews-due report", setting_urn=urn))
     return JSONResponse({"setting_urn": urn, "as_of": today.isoformat(), "plans": plans},
                         headers=freshness.headers())
 
@@ -50,6 +55,7 @@ def quality_report(urn: str, user: CurrentUser, ledger: LedgerDep, read_side: Re
     view, freshness = read_side.for_user(quality.Quality.name, user.user_id)
     today = london_date(ledger.clock.now())
     plans = quality.report(view, urn, today)
+    _log_rows(ledger, user, plans, listed_in("the setting's quality report", setting_urn=urn))
     return JSONResponse({"setting_urn": urn, "as_of": today.isoformat(), "plans": plans},
                         headers=freshness.headers())
 
@@ -94,4 +100,12 @@ def delivery_report(
     view, freshness = read_side.for_user(delivery.Delivery.name, user.user_id)
     report = delivery.setting_report(view, urn, start, end, ledger.calendars.school_calendar)
     report["calendar_version"] = ledger.calendars.setting_calendar(user, urn)["version"]
+    _log_rows(ledger, user, report["plans"], listed_in(
+        "the setting's delivery report", period_words(start, end), setting_urn=urn, **{"from": start, "to": end}))
     return JSONResponse(report, headers=freshness.headers())
+
+
+def _log_rows(ledger: Ledger, user: User, rows: list[dict[str, Any]], reading: Reading) -> None:
+    """Each plan a report shows a row of, in the plans' access logs (one statement)."""
+    plan_ids = list(dict.fromkeys(UUID(str(row["plan_id"])) for row in rows))
+    ledger.access_log.listed(user, [(plan_id, None) for plan_id in plan_ids], reading)
