@@ -21,6 +21,7 @@ from uuid import UUID
 
 import httpx2 as httpx
 import pytest
+from eventsourcing.sqlite import SQLiteDatastore
 
 from isp_ledger.application import Ledger
 from isp_ledger.storage import sqlite
@@ -72,8 +73,9 @@ def test_no_answered_read_is_lost_when_the_server_is_killed(
     opened = ledger.commands.open_plan(people.senco, **plan_body(agreed_on="2025-09-01")).body
     plan_id = UUID(opened["plan_id"])
     ledger.grants.grant(people.senco, plan_id, user_id=people.parent.user_id, relationship="parent")
-    if ledger.store.kind == "sqlite":  # a commit in WAL mode is on disk when it returns only with synchronous FULL
-        with sqlite.raw_connection(ledger.store.datastore, writer=False) as conn:
+    datastore = ledger.store.datastore
+    if isinstance(datastore, SQLiteDatastore):  # a commit in WAL mode is on disk when it returns with synchronous FULL
+        with sqlite.raw_connection(datastore, writer=False) as conn:
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
             assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
     # Each read asks for the plan as it stood on a day of its own, so that its entry can be told apart.

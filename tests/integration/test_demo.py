@@ -60,7 +60,8 @@ def test_a_small_demo_school_lives_through_a_school_year(demo_ledger: Ledger) ->
 
     assert len(report.plans) == 6
     assert {p.tier for p in report.plans} == {"targeted", "targeted_plus", "specialist"}
-    assert {u.role for u in report.users} == {"admin", "senco", "teacher", "parent", "complaint_handler"}
+    assert {u.role for u in report.users} == {"admin", "senco", "teacher", "parent", "complaint_handler",
+                                              "professional"}  # the demo shares its plans (issue 12)
     assert Counter(u.role for u in report.users)["teacher"] == 2  # a class teacher and a teaching assistant
     admin = user(ledger, report, "admin")
     assert user(ledger, report, "senco").setting_urn == report.setting_urn
@@ -166,10 +167,13 @@ def test_the_command_builds_a_school_prints_its_users_then_refuses_a_second_run(
     out = result.stdout
     assert re.search(r"Plans: 3 — \d+ open", out), out
     assert "Sessions logged:" in out and "Against the school calendar:" in out and "Corrections " in out
-    tokens = dict(re.findall(r"^  (admin|senco|teacher \(TA\)|teacher|parent|complaint_handler)\s.*?(isp_\S+)",
-                             out, flags=re.MULTILINE))
-    assert set(tokens) == {"admin", "senco", "teacher", "teacher (TA)", "parent", "complaint_handler"}, out
-    assert out.count("curl -s") == 3 and f"export TOKEN={tokens['senco']}" in out
+    tokens = dict(re.findall(
+        r"^  (admin|senco|teacher \(TA\)|teacher|parent|complaint_handler|professional)\s.*?(isp_\S+)",
+        out, flags=re.MULTILINE))
+    assert set(tokens) == {"admin", "senco", "teacher", "teacher (TA)", "parent", "complaint_handler",
+                           "professional"}, out  # the demo shares its plans and prints those tokens (issue 12)
+    assert out.count("curl -s") == 6 and f"export TOKEN={tokens['senco']}" in out  # 3 more: the parent's
+    assert f"export PARENT_TOKEN={tokens['parent']}" in out and "/access-log" in out
     ledger = build_ledger(env)
     try:
         senco = ledger.accounts.authenticate(tokens["senco"])

@@ -16,12 +16,12 @@ TIER_NAMES = {"targeted": "Targeted", "targeted_plus": "Targeted Plus", "special
 MISSED_NAMES = {"pupil_absent": "pupil absent", "staff_absent": "staff absent", "timetable_clash": "timetable clash",
                 "school_closed": "school closed", "pupil_declined": "pupil declined", "other": "other"}
 WHO = {"admin": "admin", "senco": "senco", "teacher": "teacher", "ta": "teacher (TA)", "parent": "parent",
-       "complaint_handler": "complaint_handler"}
+       "complaint_handler": "complaint_handler", "professional": "professional"}
 
 
 @dataclass(frozen=True)
 class DemoUser:
-    key: str  # admin, senco, teacher, ta, parent, complaint_handler
+    key: str  # admin, senco, teacher, ta, parent, complaint_handler, professional
     user_id: str
     name: str
     role: str
@@ -100,14 +100,20 @@ def describe(report: DemoReport, delivery: dict[str, Any] | None = None) -> list
         "record: registers typed up next morning, progress checks, signed forms, a plan entered a week after its "
         f"meeting); tier changes {tally.tier_changes}; calendar versions {tally.calendar_versions}; "
         f"{tally.events:,} events in all.",
+        f"Shared with {tally.grants['parent']} parents, a professional on {_plans(tally.grants['professional'])} and "
+        f"a complaint handler on {_plans(tally.grants['complaint_handler'])}: each grant an entry in its plan's "
+        "history.",
         "",
         "[bold]Demo users[/bold] (each token is shown only now; the store keeps a digest):",
     ]
     for user in report.users:
         extra = f"  (setting {report.setting_urn})" if user.role in ("senco", "teacher") else ""
         if user.key == "parent" and report.parent_plan is not None:
-            extra = (f"  parent of {report.parent_plan.pupil} (plan {report.parent_plan.plan_id}); no plan is "
-                     "shared with them until access grants exist")
+            extra = f"  parent of {report.parent_plan.pupil}: their child's plan is shared with them"
+        elif user.key == "professional":
+            extra = "  speech and language therapist: the Targeted Plus and Specialist plans of this school year"
+        elif user.key == "complaint_handler" and report.parent_plan is not None:
+            extra = f"  reviewing a complaint about {report.parent_plan.pupil}'s plan"
         lines.append(f"  {WHO[user.key]:<18} {user.name:<18} {user.token}{extra}")
     plan = report.parent_plan.plan_id if report.parent_plan else "PLAN_ID"
     base = "http://127.0.0.1:8000"
@@ -118,5 +124,14 @@ def describe(report: DemoReport, delivery: dict[str, Any] | None = None) -> list
         f'  curl -s "{base}/v1/plans?setting_urn={report.setting_urn}" -H "Authorization: Bearer $TOKEN"',
         f'  curl -s "{base}/v1/plans/{plan}/timeline?limit=10" -H "Authorization: Bearer $TOKEN"',
         f'  curl -s "{base}/v1/settings/{report.setting_urn}/delivery" -H "Authorization: Bearer $TOKEN"',
+        "and as the parent: the plans shared with them, their child's plan, and who has looked at it:",
+        f"  export PARENT_TOKEN={report.token('parent')}",
+        f'  curl -s "{base}/v1/me/plans" -H "Authorization: Bearer $PARENT_TOKEN"',
+        f'  curl -s "{base}/v1/plans/{plan}" -H "Authorization: Bearer $PARENT_TOKEN"',
+        f'  curl -s "{base}/v1/plans/{plan}/access-log" -H "Authorization: Bearer $PARENT_TOKEN"',
     ]
     return lines
+
+
+def _plans(count: int) -> str:
+    return f"{count} plan{'' if count == 1 else 's'}"

@@ -24,6 +24,7 @@ from isp_ledger.demo.calendar import SchoolYear, school_year, school_year_of
 from isp_ledger.demo.clock import DemoClock
 from isp_ledger.demo.pupils import another_serial, enrol
 from isp_ledger.demo.sessions import Register
+from isp_ledger.demo.sharing import schedule_sharing
 from isp_ledger.demo.state import PlanState, Tally
 
 DAY = dt.timedelta(days=1)
@@ -89,6 +90,7 @@ class School:
         self._diary()
         for s in self.plans:
             stories.schedule(self, s)
+        schedule_sharing(self)
         first = self.years[0].first_day
         total = (self.today - first).days + 1
         for offset in range(total):

@@ -107,6 +107,7 @@ class Tally:
     tier_changes: int = 0
     closed: int = 0
     calendar_versions: int = 0
+    grants: Counter[str] = field(default_factory=Counter)  # by relationship
 
     @property
     def delivered(self) -> int:
