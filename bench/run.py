@@ -8,6 +8,9 @@ busy or slow machine moves both sides together. Prints a table, then, as the las
 The write path (issue 2): (a) one event per command against one-row-per-transaction inserts; (b) the same
 with eight writers on different plans; (c) loading a plan of 2,000 events against fetching its 2,000 rows.
 
+Reads and the access log (issue 12): a parent reading a plan's current document through the application, every
+read logged before it is answered, against the same read with the log off (``reads.py``; ``logged_read_ratio``).
+
 The read side (issue 3), over a log of its own written through the ledger's commands (see ``workload.py``):
 (a) catching up: ``projections.rebuild.rebuild`` of every read model, in events per second, against inserting
 the same number of rows of the same size with psycopg in batches; (b) lag under load: a projector following
@@ -21,6 +24,7 @@ Sizes (defaults are what the issues require; smaller ones are for trying the ben
 
     ISP_LEDGER_BENCH_WRITES             events per round of the write benchmarks (3000)
     ISP_LEDGER_BENCH_ROUNDS             alternating rounds of the write and load benchmarks (5)
+    ISP_LEDGER_BENCH_READS              plan reads per round of the access log benchmark (2000)
     ISP_LEDGER_BENCH_PROJECTION_EVENTS  events in the read side's log (200000)
     ISP_LEDGER_BENCH_EVENTS_PER_PLAN    events per plan in that log (100)
     ISP_LEDGER_BENCH_PROJECTION_ROUNDS  alternating rounds of rebuild and raw batched inserts (3)
@@ -41,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from read_side import ReadSideBench  # noqa: E402
+from reads import LoggedReadBench  # noqa: E402
 from write_path import Bench, BundleBench, DeliveryBench  # noqa: E402
 
 
@@ -53,6 +58,7 @@ def main() -> None:
             "replay_ratio": bench.replay(),
             "delivery_ratio": DeliveryBench(bench).sessions(),
             "bundle_ratio": BundleBench(bench).bundle(),
+            "logged_read_ratio": LoggedReadBench(bench).reads(),
         }
     finally:
         bench.close()

@@ -48,4 +48,5 @@ class Ledger:
         return self.store.upn_key(upn)
 
     def close(self) -> None:
+        self.access_log.store.close()
         self.store.close()
