@@ -43,7 +43,7 @@ class Action(enum.Enum):
     CORRECT = "correct an entry"
     RECORD_DELIVERY = "record sessions of provision"
     READ_ACCESS_LOG = "read who has looked at the plan"
-    MANAGE_ACCESS = "give or revoke access to the plan"
+    MANAGE_ACCESS = "see or change who has access to the plan"
     # A contribution of each kind (RECORD_CONTRIBUTION: of some kind, for a body whose kind the domain refuses).
     ADD_PARENT_VIEW = "add a parent's view"
     ADD_PUPIL_VOICE = "add the pupil's voice"

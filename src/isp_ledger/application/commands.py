@@ -142,8 +142,8 @@ class PlanCommands:
         session_id = str(uuid4())
 
         def authorize(plans: dict[UUID, Plan]) -> None:
-            for plan_id, plan in plans.items():
-                access.require(user, plan.setting_urn, Action.RECORD_DELIVERY, plan_id)
+            for plan in plans.values():
+                self.writes.plans.authorize(user, plan, Action.RECORD_DELIVERY)
 
         def record(plans: dict[UUID, Plan], by: Stamp) -> WriteResult:
             recorded = []
