@@ -90,3 +90,34 @@ def test_the_access_log_keeps_every_entry_of_a_long_batch_newest_first(ledger: L
     assert [entry.detail for _, entry in page] == ["row 2499", "row 2497", "row 2495"]
     older = store.page(plan_ids[1], before=page[-1][0], limit=2)
     assert [entry.detail for _, entry in older] == ["row 2493", "row 2491"]
+
+
+def test_grants_held_in_a_snapshot_load_in_a_fresh_process(env: dict[str, str], people: People,
+                                                           clock: FakeClock) -> None:
+    snapshotting = {**env, "ISP_LEDGER_SNAPSHOT_INTERVAL": "10"}
+    first = build_ledger(snapshotting, clock=clock)
+    try:
+        plan_id = open_plan(first, people)
+        given = first.grants.grant(people.senco, plan_id, user_id=people.parent.user_id, relationship="parent",
+                                   reason="Mum").body
+        first.grants.revoke(people.senco, plan_id, given["grant_id"], reason="Moved away")
+        first.grants.grant(people.senco, plan_id, user_id=people.complaint_handler.user_id,
+                           relationship="complaint_handler", expires_on="2027-01-31")
+        for n in range(12):  # past the interval: the plan is snapshotted with its grants in it
+            first.commands.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": f"view {n}"})
+        first.store.snapshotter.flush()
+        expected = grants_of(first.plans.current(plan_id))
+        assert first.store.snapshots is not None
+        assert list(first.store.snapshots.get(plan_id)), "a snapshot was stored"
+    finally:
+        first.close()
+    fresh = build_ledger(snapshotting, clock=clock)
+    try:
+        loaded = fresh.store.get(plan_id)
+        assert loaded.snapshot_version > 0, "loaded from its snapshot"
+        assert grants_of(loaded) == expected
+        assert [g.status_on("2026-11-20") for g in expected] == ["revoked", "active"]
+        assert fresh.plans.grant_for(people.complaint_handler, loaded) is not None
+        assert fresh.plans.grant_for(people.parent, loaded) is None
+    finally:
+        fresh.close()
