@@ -10,7 +10,9 @@ import uuid
 from uuid import UUID
 
 import pytest
+from fastapi.testclient import TestClient
 
+from isp_ledger.api.app import create_app
 from isp_ledger.application import Ledger
 from isp_ledger.application.grants import ActiveGrants
 from isp_ledger.bootstrap import build_ledger
@@ -19,6 +21,7 @@ from isp_ledger.domain.grants import grants_of
 from isp_ledger.storage.access_log import AccessEntry
 from isp_ledger.storage.grants import GrantIndex
 from tests.conftest import OTHER_SETTING, SETTING, FakeClock, People
+from tests.integration.rawstore import RawStore
 from tests.samples import plan_body
 
 
@@ -119,5 +122,26 @@ def test_grants_held_in_a_snapshot_load_in_a_fresh_process(env: dict[str, str], 
         assert [g.status_on("2026-11-20") for g in expected] == ["revoked", "active"]
         assert fresh.plans.grant_for(people.complaint_handler, loaded) is not None
         assert fresh.plans.grant_for(people.parent, loaded) is None
+    finally:
+        fresh.close()
+
+
+def test_a_damaged_record_is_not_shown_to_anyone_through_a_grant_and_its_existence_not_to_outsiders(
+    ledger: Ledger, people: People, env: dict[str, str], store_url: str, clock: FakeClock
+) -> None:
+    plan_id = open_plan(ledger, people)
+    ledger.grants.grant(people.senco, plan_id, user_id=people.parent.user_id, relationship="parent")
+    ledger.commands.record_contribution(people.senco, plan_id, {"kind": "parent_view", "text": "fine"})
+    RawStore(store_url).set_state(plan_id, 3, b'{"not": "a sealed event"}')  # altered behind the ledger's back
+    fresh = build_ledger(env, clock=clock)  # a process that has not the plan in memory
+    try:
+        with TestClient(create_app(fresh, close_ledger=False), raise_server_exceptions=False) as client:
+            def status(who: str, path: str = "") -> int:
+                return client.get(f"/v1/plans/{plan_id}{path}", headers=people.headers(who)).status_code
+
+            assert status("senco") == status("admin") == 409  # record_intact: run verify
+            assert status("senco", "/events") == status("senco", "/verify") == 200
+            for who in ("other_senco", "parent", "professional"):  # a grant read from a damaged record: no entry
+                assert status(who) == status(who, "/events") == status(who, "/timeline") == 404, who
     finally:
         fresh.close()

@@ -156,8 +156,13 @@ class Plans:
     # ---------------------------------------------------------------- who may see a plan
 
     def require_visible(self, user: User, plan_id: UUID, action: Action = Action.READ) -> Plan:
-        """The plan as stored now, once ``user`` may do ``action`` with it (404 if they may not see it at all)."""
-        plan = self.current(plan_id)
+        """The plan as stored now, once ``user`` may do ``action`` with it (404 if they may not see it at all).
+        A record that cannot be folded is reported as damaged only to those who may see it (else 404)."""
+        try:
+            plan = self.current(plan_id)
+        except RecordDamaged:
+            self._require_damaged_record_visible(user, plan_id)
+            raise
         self.authorize(user, plan, action)
         return plan
 
@@ -179,15 +184,16 @@ class Plans:
         a damaged record must stay inspectable by those entitled to see it. Who that is comes from the setting
         the record names (grants read from a damaged record are not trusted: a grantee is not let in); if even
         that cannot be read, only an administrator may look."""
-        try:
+        with suppress(RecordDamaged):  # raised only to those the record's setting lets see it
             self.require_visible(user, plan_id)
-        except RecordDamaged:
-            setting_urn = self._stored_setting(plan_id)
-            if setting_urn is None:
-                if user.role != "admin":
-                    raise NotFound(f"No plan {plan_id}") from None
-                return
-            access.require(user, setting_urn, Action.READ, plan_id)
+
+    def _require_damaged_record_visible(self, user: User, plan_id: UUID) -> None:
+        setting_urn = self._stored_setting(plan_id)
+        if setting_urn is None:
+            if user.role != "admin":
+                raise NotFound(f"No plan {plan_id}") from None
+            return
+        access.require(user, setting_urn, Action.READ, plan_id)
 
     def _stored_setting(self, plan_id: UUID) -> str | None:
         state = self.store.first_stored(plan_id)
