@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from isp_ledger.api import specs
 from isp_ledger.domain import codes, fields
@@ -164,7 +164,7 @@ class CorrectionCreate(Body):
     changes: dict[str, Any] | None = Field(None, description="field: corrected value, each checked as the field of "
                                                              "the original entry; agreed_on and reason may be "
                                                              "corrected too. Not with void")
-    void: bool | None = Field(None, description="true: the entry was recorded in error altogether (a session logged "
+    void: StrictBool | None = Field(None, description="true: the entry was recorded in error altogether (a session logged "
                                                 "twice, a view on the wrong child's plan); it stays in the history, "
                                                 "marked, and counts for nothing. Not with changes")
 
