@@ -86,8 +86,7 @@ def test_a_session_recorded_in_error_is_struck_out_and_counts_for_nothing(api: A
     assert entries[written["version"]]["item_id"] == ids["provision"]
     assert entries[written["version"]]["summary"] == (
         "Struck out as recorded in error: the session of 16 November 2026 for “Small-group phonics with a trained "
-        "TA” (delivered) (entry {0}); it no longer counts. Reason: The same session, logged twice.".format(
-            twice["version"]))
+        f"TA” (delivered) (entry {twice['version']}); it no longer counts. Reason: The same session, logged twice.")
     assert entries[twice["version"]]["voided"] == {
         "version": written["version"], "event_id": written["event_id"], "recorded_at": written["recorded_at"],
         "actor": struck["actor"], "reason": "The same session, logged twice"}
@@ -119,7 +118,8 @@ def test_an_item_struck_out_leaves_every_view_and_what_depends_on_it_must_go_fir
     session = log_session(api, ids["plan"], ids["provision"], "2026-11-16")
     at(api, "2026-11-18")
     refused = assert_problem(api.post(f"/v1/plans/{ids['plan']}/corrections", {
-        "event_id": ids["provision_event"], "reason": "Wrong plan", "void": True}), 409, rule="provision_has_dependants")
+        "event_id": ids["provision_event"], "reason": "Wrong plan", "void": True}), 409,
+        rule="provision_has_dependants")
     assert session["event_id"] in refused["detail"]
     barrier_event = api.events(ids["plan"])[1]["event_id"]
     assert_problem(api.post(f"/v1/plans/{ids['plan']}/corrections", {

@@ -164,9 +164,9 @@ class CorrectionCreate(Body):
     changes: dict[str, Any] | None = Field(None, description="field: corrected value, each checked as the field of "
                                                              "the original entry; agreed_on and reason may be "
                                                              "corrected too. Not with void")
-    void: StrictBool | None = Field(None, description="true: the entry was recorded in error altogether (a session logged "
-                                                "twice, a view on the wrong child's plan); it stays in the history, "
-                                                "marked, and counts for nothing. Not with changes")
+    void: StrictBool | None = Field(None, description="true: the entry was recorded in error altogether (a session "
+                                                      "logged twice, a view on the wrong child's plan); it stays in "
+                                                      "the history, marked, and counts for nothing. Not with changes")
 
 
 class Holiday(Body):
