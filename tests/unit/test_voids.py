@@ -79,12 +79,12 @@ def test_a_fact_struck_out_leaves_the_document_now_and_as_of_but_not_the_record_
     # The record of the entry stays where it was, marked with who struck it out, when and why.
     [record] = plan.facts[kind]
     assert is_voided(record)
-    void = events[-1]
+    void: Any = events[-1]
     assert type(void).__name__ == "EntryVoided"
     assert record["voided"] == {"event_id": void.event_id, "version": void.originator_version,
                                 "recorded_at": void.recorded_at, "actor": LATER.actor.as_dict(),
                                 "reason": "Put on the wrong child's plan"}
-    assert (void.voided_event_id, void.agreed_on) == (record["event_id"], "2026-11-23")  # type: ignore[attr-defined]
+    assert (void.voided_event_id, void.agreed_on) == (record["event_id"], "2026-11-23")
     assert replay(events).facts[kind] == plan.facts[kind]  # a replay of the events gives the same
 
 
