@@ -86,8 +86,9 @@ def is_voided(record: Record) -> bool:
     return record.get(VOIDED) is not None
 
 
-def void_mark(*, version: int, event_id: str, recorded_at: str, actor: dict[str, str], reason: str | None) -> dict[
-        str, Any]:
+def void_mark(
+    *, version: int, event_id: str, recorded_at: str, actor: dict[str, str], reason: str | None
+) -> dict[str, Any]:
     """What a voided record keeps of the void: which entry said so, when, who, and why."""
     return {"event_id": event_id, "version": version, "recorded_at": recorded_at, "actor": actor, "reason": reason}
 

@@ -17,7 +17,8 @@ What can be struck out, and what cannot:
   details, or a new decision replaces it;
 * not a correction or a void (correct the original entry again), nor an entry struck out already.
 
-A correction of a voided entry is refused too (``corrections.py``), as is any change to an item struck out.
+A correction of a voided entry is refused too (``corrections.py``), as is any change to an item struck out. Like a
+correction, a void may be recorded on a closed plan: the record was wrong whether or not the plan is still open.
 """
 
 from __future__ import annotations
