@@ -306,7 +306,7 @@ def _cover(replayed: Replayed, period: Period, *, at_end: dict[str, Any] | None,
         "backdated": sum(1 for c in changes if c["backdated"]),
         "corrections": sum(1 for c in changes if c["corrects"] is not None),
         "corrected": sum(1 for c in changes if c["corrected_by"]),
-        **_voided_count(replayed.plan, period, changes),
+        **_voided_count(changes),
         "reviews": len(reviews),
         "acknowledgements": len(responses["acknowledgements"]),
         "contributions": len(responses["contributions"]),
@@ -317,9 +317,8 @@ def _cover(replayed: Replayed, period: Period, *, at_end: dict[str, Any] | None,
     }
 
 
-def _voided_count(plan: Plan, period: Period, changes: list[dict[str, Any]]) -> dict[str, int]:
-    """``{"voided": N}``, the entries of the period struck out as recorded in error (those of the change log, and
-    sessions of provision of the period), when there are any; nothing otherwise."""
-    sessions = sum(1 for r in plan.facts.get(SESSIONS, []) if is_voided(r) and period.covers(r["data"]["date"]))
-    count = sessions + sum(1 for c in changes if "voided" in c)
+def _voided_count(changes: list[dict[str, Any]]) -> dict[str, int]:
+    """``{"voided": N}``, the entries of the change log struck out as recorded in error, when there are any; nothing
+    otherwise. (Sessions of provision struck out are counted with the delivery's sessions.)"""
+    count = sum(1 for c in changes if "voided" in c)
     return {"voided": count} if count else {}
