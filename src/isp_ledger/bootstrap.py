@@ -38,7 +38,7 @@ def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None) -> L
         plans=plans,
         writes=writes,
         commands=PlanCommands(writes),
-        history=PlanHistory(plans),
+        history=PlanHistory(plans, clock),
         integrity=Integrity(plans, signer, clock),
         calendars=Calendars(store.calendars, clock),
         accounts=Accounts(store.accounts),

@@ -197,6 +197,16 @@ class EntryRef(Read):
     event_id: str
 
 
+class VoidMark(Read):
+    """Which entry struck this one out as recorded in error, when, who, and why."""
+
+    version: int
+    event_id: str
+    recorded_at: Instant
+    actor: Actor
+    reason: str | None
+
+
 class TimelineEntry(Read):
     version: int
     event_id: str
@@ -210,6 +220,8 @@ class TimelineEntry(Read):
     item_id: str | None = Field(description="the item, outcome or provision the entry is about")
     corrects: EntryRef | None = Field(description="for a correction: the entry it corrects")
     corrected_by: list[EntryRef] = Field(description="the corrections made to this entry")
+    voids: EntryRef | None = Field(None, description="for a void only: the entry it struck out as recorded in error")
+    voided: VoidMark | None = Field(None, description="only on an entry struck out as recorded in error: the void")
 
 
 class Timeline(Read):
@@ -241,13 +253,23 @@ class EndedItem(Read):
     reason: str | None
 
 
+class VoidedEntry(Read):
+    id: str
+    description: str | None = None
+
+
+_VOIDED = Field(None, description="only when some were struck out as recorded in error in between")
+
+
 def _changes(item: type[Read]) -> type[Read]:
     return made(f"{item.__name__}Changes", Read, f"{item.__name__}s added, amended and ended.",
-                added=(list_of(item), ...), amended=(list[AmendedItem], ...), ended=(list[EndedItem], ...))
+                added=(list_of(item), ...), amended=(list[AmendedItem], ...), ended=(list[EndedItem], ...),
+                voided=(list[VoidedEntry] | None, _VOIDED))
 
 
 def _added(fact: type[Read]) -> type[Read]:
-    return made(f"{fact.__name__}Added", Read, "Recorded in between.", added=(list_of(fact), ...))
+    return made(f"{fact.__name__}Added", Read, "Recorded in between.", added=(list_of(fact), ...),
+                voided=(list[VoidedEntry] | None, _VOIDED))
 
 
 if not TYPE_CHECKING:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from isp_ledger.api import specs
 from isp_ledger.domain import codes, fields
@@ -157,10 +157,16 @@ class Resume(Decision):
 
 
 class CorrectionCreate(Body):
+    """A correction (``changes``) or a void (``"void": true``): exactly one of the two."""
+
     event_id: str = Field(description="the event whose entry was recorded wrongly")
     reason: str = specs.field(fields.REASON, "why the entry was wrong")
-    changes: dict[str, Any] = Field(description="field: corrected value, each checked as the field of the original "
-                                                "entry; agreed_on and reason may be corrected too")
+    changes: dict[str, Any] | None = Field(None, description="field: corrected value, each checked as the field of "
+                                                             "the original entry; agreed_on and reason may be "
+                                                             "corrected too. Not with void")
+    void: StrictBool | None = Field(None, description="true: the entry was recorded in error altogether (a session "
+                                                      "logged twice, a view on the wrong child's plan); it stays in "
+                                                      "the history, marked, and counts for nothing. Not with changes")
 
 
 class Holiday(Body):

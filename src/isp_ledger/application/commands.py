@@ -111,10 +111,11 @@ class PlanCommands:
 
         return self._on_plan(user, plan_id, Action.RECORD_ACKNOWLEDGEMENT, change, 201, **options)
 
-    def correct(self, user: User, plan_id: UUID, *, event_id: str, reason: str, changes: dict[str, Any],
-                **options: Any) -> WriteResult:
+    def correct(self, user: User, plan_id: UUID, *, event_id: str, reason: str,
+                changes: dict[str, Any] | None = None, void: bool | None = None, **options: Any) -> WriteResult:
+        """Correct an earlier entry (``changes``), or strike it out as recorded in error (``void`` true)."""
         def change(plan: Plan, by: Stamp) -> None:
-            plan.correct(by, event_id=event_id, reason=reason, changes=changes)
+            plan.correct(by, event_id=event_id, reason=reason, changes=changes, void=void)
 
         return self._on_plan(user, plan_id, Action.CORRECT, change, 201, **options)
 

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from isp_ledger.domain.plan import Plan
+from isp_ledger.domain.records import is_voided
 from isp_ledger.domain.sections import LIVE_STATUSES
 from isp_ledger.domain.validation import add_months
 
@@ -51,12 +52,13 @@ def static_gaps(plan: Plan) -> list[Gap]:
             gaps.append(_gap("outcome_without_success_criteria", item_id,
                              f"Outcome '{outcome['description']}' has no success criteria"))
     last_review = last_review_on(plan)
-    parent_views = [r for r in plan.facts["contributions"] if r["data"]["kind"] == "parent_view"]
+    contributions = [r for r in plan.facts["contributions"] if not is_voided(r)]  # struck out: count for nothing
+    parent_views = [r for r in contributions if r["data"]["kind"] == "parent_view"]
     if not any(last_review is None or r["agreed_on"] >= last_review for r in parent_views):
         since = f"since the review of {last_review}" if last_review else "since the plan was opened"
         gaps.append(_gap("no_parent_contribution_since_review", None, f"No parent's view recorded {since}"))
     if tier == "targeted_plus" and not any(
-        r["data"]["kind"] == "professional_advice" for r in plan.facts["contributions"]
+        r["data"]["kind"] == "professional_advice" for r in contributions
     ):
         gaps.append(_gap("targeted_plus_without_professional_advice", None,
                          "Targeted Plus plan with no professional advice recorded"))
@@ -64,7 +66,7 @@ def static_gaps(plan: Plan) -> list[Gap]:
 
 
 def last_review_on(plan: Plan) -> str | None:
-    held = [r["agreed_on"] for r in plan.facts["reviews"]]
+    held = [r["agreed_on"] for r in plan.facts["reviews"] if not is_voided(r)]
     return max(held) if held else None
 
 

@@ -6,6 +6,7 @@ parent." Each summary is made from the event and the plan just before it, so it 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -193,6 +194,35 @@ def _correction(data: dict[str, Any], before: PlanState | None) -> str:
     return f"Correction to {what}: {changes}."
 
 
+def _voided(data: dict[str, Any], before: PlanState | None) -> str:
+    """"Struck out as recorded in error: the session of 3 November 2026 for “Small-group phonics” (entry 12)."
+    The reason follows, as for every entry."""
+    located = before.locate(data["voided_event_id"]) if before else None
+    if before is None or located is None:
+        return f"Struck out as recorded in error: entry {data['voided_version']}."
+    record = located.record
+    day = dt.date.fromisoformat(record["agreed_on"])
+    on = f"{day.day} {day:%B %Y}"
+    event_type, fact = record["type"], record["data"]
+    section = SECTION_OF_EVENT.get(event_type)
+    if section is not None:
+        what = f"the {section.noun} {_quoted(before.items[located.key]['description'])}, {section.added_verb} on {on}"
+    elif event_type == "SessionRecorded":
+        provision = before.items.get(fact["provision_id"], {}).get("description", "a provision")
+        what = f"the session of {on} for {_quoted(provision)} ({fact['status']})"
+    elif event_type == "ContributionRecorded":
+        what = f"the {CONTRIBUTION_NAMES[fact['kind']].lower()} added on {on}"
+    elif event_type == "AcknowledgementRecorded":
+        what = f"the parent's response of {on}"
+    elif event_type == "ReviewHeld":
+        what = f"the review held on {on}"
+    elif event_type == "ProgressRecorded":
+        what = f"the progress measured on {on}"
+    else:
+        what = f"the {EVENT_NAMES.get(event_type, 'entry')} of {on}"
+    return f"Struck out as recorded in error: {what} (entry {record['version']}); it no longer counts."
+
+
 _SUMMARIES: dict[str, Callable[[dict[str, Any], PlanState | None], str]] = {
     "PlanOpened": _opened,
     "TierChanged": _tier,
@@ -203,6 +233,7 @@ _SUMMARIES: dict[str, Callable[[dict[str, Any], PlanState | None], str]] = {
     "AcknowledgementRecorded": _acknowledgement,
     "CorrectionRecorded": _correction,
     "SessionRecorded": _session,
+    "EntryVoided": _voided,
 }
 
 

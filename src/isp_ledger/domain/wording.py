@@ -83,7 +83,7 @@ EVENT_NAMES = {
     "PlanOpened": "plan opened", "TierChanged": "tier changed", "PlanClosed": "plan closed",
     "ProgressRecorded": "progress recorded", "ReviewHeld": "review held", "ContributionRecorded": "contribution",
     "AcknowledgementRecorded": "acknowledgement", "CorrectionRecorded": "correction",
-    SESSION_EVENT: "session",
+    SESSION_EVENT: "session", "EntryVoided": "entry struck out",
     **{s.added: f"{s.noun} {s.added_verb}" for s in SECTIONS.values()},
     **{s.amended: f"{s.noun} amended" for s in SECTIONS.values()},
     **{s.ended: f"{s.noun} {s.ended_verb}" for s in SECTIONS.values()},
@@ -95,8 +95,9 @@ EVENT_NAMES = {
 _FACT_KINDS = {
     "ProgressRecorded": "progress", "ReviewHeld": "review", "ContributionRecorded": "contribution",
     "AcknowledgementRecorded": "acknowledgement", "CorrectionRecorded": "correction", SESSION_EVENT: "delivery",
+    "EntryVoided": "correction",  # a void is said through the corrections, and is one: "that entry was wrong"
 }
-KINDS = ("plan", *(s.noun for s in SECTIONS.values()), *_FACT_KINDS.values())
+KINDS = tuple(dict.fromkeys(("plan", *(s.noun for s in SECTIONS.values()), *_FACT_KINDS.values())))
 
 
 def kind_of(event_type: str) -> str:
