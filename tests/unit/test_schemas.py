@@ -26,6 +26,9 @@ from isp_ledger.domain.validation import Choice, Field, IdList, Integer, Positiv
 from tests import samples
 
 BY = Stamp(Actor("u-senco", "Sam Senco", "senco"), dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC))
+# A parent recording their own response names neither whose it is nor how it was given (staff must name both), so
+# as a parent the body's fields are required exactly as documented.
+PARENT = Stamp(Actor("u-parent", "Pat Okafor", "parent"), BY.now)
 
 # ------------------------------------------------------------------------------ bodies made from the domain's specs
 
@@ -190,7 +193,7 @@ PROBES = [
     Probe(schemas.ContributionCreate, {"kind": "parent_view", "text": "Reading together at home"},
           _on_plan(lambda plan, _, b: plan.record_contribution(BY, b, agreed_on=b.pop("agreed_on", None)))),
     Probe(schemas.AcknowledgementCreate, {"version": 1, "response": "agree"},
-          _on_plan(lambda plan, _, b: plan.record_acknowledgement(BY, b, agreed_on=b.pop("agreed_on", None)))),
+          _on_plan(lambda plan, _, b: plan.record_acknowledgement(PARENT, b, agreed_on=b.pop("agreed_on", None)))),
     Probe(schemas.CorrectionCreate, {"event_id": PROVISION_AGREED, "reason": "Typo", "changes": {"group_size": 3}},
           _on_plan(lambda plan, _, b: plan.correct(BY, **b), "event_id", "reason", "changes")),
     Probe(schemas.DeliveryCreate, {"entries": [ENTRY], "date": "2026-11-19", "status": "delivered"}, _session),
@@ -198,6 +201,7 @@ PROBES = [
                                                             "status": "delivered"}), "entries.0."),
     Probe(schemas.CalendarUpdate, {"holidays": [HOLIDAY], "closures": ["2026-11-27"]}, _calendar),
     Probe(schemas.Holiday, HOLIDAY, lambda b: _calendar({"holidays": [b], "closures": []}), "holidays.0."),
+
 ]
 
 

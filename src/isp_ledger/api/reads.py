@@ -95,6 +95,14 @@ class ProgressState(FactState):
     outcome_id: str
 
 
+class ResponseState(FactState):
+    """A parent's response names whose it is and how it was given only when staff recorded it for them."""
+
+    given_by: str | None = Field(None, description="the parent whose response it is, when staff recorded it")
+    method: str | None = specs.field(Choice(codes.ACKNOWLEDGEMENT_METHODS, required=False),
+                                     "how the parent gave it, when staff recorded it")
+
+
 def _present(name: str, specs_: Any, base: type[Read], doc: str) -> type[Read]:
     return specs.model(name, specs_, base=base, doc=doc, present=True)
 
@@ -102,7 +110,8 @@ def _present(name: str, specs_: Any, base: type[Read], doc: str) -> type[Read]:
 Review = _present("Review", fields.REVIEW_FIELDS, FactState, "A review meeting.")
 Contribution = _present("Contribution", fields.CONTRIBUTION_FIELDS, FactState,
                         "A parent's view, the pupil's voice, or professional advice.")
-Acknowledgement = _present("Acknowledgement", fields.ACKNOWLEDGEMENT_FIELDS, FactState,
+Acknowledgement = _present("Acknowledgement", {k: v for k, v in fields.ACKNOWLEDGEMENT_FIELDS.items()
+                                               if k not in ("given_by", "method")}, ResponseState,
                            "A parent's response to one version of the plan.")
 Progress = _present("Progress", fields.PROGRESS_FIELDS, ProgressState, "A measurement towards an outcome.")
 FACTS: dict[str, type[Read]] = {"reviews": Review, "contributions": Contribution,
@@ -173,6 +182,8 @@ class PlanEvent(Read):
     actor: Actor
     reason: str | None
     data: dict[str, Any]
+    class_version: int | None = Field(None, description="the version of the event's class it was stored under, "
+                                                        "when past the first (its data read by that version)")
     prev_hash: str
     hash: str
 

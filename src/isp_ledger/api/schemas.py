@@ -61,6 +61,9 @@ HELP = {
     "next_review_due": "at most 12 months after held_on",
     "profession": "required for professional advice",
     "version": "the version of the plan being responded to",
+    "given_by": "the parent whose response it is: required when staff record it on a parent's behalf, left out "
+    "when a parent records their own",
+    "method": "how the parent gave it: required with given_by, left out when a parent records their own",
 }
 SESSION_HELP = {
     "date": "the day of the session; also each entry's agreed_on; not after today",

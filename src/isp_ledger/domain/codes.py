@@ -50,6 +50,8 @@ LOCATIONS = ("in_class", "withdrawal", "external", "online")
 ADJUSTMENT_CATEGORIES = ("environment", "curriculum", "routines", "assessment", "communication", "other")
 CONTRIBUTION_KINDS = ("parent_view", "pupil_voice", "professional_advice")
 ACKNOWLEDGEMENT_RESPONSES = ("agree", "disagree", "seen")
+# How a parent gave the response that staff recorded on their behalf (CONTRACT.md §4).
+ACKNOWLEDGEMENT_METHODS = ("in_person", "phone", "email", "letter", "signed_form")
 OUTCOME_RESULTS = ("achieved", "discontinued")
 SESSION_STATUSES = ("delivered", "missed")
 MISSED_REASONS = ("pupil_absent", "staff_absent", "timetable_clash", "school_closed", "pupil_declined", "other")

@@ -50,6 +50,10 @@ ACKNOWLEDGEMENT_FIELDS = {
     "version": Integer(1, 10**9),
     "response": Choice(codes.ACKNOWLEDGEMENT_RESPONSES),
     "comment": Text(LONG_TEXT, required=False),
+    # Whose response it is and how it was given: required when staff record it on a parent's behalf
+    # (``acknowledgement_errors``), left out when a parent records their own.
+    "given_by": Text(SHORT_TEXT, required=False),
+    "method": Choice(codes.ACKNOWLEDGEMENT_METHODS, required=False),
 }
 REASON = Text(LONG_TEXT)
 OPTIONAL_REASON = Text(LONG_TEXT, required=False)
@@ -68,6 +72,25 @@ def clean_agreed_on(check: Checker, by: Stamp, value: Any) -> str:
     if day > today:
         check.fail("agreed_on", f"must not be after today ({today.isoformat()}, Europe/London)")
     return day.isoformat()
+
+
+def acknowledgement_errors(cleaned: dict[str, Any], role: str) -> list[FieldError]:
+    """Whose response, and how it was given (CONTRACT.md §4). A parent recording their own response through their
+    account is its author, so names neither; anyone else records it on a parent's behalf and must name both."""
+    errors = []
+    if role == "parent":
+        for name in ("given_by", "method"):
+            if cleaned.get(name) is not None:
+                errors.append(FieldError(name, "is for staff recording a parent's response on their behalf; a "
+                                               "response you record yourself is in your own name"))
+        return errors
+    if cleaned.get("given_by") is None:
+        errors.append(FieldError("given_by", "is required when staff record a parent's response: the name of the "
+                                             "parent whose response it is"))
+    if cleaned.get("method") is None:
+        errors.append(FieldError("method", "is required when staff record a parent's response: how the parent gave "
+                                           f"it ({', '.join(codes.ACKNOWLEDGEMENT_METHODS)})"))
+    return errors
 
 
 def contribution_errors(cleaned: dict[str, Any]) -> list[FieldError]:
