@@ -39,6 +39,7 @@ FROM_SPECS: list[tuple[type[BaseModel], Mapping[str, Field], bool]] = [
     (schemas.ReviewCreate, fields.REVIEW_FIELDS, False),
     (schemas.ContributionCreate, fields.CONTRIBUTION_FIELDS, False),
     (schemas.AcknowledgementCreate, fields.ACKNOWLEDGEMENT_FIELDS, False),
+    (schemas.SettingUpdate, fields.SETTING_FIELDS, False),
     (schemas.DeliveryCreate, delivery.SESSION_FIELDS, False),
     *[(getattr(schemas, f"{s.noun.capitalize()}{kind}"), s.fields, kind == "Patch")
       for s in SECTIONS.values() for kind in ("Create", "Patch")],
@@ -146,6 +147,10 @@ def _session(body: dict[str, Any]) -> None:
         raise InvalidInput(errors)
 
 
+def _setting(body: dict[str, Any]) -> None:
+    fields.clean_setting_details(body.get("name"), body.get("local_authority"))
+
+
 def _calendar(body: dict[str, Any]) -> None:
     clean_calendar(body.get("holidays"), body.get("closures"))
 
@@ -201,7 +206,8 @@ PROBES = [
                                                             "status": "delivered"}), "entries.0."),
     Probe(schemas.CalendarUpdate, {"holidays": [HOLIDAY], "closures": ["2026-11-27"]}, _calendar),
     Probe(schemas.Holiday, HOLIDAY, lambda b: _calendar({"holidays": [b], "closures": []}), "holidays.0."),
-
+    Probe(schemas.SettingUpdate, {"name": "Hawthorn Road Primary School", "local_authority": "Kent"},
+          _setting),
 ]
 
 

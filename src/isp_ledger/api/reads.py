@@ -58,6 +58,15 @@ class PupilName(Read):
     family_name: str
 
 
+class SettingShown(Read):
+    """A setting as people are shown it: its name with its URN (CONTRACT.md §4)."""
+
+    urn: str
+    name: str | None = Field(description="null when the setting's details were never set")
+    shown_as: str = Field(description='"Hawthorn Road Primary School (URN 119142)", or "the setting with URN '
+                                      '119142" when no name was set')
+
+
 # ------------------------------------------------------------------------------------------ the plan document
 
 
@@ -221,6 +230,7 @@ class TimelineEntry(Read):
 
 
 class Timeline(Read):
+    setting: SettingShown = Field(description="the plan's setting")
     entries: list[TimelineEntry] = Field(description="newest first")
     next_cursor: str | None
 
