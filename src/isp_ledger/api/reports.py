@@ -49,8 +49,8 @@ class ReviewsDue(Read):
 
 
 class Gap(Read):
-    code: str = Field(description="stable: what to fix")
-    message: str
+    code: str = one_of(codes.QUALITY_GAPS, "stable: what to fix (listed in this order)")
+    message: str = Field(description="what is wrong and what to do, in plain English")
     item_id: str | None = Field(None, description="the item concerned, for a gap of one item")
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from isp_ledger import access
 from isp_ledger.api.deps import CurrentUser, LedgerDep
-from isp_ledger.api.read_side import ReadSideDep
+from isp_ledger.api.read_side import Freshness, ReadSideDep
 from isp_ledger.api.reports import (
     Calendar,
     CalendarHistory,
@@ -24,6 +24,7 @@ from isp_ledger.api.reports import (
 from isp_ledger.api.routes.deliveries import FROM, TO, window
 from isp_ledger.api.schemas import CalendarUpdate, SettingUpdate
 from isp_ledger.domain.errors import InvalidInput
+from isp_ledger.domain.quality import delivery_window
 from isp_ledger.domain.stamp import london_date
 from isp_ledger.domain.validation import Urn
 from projections import delivery, quality, reviews_due
@@ -52,14 +53,26 @@ def reviews_due_report(urn: str, user: CurrentUser, ledger: LedgerDep, read_side
 
 @router.get("/{urn}/quality", responses={200: {"model": QualityReport}})
 def quality_report(urn: str, user: CurrentUser, ledger: LedgerDep, read_side: ReadSideDep) -> JSONResponse:
-    """Per open plan, the gaps a SENCO must fix."""
+    """Per open plan, the gaps a SENCO must fix on the day asked, each with a stable code: a provision delivered
+    at under 75% of its planned sessions over the last six school weeks is judged by the delivery figures."""
     urn = _urn(urn)
     access.require_staff_of(user, urn)
     view, freshness = read_side.for_user(quality.Quality.name, user.user_id)
     today = london_date(ledger.clock.now())
-    plans = quality.report(view, urn, today)
+    weeks = delivery_window(ledger.calendars.school_calendar(urn), today)
+    delivered = None
+    if weeks is not None:
+        delivery_view, delivery_freshness = read_side.for_user(delivery.Delivery.name, user.user_id)
+        delivered = delivery.provision_figures(delivery_view, urn, *weeks, ledger.calendars.school_calendar)
+        freshness = _staler(freshness, delivery_freshness)
+    plans = quality.report(view, urn, today, delivered, weeks)
     return JSONResponse({"setting_urn": urn, "setting": ledger.setting_details.shown(urn), "as_of": today.isoformat(),
                          "plans": plans}, headers=freshness.headers())
+
+
+def _staler(first: Freshness, second: Freshness) -> Freshness:
+    """An answer drawn from two read models is as fresh as the less fresh of them."""
+    return first if not first.fresh or second.fresh else second
 
 
 @router.get("/{urn}", response_model=SettingDetails)
