@@ -145,8 +145,8 @@ def test_a_provision_delivered_at_under_three_quarters_of_its_sessions_over_six_
     assert (gap["code"], gap["item_id"]) == ("provision_under_delivered", provision)
     assert gap["message"] == (
         "The provision “Small-group phonics with a trained TA” was delivered at 72% of its planned sessions over "
-        "the last six school weeks (1 October 2026 to 19 November 2026): 13 delivered of 18 planned, 3 missed, 2 not "
-        "recorded. Find out why, and record any sessions not yet logged.")
+        "the last six school weeks (1 October 2026 to 19 November 2026): 13 delivered of 18 planned, 3 missed (3 "
+        "pupil absent), 2 not recorded. Find out why, and record any sessions not yet logged.")
     log(api, plan_id, provision, window[16:17])  # 14 of 18: 78%
     assert gaps(api, plan_id) == []
     # A week on, with nothing more logged: the window has moved on, over a week with nothing delivered.

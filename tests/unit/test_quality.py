@@ -277,24 +277,38 @@ def test_a_targeted_plus_plan_without_professional_advice() -> None:
 WINDOW = (dt.date(2026, 10, 9), dt.date(2026, 11, 19))
 
 
-def figures(planned: float, delivered: int, missed: int = 0) -> dict[str, Any]:
+def figures(planned: float, delivered: int, missed: int = 0, staff_absent: int = 0) -> dict[str, Any]:
+    """A provision's figures as the delivery report gives them; ``missed`` sessions with the pupil absent, and
+    ``staff_absent`` more."""
     rate = round(delivered / planned, 2) if planned else None
-    return {"planned_sessions": planned, "delivered_sessions": delivered, "missed_sessions": missed,
-            "unrecorded_sessions": max(0.0, planned - delivered - missed), "delivery_rate": rate}
+    by_reason = {reason: 0 for reason in codes.MISSED_REASONS} | {"pupil_absent": missed,
+                                                                  "staff_absent": staff_absent}
+    return {"planned_sessions": planned, "delivered_sessions": delivered, "missed_sessions": missed + staff_absent,
+            "missed_by_reason": by_reason, "delivery_rate": rate,
+            "unrecorded_sessions": max(0.0, planned - delivered - missed - staff_absent)}
 
 
 def test_a_provision_delivered_at_under_three_quarters_of_its_planned_sessions() -> None:
     plan, ids = complete()
-    delivery = {ids["provision"]: figures(18, 13, 3)}  # 72%
+    delivery = {ids["provision"]: figures(18, 13, 1, 2)}  # 72%
     gaps = plan_gaps(plan, TODAY, delivery, WINDOW)
     assert [(g["code"], g.get("item_id")) for g in gaps] == [("provision_under_delivered", ids["provision"])]
     assert gaps[0]["message"] == (
         "The provision “Small-group phonics with a trained TA” was delivered at 72% of its planned sessions over "
-        "the last six school weeks (9 October 2026 to 19 November 2026): 13 delivered of 18 planned, 3 missed, 2 not "
-        "recorded. Find out why, and record any sessions not yet logged.")
+        "the last six school weeks (9 October 2026 to 19 November 2026): 13 delivered of 18 planned, 3 missed (1 "
+        "pupil absent, 2 staff absent), 2 not recorded. Find out why, and record any sessions not yet logged.")
+    [gap] = plan_gaps(plan, TODAY, {ids["provision"]: figures(18, 12, 6)}, WINDOW)
+    assert gap["message"].endswith("12 delivered of 18 planned, 6 missed (6 pupil absent). Find out why, and agree "
+                                   "with the parents how the sessions missed will be made up.")
     assert found(plan, delivery={ids["provision"]: figures(18, 14)}, window=WINDOW) == []  # 78%
     assert found(plan, delivery={ids["provision"]: figures(20, 15)}, window=WINDOW) == []  # exactly 75%
     assert found(plan, delivery={ids["provision"]: figures(0, 0)}, window=WINDOW) == []
+    # One session short is no pattern: a fortnightly block missing one of its three sessions is not a gap.
+    therapy = plan.add_item(BY, "provisions", samples.provision([ids["barrier"]], description="SALT block",
+                                                                sessions_per_week=0.5))
+    assert found(plan, delivery={therapy: figures(3, 2, 1)}, window=WINDOW) == []
+    assert found(plan, delivery={therapy: figures(3, 1, 2)}, window=WINDOW) == [
+        ("provision_under_delivered", therapy)]
 
 
 def test_delivery_is_judged_once_the_window_holds_two_weeks_of_the_provision() -> None:

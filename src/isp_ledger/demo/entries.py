@@ -56,7 +56,7 @@ def add_outcome(school: School, s: PlanState, kind: catalogue.Outcome, need: str
         "description": kind.description, "success_criteria": kind.success_criteria,
         "barrier_ids": [s.barriers[need]], "target_date": target_date.isoformat(),
         "baseline": kind.unit.format(value=kind.baseline), "target": kind.unit.format(value=kind.target)}, agreed)
-    s.outcomes.append(OutcomeState(kind, item_id, agreed, kind.baseline, need))
+    s.outcomes.append(OutcomeState(kind, item_id, agreed, kind.baseline, need, target_date))
 
 
 def contribution(school: School, s: PlanState, kind: str, day: dt.date, *, phone: bool = False) -> None:

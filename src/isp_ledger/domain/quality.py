@@ -32,16 +32,19 @@ from isp_ledger.domain.records import Record
 from isp_ledger.domain.sections import LIVE_STATUSES, SECTION_OF_EVENT, SECTIONS
 from isp_ledger.domain.state import PlanState
 from isp_ledger.domain.validation import add_months
+from isp_ledger.domain.wording import MISSED_REASON_NAMES
 
 Gap = dict[str, Any]
 Facts = dict[str, Any]
 
 UNDER_DELIVERED_BELOW = 0.75  # a delivery rate under this over the last six school weeks is a gap
 SCHOOL_DAYS_CHECKED = 30  # six school weeks
-# Delivery is judged once the window holds at least two weeks of the provision and three sessions: a provision
-# that started last week is not yet "under-delivered over six weeks".
+# Delivery is judged once the window holds at least two weeks of the provision and three sessions (a provision
+# that started last week is not yet "under-delivered over six weeks"), and a gap is at least two sessions short (one
+# session missed of a fortnightly therapy block is no pattern).
 MIN_PLANNED_TO_JUDGE = 3
 MIN_WEEKS_TO_JUDGE = 2
+MIN_SESSIONS_SHORT = 2
 MEETINGS_A_YEAR = 3  # Code of Practice 6.65
 MEETING_METHODS = ("in_person", "phone")  # a response given so was a conversation with the parent
 SEN_SUPPORT_TIERS = ("targeted", "targeted_plus")  # below an EHC plan: the Code's "SEN support"
@@ -250,20 +253,27 @@ def _delivery_gap(provision: Mapping[str, Any], figures: Mapping[str, Any],
                   window: tuple[dt.date, dt.date]) -> Gap | None:
     """Under 75% of the planned sessions delivered over the window, as the delivery report shows the rate (so
     the report and the figures agree), once enough sessions were planned to judge."""
-    planned, rate = figures["planned_sessions"], figures["delivery_rate"]
+    planned, delivered, rate = figures["planned_sessions"], figures["delivered_sessions"], figures["delivery_rate"]
     enough = max(MIN_PLANNED_TO_JUDGE, MIN_WEEKS_TO_JUDGE * provision["sessions_per_week"])
-    if planned < enough or rate is None or rate >= UNDER_DELIVERED_BELOW:
+    if (planned < enough or rate is None or rate >= UNDER_DELIVERED_BELOW
+            or planned - delivered < MIN_SESSIONS_SHORT):
         return None
     start, end = window
     when = f"over the last six school weeks ({_day(start.isoformat())} to {_day(end.isoformat())})"
     if provision["owed_from"] > start.isoformat():
         when = f"since it started on {_day(provision['owed_from'])}"
+    parts = [f"{delivered} delivered of {_number(planned)} planned"]
+    if figures["missed_sessions"]:
+        reasons = ", ".join(f"{n} {MISSED_REASON_NAMES[reason]}" for reason, n in figures["missed_by_reason"].items()
+                            if n)
+        parts.append(f"{figures['missed_sessions']} missed ({reasons})")
+    if figures["unrecorded_sessions"]:
+        parts.append(f"{_number(figures['unrecorded_sessions'])} not recorded")
+    then = ("Find out why, and record any sessions not yet logged." if figures["unrecorded_sessions"] else
+            "Find out why, and agree with the parents how the sessions missed will be made up.")
     return _gap("provision_under_delivered", provision["id"], (
         f"The provision {_quoted(provision['description'])} was delivered at {round(rate * 100)}% of its planned "
-        f"sessions {when}: "
-        f"{figures['delivered_sessions']} delivered of {_number(planned)} planned, {figures['missed_sessions']} "
-        f"missed, {_number(figures['unrecorded_sessions'])} not recorded. Find out why, and record any sessions "
-        "not yet logged."))
+        f"sessions {when}: {', '.join(parts)}. {then}"))
 
 
 def delivery_window(calendar: SchoolCalendar, today: dt.date) -> tuple[dt.date, dt.date] | None:
