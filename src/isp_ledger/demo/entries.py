@@ -69,7 +69,8 @@ def contribution(school: School, s: PlanState, kind: str, day: dt.date, *, phone
         text, user = f"{p.given_name}: {words}", school.users["teacher"]
     else:
         view = rng.choice(texts.PARENT_VIEWS[s.area]).format(child=p.given_name)
-        how = "Phone call with" if phone else rng.choice(("Meeting with", "Parent's form from", "Email from"))
+        # A view written down, not a meeting (meetings are the reviews and the responses given in person).
+        how = "Phone call with" if phone else rng.choice(("Note sent in by", "Parent's form from", "Email from"))
         text, user = f"{how} {p.parent} ({p.parent_role}): {view}", school.senco
     # A phone call typed up days later keeps today's date by mistake (a correction fixes it).
     body = school.ledger.commands.record_contribution(user, s.id, {"kind": kind, "text": text},

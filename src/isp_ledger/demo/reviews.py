@@ -37,7 +37,7 @@ def hold_review(school: School, s: PlanState, held: dt.date, next_due: dt.date, 
     year = p.year_group_in(school.year_of(held))
     transition = s.leaves_on in school.last_days and held.month in (6, 7)
     going_well = rng.random() < 0.65
-    attendees = [{"role": "SENCO", "name": school.senco.name}, {"role": f"parent ({p.parent_role})", "name": p.parent},
+    attendees = [{"role": "SENCO", "name": school.senco.name}, {"role": p.parent_role, "name": p.parent},
                  {"role": "class teacher", "name": CLASS_TEACHERS[min(year, 6)]}]
     if year >= 2 and rng.random() < 0.6:
         attendees.append({"role": "pupil", "name": p.given_name})
