@@ -13,7 +13,14 @@ import pytest
 from isp_ledger.domain import codes
 from isp_ledger.domain.calendar import SchoolCalendar
 from isp_ledger.domain.plan import Plan
-from isp_ledger.domain.quality import delivery_window, is_parent_role, plan_gaps, quality_facts
+from isp_ledger.domain.quality import (
+    delivery_window,
+    is_parent_role,
+    last_review_on,
+    next_review_due,
+    plan_gaps,
+    quality_facts,
+)
 from isp_ledger.domain.stamp import Actor, Stamp
 from isp_ledger.domain.validation import add_months
 from tests import samples
@@ -354,6 +361,17 @@ def void(plan: Plan, kind: str, index: int = -1) -> None:
     records[index] = {**record, "voided": {"event_id": "e-void", "version": plan.version + 1,
                                            "recorded_at": "2026-11-20T10:00:00.000000+00:00",
                                            "actor": BY.actor.as_dict(), "reason": "Put on the wrong child's plan"}}
+
+
+def test_a_voided_review_sets_no_review_date() -> None:
+    plan, _ = complete()
+    review(plan, "2026-10-01", next_review_due="2027-02-01")
+    review(plan, "2026-11-19", next_review_due="2027-03-19")
+    assert (last_review_on(plan), next_review_due(plan)) == ("2026-11-19", "2027-03-19")
+    void(plan, "reviews")
+    assert (last_review_on(plan), next_review_due(plan)) == ("2026-10-01", "2027-02-01")
+    void(plan, "reviews", 0)
+    assert (last_review_on(plan), next_review_due(plan)) == (None, "2026-11-24")  # as opened: 12 weeks on
 
 
 def test_voided_entries_count_for_nothing() -> None:

@@ -81,6 +81,17 @@ def last_review_on(plan: PlanState) -> str | None:
     return max(held) if held else None
 
 
+def next_review_due(plan: PlanState) -> str | None:
+    """When an open plan's next review falls due: as its latest review (by date held, then as recorded) set it, or
+    as the plan was opened; a review recorded in error sets nothing."""
+    if not plan.is_open:
+        return None
+    reviews = [r for r in plan.facts["reviews"] if counts(r)]
+    if not reviews:
+        return str(plan.state["initial_review_due"])
+    return str(max(reviews, key=lambda r: (r["agreed_on"], r["version"]))["data"]["next_review_due"])
+
+
 def quality_facts(plan: PlanState) -> Facts:
     """What the quality report needs of a plan, whatever the day (JSON-native)."""
     state = plan.state
@@ -109,7 +120,7 @@ def quality_facts(plan: PlanState) -> Facts:
                                if plan.items[i]["status"] not in LIVE_STATUSES and counts(plan.records[i][0])),
         "last_review": None if last is None else {"held_on": last["agreed_on"],
                                                   "parents_involved": involves_parents(last["data"])},
-        "next_review_due": last["data"]["next_review_due"] if last else state["initial_review_due"],
+        "next_review_due": next_review_due(plan),
         "parent_meetings": sorted(meetings),
         "disagreement": _unanswered_disagreement(plan, facts["acknowledgements"], reviews),
         "professional_advice": any(r["data"]["kind"] == "professional_advice" for r in facts["contributions"]),
