@@ -287,6 +287,20 @@ def setting_report(view: View, setting_urn: str, start: dt.date, end: dt.date,
     }
 
 
+def provision_figures(view: View, setting_urn: str, start: dt.date, end: dt.date,
+                      calendars: Calendars) -> dict[str, dict[str, dict[str, Any]]]:
+    """Planned against delivered over ``start`` .. ``end`` for each provision of the setting's plans (by plan id,
+    then provision id), counting only days under this setting: what the quality report judges delivery by."""
+    facts = _Facts(view, "SELECT plan_id FROM {terms} WHERE setting_urn = ?", (setting_urn,), start, end)
+    school_days = _school_days(calendars, start, end)
+    figures: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for plan_id, item_id, *_ in facts.provisions:
+        tally = facts.tally(plan_id, item_id, start, end, school_days=school_days,
+                            group=lambda terms: "" if terms.setting_urn == setting_urn else None).get("", Tally())
+        figures[plan_id][item_id] = tally.as_json()
+    return dict(figures)
+
+
 def _grouped(name: str, tallies: dict[str, Tally], order: tuple[str, ...]) -> list[dict[str, Any]]:
     rank = {value: index for index, value in enumerate(order)}
     return [{name: key, **tallies[key].as_json()} for key in sorted(tallies, key=lambda k: (rank.get(k, len(rank)), k))]

@@ -87,11 +87,11 @@ def require_role_may(user: User, action: Action) -> None:
         raise Forbidden(f"A {user.role} may not {action.value}")
 
 
-def require_can_manage_setting(user: User, setting_urn: str) -> None:
-    """A setting's own records (its calendar) are kept by its SENCO or an administrator."""
+def require_can_manage_setting(user: User, setting_urn: str, what: str = "its calendar") -> None:
+    """A setting's own records (its calendar, its details) are kept by its SENCO or an administrator."""
     if user.role == "admin" or (user.role == "senco" and user.setting_urn == setting_urn):
         return
-    raise Forbidden(f"Only the SENCO of setting {setting_urn} or an administrator may change its calendar")
+    raise Forbidden(f"Only the SENCO of setting {setting_urn} or an administrator may change {what}")
 
 
 def require_can_open(user: User, setting_urn: str) -> None:

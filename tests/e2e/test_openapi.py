@@ -152,7 +152,8 @@ def plan_with_history(api: Api) -> dict[str, str]:
                                                  "source": "phonics check"}, "post"),
         (f"{path}/reviews", samples.review(), "post"),
         (f"{path}/contributions", {"kind": "parent_view", "text": "Reads at home"}, "post"),
-        (f"{path}/acknowledgements", {"version": 2, "response": "disagree", "comment": "More support"}, "post"),
+        (f"{path}/acknowledgements", {"version": 2, "response": "disagree", "comment": "More support",
+                                      "given_by": "Pat Okafor", "method": "phone"}, "post"),
     ]
     for url, body, method in writes:
         response = api.client.request(method, url, json=body, headers=api.headers())

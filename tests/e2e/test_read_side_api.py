@@ -64,7 +64,7 @@ def timeline(api: Api, plan_id: str, who: str = "senco", **params: str) -> dict[
     response = api.get(f"/v1/plans/{plan_id}/timeline", who, **params)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
-    assert set(body) == {"entries", "next_cursor"}, body
+    assert set(body) == {"setting", "entries", "next_cursor"}, body
     return body
 
 

@@ -114,7 +114,8 @@ class Workload:
             ledger.commands.record_session(user, entries=[{"plan_id": str(plan_id), "provision_id": provision_id}],
                                   session={"date": self._day(b % 4), **missed})
         elif op == "acknowledge":
-            ledger.commands.record_acknowledgement(user, plan_id, {"version": 1, "response": "agree"})
+            ledger.commands.record_acknowledgement(user, plan_id, {"version": 1, "response": "agree",
+                                                                   "given_by": "Pat Okafor", "method": "email"})
         elif op == "correct":
             events = ledger.history.plan_events(user, plan_id)
             target = events[b % len(events)]

@@ -26,6 +26,9 @@ from isp_ledger.domain.validation import Choice, Field, IdList, Integer, Positiv
 from tests import samples
 
 BY = Stamp(Actor("u-senco", "Sam Senco", "senco"), dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC))
+# A parent recording their own response names neither whose it is nor how it was given (staff must name both), so
+# as a parent the body's fields are required exactly as documented.
+PARENT = Stamp(Actor("u-parent", "Pat Okafor", "parent"), BY.now)
 
 # ------------------------------------------------------------------------------ bodies made from the domain's specs
 
@@ -36,6 +39,7 @@ FROM_SPECS: list[tuple[type[BaseModel], Mapping[str, Field], bool]] = [
     (schemas.ReviewCreate, fields.REVIEW_FIELDS, False),
     (schemas.ContributionCreate, fields.CONTRIBUTION_FIELDS, False),
     (schemas.AcknowledgementCreate, fields.ACKNOWLEDGEMENT_FIELDS, False),
+    (schemas.SettingUpdate, fields.SETTING_FIELDS, False),
     (schemas.DeliveryCreate, delivery.SESSION_FIELDS, False),
     *[(getattr(schemas, f"{s.noun.capitalize()}{kind}"), s.fields, kind == "Patch")
       for s in SECTIONS.values() for kind in ("Create", "Patch")],
@@ -143,6 +147,10 @@ def _session(body: dict[str, Any]) -> None:
         raise InvalidInput(errors)
 
 
+def _setting(body: dict[str, Any]) -> None:
+    fields.clean_setting_details(body.get("name"), body.get("local_authority"))
+
+
 def _calendar(body: dict[str, Any]) -> None:
     clean_calendar(body.get("holidays"), body.get("closures"))
 
@@ -191,7 +199,7 @@ PROBES = [
     Probe(schemas.ContributionCreate, {"kind": "parent_view", "text": "Reading together at home"},
           _on_plan(lambda plan, _, b: plan.record_contribution(BY, b, agreed_on=b.pop("agreed_on", None)))),
     Probe(schemas.AcknowledgementCreate, {"version": 1, "response": "agree"},
-          _on_plan(lambda plan, _, b: plan.record_acknowledgement(BY, b, agreed_on=b.pop("agreed_on", None)))),
+          _on_plan(lambda plan, _, b: plan.record_acknowledgement(PARENT, b, agreed_on=b.pop("agreed_on", None)))),
     Probe(schemas.CorrectionCreate, {"event_id": PROVISION_AGREED, "reason": "Typo", "changes": {"group_size": 3}},
           _on_plan(lambda plan, _, b: plan.correct(BY, **b), "event_id", "reason", "changes", "void"),
           alternatives=("changes", "void")),
@@ -203,6 +211,8 @@ PROBES = [
                                                             "status": "delivered"}), "entries.0."),
     Probe(schemas.CalendarUpdate, {"holidays": [HOLIDAY], "closures": ["2026-11-27"]}, _calendar),
     Probe(schemas.Holiday, HOLIDAY, lambda b: _calendar({"holidays": [b], "closures": []}), "holidays.0."),
+    Probe(schemas.SettingUpdate, {"name": "Hawthorn Road Primary School", "local_authority": "Kent"},
+          _setting),
 ]
 
 

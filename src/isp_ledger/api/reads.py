@@ -58,6 +58,15 @@ class PupilName(Read):
     family_name: str
 
 
+class SettingShown(Read):
+    """A setting as people are shown it: its name with its URN (CONTRACT.md §4)."""
+
+    urn: str
+    name: str | None = Field(description="null when the setting's details were never set")
+    shown_as: str = Field(description='"Hawthorn Road Primary School (URN 119142)", or "the setting with URN '
+                                      '119142" when no name was set')
+
+
 # ------------------------------------------------------------------------------------------ the plan document
 
 
@@ -95,6 +104,14 @@ class ProgressState(FactState):
     outcome_id: str
 
 
+class ResponseState(FactState):
+    """A parent's response names whose it is and how it was given only when staff recorded it for them."""
+
+    given_by: str | None = Field(None, description="the parent whose response it is, when staff recorded it")
+    method: str | None = specs.field(Choice(codes.ACKNOWLEDGEMENT_METHODS, required=False),
+                                     "how the parent gave it, when staff recorded it")
+
+
 def _present(name: str, specs_: Any, base: type[Read], doc: str) -> type[Read]:
     return specs.model(name, specs_, base=base, doc=doc, present=True)
 
@@ -102,7 +119,8 @@ def _present(name: str, specs_: Any, base: type[Read], doc: str) -> type[Read]:
 Review = _present("Review", fields.REVIEW_FIELDS, FactState, "A review meeting.")
 Contribution = _present("Contribution", fields.CONTRIBUTION_FIELDS, FactState,
                         "A parent's view, the pupil's voice, or professional advice.")
-Acknowledgement = _present("Acknowledgement", fields.ACKNOWLEDGEMENT_FIELDS, FactState,
+Acknowledgement = _present("Acknowledgement", {k: v for k, v in fields.ACKNOWLEDGEMENT_FIELDS.items()
+                                               if k not in ("given_by", "method")}, ResponseState,
                            "A parent's response to one version of the plan.")
 Progress = _present("Progress", fields.PROGRESS_FIELDS, ProgressState, "A measurement towards an outcome.")
 FACTS: dict[str, type[Read]] = {"reviews": Review, "contributions": Contribution,
@@ -225,6 +243,7 @@ class TimelineEntry(Read):
 
 
 class Timeline(Read):
+    setting: SettingShown = Field(description="the plan's setting")
     entries: list[TimelineEntry] = Field(description="newest first")
     next_cursor: str | None
 

@@ -61,6 +61,11 @@ HELP = {
     "next_review_due": "at most 12 months after held_on",
     "profession": "required for professional advice",
     "version": "the version of the plan being responded to",
+    "given_by": "the parent whose response it is: required when staff record it on a parent's behalf, left out "
+    "when a parent records their own",
+    "method": "how the parent gave it: required with given_by, left out when a parent records their own",
+    "name": "the setting's name, as parents know it",
+    "local_authority": "the local authority the setting is in, e.g. Kent",
 }
 SESSION_HELP = {
     "date": "the day of the session; also each entry's agreed_on; not after today",
@@ -106,6 +111,7 @@ if TYPE_CHECKING:
     ContributionCreate = Dated
     AcknowledgementCreate = Dated
     DeliveryCreate = Session
+    SettingUpdate = Body
 else:
     Pupil = specs.model("Pupil", fields.PUPIL_FIELDS, base=Body, descriptions=HELP, doc="The pupil the plan is for.")
     ProgressCreate = specs.model("ProgressCreate", fields.PROGRESS_FIELDS, base=Body, descriptions=HELP,
@@ -119,6 +125,8 @@ else:
                                         descriptions=HELP, doc="A parent's response to one version of the plan.")
     DeliveryCreate = specs.model("DeliveryCreate", SESSION_FIELDS, base=Session, descriptions=SESSION_HELP,
                                  doc="One session of provision, delivered or missed, for one pupil or a group.")
+    SettingUpdate = specs.model("SettingUpdate", fields.SETTING_FIELDS, base=Body, descriptions=HELP,
+                                doc="The setting's details, shown with its URN wherever the setting is shown.")
 
 TIER = Choice(codes.TIERS)
 EHCP_REFERENCE = Text(SHORT_TEXT, required=False)

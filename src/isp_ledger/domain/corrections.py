@@ -56,6 +56,8 @@ def correctable_fields(record: Record) -> dict[str, Field]:
     elif event_type == "AcknowledgementRecorded":
         specs = {"response": fields.ACKNOWLEDGEMENT_FIELDS["response"],
                  "comment": fields.ACKNOWLEDGEMENT_FIELDS["comment"]}
+        if record["actor"]["role"] != "parent":  # whose response and how, filled in or put right, never removed
+            specs.update(given_by=Text(SHORT_TEXT), method=Choice(codes.ACKNOWLEDGEMENT_METHODS))
     else:
         specs = {}
     if event_type not in AGREED_ON_FIELD:

@@ -21,6 +21,7 @@ from isp_ledger.domain.wording import (
     LOCATION_NAMES,
     MISSED_REASON_NAMES,
     NEED_TYPE_NAMES,
+    RESPONSE_METHOD_NAMES,
     RESPONSE_VERBS,
     TIER_NAMES,
 )
@@ -34,7 +35,12 @@ def summarise(event: PlanEvent, before: PlanState | None, data: dict[str, Any] |
     event_type = type(event).__name__
     if data is None:
         data = event.data()
-    text = _item(event_type, data, before) if event_type in SECTION_OF_EVENT else _SUMMARIES[event_type](data, before)
+    if event_type == "AcknowledgementRecorded":  # whose response it is depends on who recorded it
+        text = _acknowledgement(data, before, event.actor)
+    elif event_type in SECTION_OF_EVENT:
+        text = _item(event_type, data, before)
+    else:
+        text = _SUMMARIES[event_type](data, before)
     if event.reason:
         text += f" Reason: {_sentence(event.reason)}"
     return text
@@ -105,6 +111,8 @@ def _value(key: str, value: Any, before: PlanState | None) -> str:
         return _short(before.items[value]["description"])
     if key == "area_of_need":
         return str(AREA_NAMES.get(value, value))
+    if key == "method":
+        return str(RESPONSE_METHOD_NAMES.get(value, value))
     if isinstance(value, (int, float)):
         return _number(value)
     if isinstance(value, list):
@@ -152,11 +160,25 @@ def _contribution(data: dict[str, Any], _before: PlanState | None) -> str:
     return f"{name} added: {_quoted(data['text'])}."
 
 
-def _acknowledgement(data: dict[str, Any], _before: PlanState | None) -> str:
+def _acknowledgement(data: dict[str, Any], _before: PlanState | None, actor: dict[str, str] | None = None) -> str:
+    """Whose response, and how: "Pat Okafor (parent) agreed with ..., in person; recorded by Sam Senco." A parent
+    who recorded their own response is named as its author; an entry from before staff had to say whose response
+    it was reads as it always did."""
     verb = RESPONSE_VERBS[data["response"]]
-    text = f"Parent {verb} version {data['plan_version']} of the plan"
+    by_parent = actor is not None and actor.get("role") == "parent"
+    if not data.get("given_by") and not by_parent:
+        text = f"Parent {verb} version {data['plan_version']} of the plan"
+        if data.get("comment"):
+            text += f": {_quoted(data['comment'])}"
+        return text + "."
+    who = _short(data["given_by"] if data.get("given_by") else (actor or {}).get("name", ""), limit=60)
+    text = f"{who} (parent) {verb} version {data['plan_version']} of the plan"
+    if data.get("method"):
+        text += f", {RESPONSE_METHOD_NAMES.get(data['method'], data['method'])}"
     if data.get("comment"):
-        text += f": {_quoted(data['comment'])}"
+        text += f", saying {_quoted(data['comment'])}"
+    if not by_parent and actor is not None:
+        text += f"; recorded by {_short(actor.get('name', ''), limit=60)}"
     return text + "."
 
 

@@ -42,6 +42,10 @@ CONTRIBUTION_NAMES = named(codes.CONTRIBUTION_KINDS, {"parent_view": "Parent's v
 # What a parent did with a version of the plan: "Parent agreed with version 9 of the plan".
 RESPONSE_VERBS = named(codes.ACKNOWLEDGEMENT_RESPONSES, {"agree": "agreed with", "disagree": "disagreed with",
                                                          "seen": "saw"})
+# How a parent gave a response staff recorded for them, after the verb: "agreed with the plan, in person".
+RESPONSE_METHOD_NAMES = named(codes.ACKNOWLEDGEMENT_METHODS, {
+    "in_person": "in person", "phone": "by phone", "email": "by email", "letter": "by letter",
+    "signed_form": "on a signed form"})
 ROLE_NAMES = named(codes.ROLES, {"admin": "administrator", "senco": "SENCO", "teacher": "teacher", "parent": "parent",
                                  "professional": "professional", "complaint_handler": "complaint handler"})
 # The statuses of items (in place, paused, or how they ended) and of plans.
@@ -77,6 +81,8 @@ FIELD_NAMES = {
     "pupil.upn": "UPN",
     "missed_reason": "reason missed",
     "provision_id": "provision",
+    "given_by": "whose response",
+    "method": "how it was given",
 }
 
 EVENT_NAMES = {

@@ -10,6 +10,9 @@ are written once and never updated.
 ``isp_head_log`` is the transparency log of plan heads (``transparency.py``), appended to when events are stored
 (SQLite) or numbered (PostgreSQL). A store created before it existed has it filled, once, with each plan's head
 when the table is created (``create_tables`` in ``sqlite.py`` and ``postgres_schema.py``).
+
+``isp_setting_details`` keeps each setting's name and local authority (``calendars.py``), every version with who
+changed it and when, like the setting's calendar: a setting's own record, not an event of any plan.
 """
 
 from __future__ import annotations
@@ -55,6 +58,14 @@ SQLITE_TABLES = (
         prev_entry_hash TEXT NOT NULL,
         entry_hash TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS isp_head_log_plan ON isp_head_log (plan_id, position)",
+    """CREATE TABLE IF NOT EXISTS isp_setting_details (
+        setting_urn TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        local_authority TEXT,
+        changed_at TEXT NOT NULL,
+        changed_by TEXT NOT NULL,
+        PRIMARY KEY (setting_urn, version)) WITHOUT ROWID""",
 )
 
 POSTGRES_TABLES = (
@@ -106,4 +117,12 @@ POSTGRES_TABLES = (
         prev_entry_hash text NOT NULL,
         entry_hash text NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS isp_head_log_plan ON {schema}.isp_head_log (plan_id, position)",
+    """CREATE TABLE IF NOT EXISTS {schema}.isp_setting_details (
+        setting_urn text NOT NULL,
+        version integer NOT NULL,
+        name text NOT NULL,
+        local_authority text,
+        changed_at text NOT NULL,
+        changed_by text NOT NULL,
+        PRIMARY KEY (setting_urn, version))""",
 )
