@@ -37,7 +37,8 @@ def full_plan() -> tuple[Plan, dict[str, str]]:
                                                    agreed_on="2026-11-17")
     ids["progress"] = plan.record_progress(BY, ids["outcome"], {"measured_on": "2026-11-18", "value": 12,
                                                                 "note": "12/20", "source": "termly check"})
-    ids["acknowledgement"] = plan.record_acknowledgement(BY, {"version": 5, "response": "agree"})
+    ids["acknowledgement"] = plan.record_acknowledgement(BY, {"version": 5, "response": "agree",
+                                                              "given_by": "Pat Okafor", "method": "in_person"})
     ids["review"] = plan.hold_review(BY, samples.review(held_on="2026-11-19", next_review_due="2027-03-19"))
     return plan, ids
 
