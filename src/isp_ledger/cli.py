@@ -131,29 +131,74 @@ def users_add(
     name: Annotated[str, typer.Option(help="the person's name, as it will appear in history")],
     role: Annotated[str, typer.Option(help="admin, senco, teacher, parent, professional or complaint_handler")],
     setting: Annotated[str | None, typer.Option(help="6-digit URN of the setting (senco and teacher)")] = None,
+    email: Annotated[str | None, typer.Option(help="the address they sign in to the web pages with")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Create a user and print their bearer token (shown once; only a digest is stored)."""
     with ledger_or_exit() as ledger:
         try:
-            user, token = ledger.accounts.add_user(name=name, role=role, setting_urn=setting)
+            user, token = ledger.accounts.add_user(name=name, role=role, setting_urn=setting, email=email)
         except LedgerError as e:
-            err.print(f"[red]Not created:[/red] {e.detail}")
+            err.print(f"[red]Not created:[/red] {e.detail}", highlight=False)
             raise typer.Exit(2) from None
     if as_json:
         print(json.dumps({"user_id": user.user_id, "role": user.role, "token": token,
-                          "name": user.name, "setting_urn": user.setting_urn}))
+                          "name": user.name, "setting_urn": user.setting_urn, "email": email}))
     else:
-        out.print(f"Created {user.role} {user.name} ({user.user_id}).")
+        out.print(f"Created {user.role} {user.name} ({user.user_id}).", highlight=False)
         out.print(f"Token (shown only now): [bold]{token}[/bold]")
 
 
 @users_app.command("list")
-def users_list() -> None:
-    """List users (never their tokens)."""
+def users_list(
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object per line")] = False,
+) -> None:
+    """List users, oldest first (never their tokens)."""
     with ledger_or_exit() as ledger:
-        for user in ledger.accounts.users():
-            out.print(f"{user.user_id}  {user.role:<17} {user.setting_urn or '':<6}  {user.name}")
+        accounts = ledger.accounts.accounts()
+    for account in accounts:
+        status = "active" if account.active else "disabled"
+        if as_json:
+            print(json.dumps({"user_id": account.user_id, "name": account.name, "role": account.role,
+                              "setting_urn": account.setting_urn, "email": account.email, "status": status,
+                              "created_at": account.created_at, "created_by": account.created_by,
+                              "disabled_at": account.disabled_at, "disabled_by": account.disabled_by}))
+        else:
+            out.print(f"{account.user_id}  {account.role:<17} {account.setting_urn or '':<6}  {status:<8}  "
+                      f"{account.name}" + (f" <{account.email}>" if account.email else ""), highlight=False)
+
+
+@users_app.command("disable")
+def users_disable(
+    user_id: Annotated[str, typer.Argument(help="the user's id, as `users list` shows it")],
+) -> None:
+    """Disable a user: their token is refused from the very next request (by every process of the service). What
+    they recorded keeps their name. The last active administrator cannot be disabled."""
+    with ledger_or_exit() as ledger:
+        try:
+            account = ledger.accounts.disable(None, user_id)
+        except LedgerError as e:
+            err.print(f"[red]Not disabled:[/red] {e.detail}", highlight=False)
+            raise typer.Exit(2) from None
+    out.print(f"Disabled {account.role} {account.name} ({account.user_id}) at {account.disabled_at}.",
+              highlight=False)
+
+
+@users_app.command("token")
+def users_token(
+    user_id: Annotated[str, typer.Argument(help="the user's id, as `users list` shows it")],
+) -> None:
+    """Give a user a new bearer token (printed once, alone on standard output): their old token stops working at
+    once. A disabled user gets none."""
+    with ledger_or_exit() as ledger:
+        try:
+            token = ledger.accounts.new_token(user_id)
+        except LedgerError as e:
+            err.print(f"[red]No new token:[/red] {e.detail}", highlight=False)
+            raise typer.Exit(2) from None
+    err.print(f"A new token for {user_id}, on standard output (shown only now); the old one no longer works.",
+              highlight=False)
+    print(token)
 
 
 @app.command()

@@ -17,7 +17,18 @@ from isp_ledger import __version__
 from isp_ledger.api import problems
 from isp_ledger.api.deps import current_user
 from isp_ledger.api.read_side import ReadSide
-from isp_ledger.api.routes import bundle, deliveries, facts, history, integrity, me, plans, sections, settings
+from isp_ledger.api.routes import (
+    bundle,
+    deliveries,
+    facts,
+    history,
+    integrity,
+    me,
+    plans,
+    sections,
+    settings,
+    users,
+)
 from isp_ledger.application import Ledger
 from isp_ledger.bootstrap import build_ledger
 from projections.runner import Projector
@@ -60,7 +71,7 @@ def create_app(ledger: Ledger | None = None, *, close_ledger: bool | None = None
     app.state.read_side = read_side
     app.state.projector = projector
     problems.install(app)
-    for module in (plans, sections, facts, history, integrity, settings, deliveries, bundle, me):
+    for module in (plans, sections, facts, history, integrity, settings, deliveries, bundle, me, users):
         # Authenticate before anything else is looked at, so an unknown caller learns nothing (401 first).
         app.include_router(module.router, dependencies=[Depends(current_user)])
 

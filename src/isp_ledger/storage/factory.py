@@ -26,7 +26,7 @@ from eventsourcing.utils import Environment, EnvType, resolve_topic, strtobool
 
 from isp_ledger.config import Settings
 from isp_ledger.storage import sqlite
-from isp_ledger.storage.accounts import AccountStore
+from isp_ledger.storage.accounts import AccountStore, upgrade_users_table
 from isp_ledger.storage.headlog import HeadLog
 from isp_ledger.storage.postgres import PostgresLedgerRecorder
 from isp_ledger.storage.postgres_schema import create_tables
@@ -72,6 +72,7 @@ class LedgerFactory(InfrastructureFactory[TrackingRecorder]):
             create_tables(self.datastore)
             self.events = PostgresLedgerRecorder(self.datastore)
             self.snapshots = PostgresSnapshotRecorder(self.datastore)
+        upgrade_users_table(self.datastore)  # a store made by an earlier release
         self.accounts = AccountStore(self.datastore)
         self.head_log = HeadLog(self.datastore)
 
