@@ -13,7 +13,7 @@ from uuid import UUID
 import typer
 from rich.console import Console
 
-from isp_ledger.config import ConfigError, Settings
+from isp_ledger.config import ConfigError, Settings, redact_url
 from isp_ledger.domain.errors import LedgerError
 
 if TYPE_CHECKING:  # the application is imported only by the commands that need it: `verify BUNDLE` stays light
@@ -26,18 +26,44 @@ err = Console(stderr=True)
 out = Console()
 
 
-@contextmanager
-def ledger_or_exit(clock: Clock | None = None) -> Iterator[Ledger]:
+# Exit codes: 1 a check failed (verify), 2 bad input or configuration, 3 the store cannot be reached.
+STORE_UNREACHABLE = 3
+
+
+def open_ledger_or_exit(clock: Clock | None = None) -> Ledger:
+    """The ledger the settings describe; or one clear line saying why not, and an exit (never a traceback)."""
+    from eventsourcing.persistence import PersistenceError
+
     from isp_ledger.bootstrap import build_ledger
+    from isp_ledger.storage.factory import StoreUnreachable, probe
+    from isp_ledger.storage.keys import exposure
 
     try:
-        Settings.from_env()
+        settings = Settings.from_env()
+        probe(settings.database)  # at once, with the server's reason, rather than after the pool's timeout
         ledger = build_ledger(clock=clock)
     except ConfigError as e:
-        err.print(f"[red]Configuration error:[/red] {e}")
+        err.print(f"[red]Configuration error:[/red] {e}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    except (StoreUnreachable, PersistenceError) as e:
+        err.print(f"[red]{redact_url(str(e))}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(STORE_UNREACHABLE) from None
+    for warning in exposure(settings.key_dir):
+        err.print(f"[yellow]Warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+    return ledger
+
+
+@contextmanager
+def ledger_or_exit(clock: Clock | None = None) -> Iterator[Ledger]:
+    from eventsourcing.persistence import InterfaceError, OperationalError
+
+    ledger = open_ledger_or_exit(clock)
     try:
         yield ledger
+    except (OperationalError, InterfaceError) as e:  # the store went away while the command ran
+        err.print(f"[red]The store stopped answering:[/red] {redact_url(str(e).splitlines()[0] if str(e) else '')}",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(STORE_UNREACHABLE) from None
     finally:
         ledger.close()
 
@@ -52,16 +78,13 @@ def serve(
 
     from isp_ledger.api.app import create_app
 
-    try:
-        settings = Settings.from_env()
-    except ConfigError as e:
-        err.print(f"[red]Configuration error:[/red] {e}")
-        raise typer.Exit(2) from None
-    api = create_app()
-    err.print(f"isp-ledger on http://{host}:{port}  (store: {settings.database.description}; docs at /docs)")
-    if not api.state.ledger.accounts.users():
+    ledger = open_ledger_or_exit()
+    api = create_app(ledger, close_ledger=True)
+    err.print(f"isp-ledger on http://{host}:{port}  (store: {ledger.settings.database.description}; docs at /docs)",
+              highlight=False, soft_wrap=True)
+    if not ledger.accounts.users():
         err.print("No users yet: create one with  isp-ledger users add --name 'Ada Admin' --role admin")
-    uvicorn.run(api, host=host, port=port, log_level="info")
+    uvicorn.run(api, host=host, port=port, log_level="info", server_header=False)
 
 
 @app.command()
@@ -292,7 +315,7 @@ def main() -> None:
     try:
         app()
     except ConfigError as e:  # pragma: no cover - raised before a command could catch it
-        err.print(f"[red]Configuration error:[/red] {e}")
+        err.print(f"[red]Configuration error:[/red] {e}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 
