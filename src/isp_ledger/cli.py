@@ -19,7 +19,9 @@ from isp_ledger.domain.errors import LedgerError
 if TYPE_CHECKING:  # the application is imported only by the commands that need it: `verify BUNDLE` stays light
     from isp_ledger.application import Clock, Ledger
 
-app = typer.Typer(help="isp-ledger: a tamper-evident record of Individual Support Plans.", no_args_is_help=True)
+# A traceback never lists local variables: they may hold a token, a pupil's details or the database password.
+app = typer.Typer(help="isp-ledger: a tamper-evident record of Individual Support Plans.", no_args_is_help=True,
+                  pretty_exceptions_show_locals=False)
 users_app = typer.Typer(help="Manage users and their tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 err = Console(stderr=True)

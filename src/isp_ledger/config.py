@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -38,7 +38,7 @@ class DatabaseLocation:
     host: str = ""
     port: int = 5432
     user: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)  # never shown, in a log or a traceback
     dbname: str = ""
     schema: str = "public"
 

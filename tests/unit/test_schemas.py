@@ -23,6 +23,7 @@ from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.sections import SECTIONS
 from isp_ledger.domain.stamp import Actor, Stamp
 from isp_ledger.domain.validation import Choice, Field, IdList, Integer, PositiveNumber, Text
+from isp_ledger.users import check_new_user
 from tests import samples
 
 BY = Stamp(Actor("u-senco", "Sam Senco", "senco"), dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC))
@@ -198,6 +199,9 @@ PROBES = [
                                                             "status": "delivered"}), "entries.0."),
     Probe(schemas.CalendarUpdate, {"holidays": [HOLIDAY], "closures": ["2026-11-27"]}, _calendar),
     Probe(schemas.Holiday, HOLIDAY, lambda b: _calendar({"holidays": [b], "closures": []}), "holidays.0."),
+    Probe(schemas.UserCreate, {"name": "Pat Khan", "role": "parent", "email": "pat@example.org"},
+          lambda b: check_new_user(**{"name": None, "role": None, "setting_urn": None, **b},
+                                   setting_field="setting_urn")),
 ]
 
 
