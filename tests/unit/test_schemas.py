@@ -148,6 +148,10 @@ def _calendar(body: dict[str, Any]) -> None:
     clean_calendar(body.get("holidays"), body.get("closures"))
 
 
+def _new_user(body: dict[str, Any]) -> None:
+    check_new_user(**{"name": None, "role": None, "setting_urn": None, **body}, setting_field="setting_urn")
+
+
 BARRIER = "<a barrier of the plan>"
 PROVISION_AGREED = "<the event that agreed the plan's provision>"
 ENTRY = {"plan_id": str(uuid.uuid4()), "provision_id": "p-1"}
@@ -200,8 +204,7 @@ PROBES = [
     Probe(schemas.CalendarUpdate, {"holidays": [HOLIDAY], "closures": ["2026-11-27"]}, _calendar),
     Probe(schemas.Holiday, HOLIDAY, lambda b: _calendar({"holidays": [b], "closures": []}), "holidays.0."),
     Probe(schemas.UserCreate, {"name": "Pat Khan", "role": "parent", "email": "pat@example.org"},
-          lambda b: check_new_user(**{"name": None, "role": None, "setting_urn": None, **b},
-                                   setting_field="setting_urn")),
+          _new_user),
 ]
 
 
