@@ -64,7 +64,8 @@ def test_every_operation_documents_each_error_it_can_answer_as_a_problem(api: Ap
 
 
 def _url(path: str, plan_id: str, **overrides: str) -> str:
-    values = {"plan_id": plan_id, "item_id": str(uuid.uuid4()), "urn": SETTING, **overrides}
+    values = {"plan_id": plan_id, "item_id": str(uuid.uuid4()), "urn": SETTING, "user_id": str(uuid.uuid4()),
+              **overrides}
     names = re.findall(r"{(\w+)}", path)
     assert set(names) <= set(values), f"no value for a path parameter of {path} in this test"
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)

@@ -23,6 +23,7 @@ from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.sections import SECTIONS
 from isp_ledger.domain.stamp import Actor, Stamp
 from isp_ledger.domain.validation import Choice, Field, IdList, Integer, PositiveNumber, Text
+from isp_ledger.users import check_new_user
 from tests import samples
 
 BY = Stamp(Actor("u-senco", "Sam Senco", "senco"), dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC))
@@ -155,6 +156,10 @@ def _calendar(body: dict[str, Any]) -> None:
     clean_calendar(body.get("holidays"), body.get("closures"))
 
 
+def _new_user(body: dict[str, Any]) -> None:
+    check_new_user(**{"name": None, "role": None, "setting_urn": None, **body}, setting_field="setting_urn")
+
+
 BARRIER = "<a barrier of the plan>"
 PROVISION_AGREED = "<the event that agreed the plan's provision>"
 ENTRY = {"plan_id": str(uuid.uuid4()), "provision_id": "p-1"}
@@ -213,6 +218,8 @@ PROBES = [
     Probe(schemas.Holiday, HOLIDAY, lambda b: _calendar({"holidays": [b], "closures": []}), "holidays.0."),
     Probe(schemas.SettingUpdate, {"name": "Hawthorn Road Primary School", "local_authority": "Kent"},
           _setting),
+    Probe(schemas.UserCreate, {"name": "Pat Khan", "role": "parent", "email": "pat@example.org"},
+          _new_user),
 ]
 
 

@@ -232,3 +232,46 @@ class Me(BaseModel):
     name: str
     role: str = specs.field(Choice(codes.ROLES))
     setting_urn: str | None
+
+
+# ------------------------------------------------------------------------------------------ users (CONTRACT.md §10)
+
+ACCOUNT_STATUSES = ("active", "disabled")
+
+
+class UserCreate(Body):
+    """A new user. A SENCO creates teachers of their own setting (``setting_urn`` may then be left out) and
+    parents, professionals and complaint handlers; an administrator creates anyone."""
+
+    name: str = specs.field(Text(SHORT_TEXT), "the person's name, as it will appear in every history")
+    role: str = specs.field(Choice(codes.ROLES))
+    setting_urn: str | None = Field(None, description="6-digit URN of the setting: senco and teacher only",
+                                    json_schema_extra={"pattern": "^[0-9]{6}$"})
+    email: str | None = Field(None, description="the address they will sign in to the web pages with; unique "
+                                                "among users, whatever its case",
+                              json_schema_extra={"format": "email", "maxLength": 254})
+
+
+class UserAccount(BaseModel):
+    """A user's account, never their token."""
+
+    user_id: str
+    name: str
+    role: str = specs.field(Choice(codes.ROLES))
+    setting_urn: str | None
+    email: str | None
+    status: str = specs.field(Choice(ACCOUNT_STATUSES), "a disabled user's token is refused")
+    created_at: str = Field(json_schema_extra={"format": "date-time"})
+    created_by: str | None = Field(description="the user who created them; null: made on the command line")
+    disabled_at: str | None = Field(json_schema_extra={"format": "date-time"})
+    disabled_by: str | None = Field(description="who disabled them; null when active, or disabled on the command "
+                                                "line")
+
+
+class UserCreated(UserAccount):
+    token: str = Field(description="their bearer token: shown only now (only a digest is stored)")
+
+
+class UserList(BaseModel):
+    users: list[UserAccount] = Field(description="oldest first")
+    next_cursor: str | None = Field(description="pass as cursor for the next page; null on the last page")

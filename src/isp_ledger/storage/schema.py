@@ -13,6 +13,10 @@ when the table is created (``create_tables`` in ``sqlite.py`` and ``postgres_sch
 
 ``isp_setting_details`` keeps each setting's name and local authority (``calendars.py``), every version with who
 changed it and when, like the setting's calendar: a setting's own record, not an event of any plan.
+
+``isp_users`` gained its last five columns after the first release: a store made before them has them added at
+start-up (``USER_COLUMNS_ADDED``, applied by ``accounts.upgrade_users_table``), and the index that keeps e-mail
+addresses unique (``USERS_EMAIL_INDEX``) is made then too, once the column exists.
 """
 
 from __future__ import annotations
@@ -48,7 +52,12 @@ SQLITE_TABLES = (
         role TEXT NOT NULL,
         setting_urn TEXT,
         token_hash TEXT NOT NULL UNIQUE,
-        created_at TEXT NOT NULL) WITHOUT ROWID""",
+        created_at TEXT NOT NULL,
+        email TEXT,
+        email_key TEXT,
+        created_by TEXT,
+        disabled_at TEXT,
+        disabled_by TEXT) WITHOUT ROWID""",
     """CREATE TABLE IF NOT EXISTS isp_head_log (
         position INTEGER PRIMARY KEY,
         plan_id TEXT NOT NULL,
@@ -107,7 +116,12 @@ POSTGRES_TABLES = (
         role text NOT NULL,
         setting_urn text,
         token_hash text NOT NULL UNIQUE,
-        created_at timestamptz NOT NULL)""",
+        created_at timestamptz NOT NULL,
+        email text,
+        email_key text,
+        created_by text,
+        disabled_at timestamptz,
+        disabled_by text)""",
     """CREATE TABLE IF NOT EXISTS {schema}.isp_head_log (
         position bigint PRIMARY KEY,
         plan_id uuid NOT NULL,
@@ -126,3 +140,15 @@ POSTGRES_TABLES = (
         changed_by text NOT NULL,
         PRIMARY KEY (setting_urn, version))""",
 )
+
+# Columns of isp_users added after the first release, as (name, SQLite type, PostgreSQL type). ``email_key`` is the
+# address case-folded, so that uniqueness ignores case; ``created_by`` and ``disabled_by`` hold a user id, or NULL
+# for the command line.
+USER_COLUMNS_ADDED = (
+    ("email", "TEXT", "text"),
+    ("email_key", "TEXT", "text"),
+    ("created_by", "TEXT", "text"),
+    ("disabled_at", "TEXT", "timestamptz"),
+    ("disabled_by", "TEXT", "text"),
+)
+USERS_EMAIL_INDEX = "isp_users_email_key"
