@@ -95,6 +95,10 @@ class Settings(BaseModel):
     read_your_writes_timeout: float = Field(
         2.0, ge=0, le=30, description="how long a read waits for the read models to show the caller's last write"
     )
+    late_entry_days: int = Field(
+        5, ge=1, le=60,
+        description="school days after a session's date after which recording it makes it a late entry",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -13,7 +13,7 @@ from isp_ledger import access
 from isp_ledger.api.deps import CurrentUser, LedgerDep
 from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.api.reports import Calendar, CalendarHistory, QualityReport, ReviewsDue, SettingDelivery
-from isp_ledger.api.routes.deliveries import FROM, TO, window
+from isp_ledger.api.routes.deliveries import FROM, TO, counting, window
 from isp_ledger.api.schemas import CalendarUpdate
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.stamp import london_date
@@ -92,6 +92,6 @@ def delivery_report(
     start, end = window(ledger, from_, to)
     access.require_staff_of(user, urn)
     view, freshness = read_side.for_user(delivery.Delivery.name, user.user_id)
-    report = delivery.setting_report(view, urn, start, end, ledger.calendars.school_calendar)
+    report = delivery.setting_report(view, urn, start, end, ledger.calendars.school_calendar, **counting(ledger))
     report["calendar_version"] = ledger.calendars.setting_calendar(user, urn)["version"]
     return JSONResponse(report, headers=freshness.headers())
