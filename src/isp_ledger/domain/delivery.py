@@ -204,12 +204,16 @@ def session_refusal(plan: PlanState, provision_id: str, session: dict[str, Any],
             f"A session of this provision on {say_date(day)} is already recorded: {recorded}.{second} {void}")
 
 
-def same_slot(plan: PlanState, provision_id: str, date: str, starts_at: str | None) -> Record | None:
+def same_slot(plan: PlanState, provision_id: str, date: str, starts_at: str | None,
+              other_than: str | None = None) -> Record | None:
     """The session of the provision already recorded (and not voided) on ``date`` at ``starts_at``: at the same
-    time, or on that date at all when either has no time given."""
+    time, or on that date at all when either has no time given. ``other_than``: the event id of a session being
+    corrected, which is no clash with itself."""
     for record in plan.facts.get(SESSIONS, ()):
         data = record["data"]
         if data["provision_id"] != provision_id or data["date"] != date or is_voided(record):
+            continue
+        if record["event_id"] == other_than:
             continue
         if starts_at is None or data.get("starts_at") is None or data.get("starts_at") == starts_at:
             return record
