@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from isp_ledger.domain.calendar import WEEKDAYS_ONLY
+from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.planning import (
     SchoolDays,
     Session,
@@ -21,7 +22,6 @@ from isp_ledger.domain.planning import (
     tally_months,
     tally_provision,
 )
-from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.stamp import Actor, Stamp
 from tests import samples
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -153,8 +154,7 @@ class Register:
                 # A register mislaid and typed up two or three weeks later: late entries, which a complaint panel
                 # will want to see with both dates.
                 found = self.school.school_day_after(day, self.rng.randint(8, 15))
-                self.school.task(found, 8 * 60 + 20,
-                                 lambda today, held=day, mislaid=calls: self._log_held(held, mislaid, today, 20))
+                self.school.task(found, 8 * 60 + 20, self._typed_up(day, calls))
             else:
                 on_time += calls
         self.log(day, on_time, minute=35)
@@ -164,6 +164,10 @@ class Register:
         waiting, self.deferred = self.deferred, []
         for day, calls in waiting:
             self._log_held(day, calls, today, 5)
+
+    def _typed_up(self, held: dt.date, calls: list[Call]) -> Callable[[dt.date], None]:
+        """Typing up a mislaid register of ``held``, on the day it is found."""
+        return lambda today: self._log_held(held, calls, today, 20)
 
     def _log_held(self, held: dt.date, calls: list[Call], today: dt.date, minute: int) -> None:
         """Registers of sessions held on ``held``, typed up at 8 o'clock on ``today``, for the pupils still there."""
