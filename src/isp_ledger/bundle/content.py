@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from isp_ledger.bundle.delivery_v1 import delivery_report_v1
 from isp_ledger.domain.calendar import SchoolCalendar
 from isp_ledger.domain.delivery import SESSION_EVENT, SESSIONS, is_late
 from isp_ledger.domain.plan import Plan
@@ -46,7 +47,11 @@ from isp_ledger.domain.wording import EVENT_NAMES, kind_of
 from isp_ledger.storage.mapper import event_from_envelope
 
 FORMAT = "isp-ledger evidence bundle"
-FORMAT_VERSION = 1
+# Format 2 (issue 11): the delivery section lists every session with both dates, measures months apart and adds
+# up, counts bank holidays and late entries; the cover counts sessions. A bundle of format 1 is still checked as
+# format 1 derived it (``delivery_v1.py``).
+FORMAT_VERSION = 2
+FORMAT_VERSIONS = (1, 2)
 DEFAULT_LATE_ENTRY_DAYS = 5  # ISP_LEDGER_LATE_ENTRY_DAYS unless set: a bundle says which it counted with
 # The sections of a bundle that are derived from its events, in the order a reader meets them.
 DERIVED = ("summary", "plan_at_start", "plan_at_end", "changes", "reviews", "parent_responses", "delivery")
@@ -112,16 +117,21 @@ def plan_settings(plan: Plan) -> list[str]:
 
 
 def derive(replayed: Replayed, period: Period, calendars: Mapping[str, SchoolCalendar],
-           late_entry_days: int = DEFAULT_LATE_ENTRY_DAYS) -> dict[str, Any]:
-    """The derived sections of a bundle (:data:`DERIVED`), as JSON-native values. Besides the events, what they
-    are derived from travels in the bundle's delivery section: the calendars and ``late_entry_days``."""
+           late_entry_days: int = DEFAULT_LATE_ENTRY_DAYS, format_version: int = FORMAT_VERSION) -> dict[str, Any]:
+    """The derived sections of a bundle (:data:`DERIVED`) of ``format_version``, as JSON-native values. Besides
+    the events, what they are derived from travels in the bundle's delivery section: the calendars and
+    ``late_entry_days``."""
     plan = replayed.plan
     at_start = plan_document(plan, period.start.isoformat())
     at_end = plan_document(plan, period.end.isoformat())
     changes = _changes(replayed, period)
     reviews = [r for r in (at_end or {}).get("reviews", []) if period.includes(r["agreed_on"], r["recorded_at"])]
     responses = _parent_responses(replayed, at_end, period)
-    delivery = delivery_report(plan, period, calendars, late_entry_days)
+    if format_version == 1:
+        _require_calendars(plan, calendars)
+        delivery = delivery_report_v1(plan, period.start, period.end, calendars)
+    else:
+        delivery = delivery_report(plan, period, calendars, late_entry_days)
     content = {
         "summary": _cover(replayed, period, at_end=at_end, changes=changes, reviews=reviews, responses=responses,
                           delivery=delivery),
@@ -207,10 +217,7 @@ def delivery_report(plan: Plan, period: Period, calendars: Mapping[str, SchoolCa
     session of it was recorded: checked again elsewhere, with another version of the ``holidays`` package, the
     bundle counts the same days.
     """
-    settings = plan_settings(plan)
-    missing = [urn for urn in settings if urn not in calendars]
-    if missing:
-        raise ReplayError(f"no school calendar for setting {', '.join(missing)}, so no sessions can be planned")
+    settings = _require_calendars(plan, calendars)
     terms = plan_schedule(plan.records["plan"])
     in_period = [r for r in plan.facts.get(SESSIONS, []) if period.covers(r["data"]["date"])]
     last_recorded = max([period.end, *(dt.date.fromisoformat(london_day(r["recorded_at"])) for r in in_period)])
@@ -272,6 +279,15 @@ def delivery_report(plan: Plan, period: Period, calendars: Mapping[str, SchoolCa
     }
 
 
+def _require_calendars(plan: Plan, calendars: Mapping[str, SchoolCalendar]) -> list[str]:
+    """The settings the plan has belonged to, each of which must have a calendar to count by."""
+    settings = plan_settings(plan)
+    missing = [urn for urn in settings if urn not in calendars]
+    if missing:
+        raise ReplayError(f"no school calendar for setting {', '.join(missing)}, so no sessions can be planned")
+    return settings
+
+
 def _status_at(item: dict[str, Any], day: dt.date) -> str:
     """A provision's status on ``day``: ended from the day after its ``ends_on``, whether or not anyone recorded
     its end."""
@@ -309,7 +325,7 @@ def _cover(replayed: Replayed, period: Period, *, at_end: dict[str, Any] | None,
         "acknowledgements": len(responses["acknowledgements"]),
         "contributions": len(responses["contributions"]),
         "delivery": delivery["totals"],
-        "sessions": _session_counts(delivery),
+        **({"sessions": _session_counts(delivery)} if "late_entry_days" in delivery else {}),  # format 2
         "events": len(replayed.envelopes),
         "version": last["version"],
         "head_hash": last["hash"],
