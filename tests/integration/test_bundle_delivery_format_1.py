@@ -5,6 +5,7 @@ not know is refused rather than misread."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from isp_ledger.bundle.verify import verify_bundle
@@ -23,7 +24,7 @@ def test_a_format_1_bundle_still_verifies_with_its_own_arithmetic() -> None:
 
 
 def test_an_edit_of_a_format_1_delivery_section_is_caught() -> None:
-    edits = {
+    edits: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
         "a missed session's reason": (
             lambda b: b["delivery"]["provisions"][0]["missed"][0].update(missed_reason="pupil_declined"),
             "delivery.provisions[0].missed[0].missed_reason shows \"pupil_declined\""),
