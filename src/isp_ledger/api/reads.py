@@ -175,6 +175,8 @@ class PlanEvent(Read):
     actor: Actor
     reason: str | None
     data: dict[str, Any]
+    class_version: int | None = Field(None, description="the event class's version, when past its first (a "
+                                                        "field added later, such as a session's starts_at)")
     prev_hash: str
     hash: str
 
