@@ -37,7 +37,8 @@ class LoggedReadBench:
         self.parent, _ = ledger.accounts.add_user(name="Bench Parent", role="parent")
         ledger.grants.grant(admin, self.plan_id, user_id=self.parent.user_id, relationship="parent")
         off = AccessLog(ledger.access_log.store, ledger.plans, ledger.clock, enabled=False)
-        self.logged, self.unlogged = ledger.history, PlanHistory(ledger.plans, off)
+        self.logged = ledger.history
+        self.unlogged = PlanHistory(ledger.plans, ledger.calendars, ledger.clock, off)
         version = self.logged.plan_document(self.parent, self.plan_id)["version"]
         note(f"reads: a parent's plan of {version} events, read {READS} times a round, logged and not")
 

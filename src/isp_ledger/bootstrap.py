@@ -14,9 +14,9 @@ from isp_ledger.application import Ledger
 from isp_ledger.application.access_log import AccessLog
 from isp_ledger.application.accounts import Accounts
 from isp_ledger.application.base import Clock, SystemClock
-from isp_ledger.application.calendars import Calendars
+from isp_ledger.application.calendars import Calendars, SettingDetails
 from isp_ledger.application.commands import PlanCommands
-from isp_ledger.application.grants import PlanGrants
+from isp_ledger.application.grants import ActiveGrants, PlanGrants
 from isp_ledger.application.history import PlanHistory
 from isp_ledger.application.integrity import Integrity
 from isp_ledger.application.plans import Plans
@@ -35,19 +35,22 @@ def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None) -> L
     plans = Plans(store, settings.plan_cache_size, clock)
     writes = WritePath(store, plans, clock)
     signer = Signer(store.keys)
+    calendars = Calendars(store.calendars, clock, settings.late_entry_days)
     access_log = AccessLog(AccessLogStore(store.datastore), plans, clock)
+    grant_index = GrantIndex(store.datastore)
     return Ledger(
         store=store,
         clock=clock,
         signer=signer,
         plans=plans,
         writes=writes,
-        commands=PlanCommands(writes),
-        history=PlanHistory(plans, access_log),
+        commands=PlanCommands(writes, calendars),
+        history=PlanHistory(plans, calendars, clock, access_log),
         integrity=Integrity(plans, signer, clock, access_log),
-        calendars=Calendars(store.calendars, clock),
-        accounts=Accounts(store.accounts),
-        grants=PlanGrants(writes, store.accounts, GrantIndex(store.datastore), access_log),
+        calendars=calendars,
+        accounts=Accounts(store.accounts, grants=ActiveGrants(grant_index, plans)),
+        setting_details=SettingDetails(store.setting_details, clock),
+        grants=PlanGrants(writes, store.accounts, grant_index, access_log),
         access_log=access_log,
     )
 

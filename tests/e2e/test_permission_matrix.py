@@ -73,6 +73,10 @@ def expected(caller: Caller, need: str, success: int) -> int:
     """The status a caller must get from an operation needing ``need`` (its answer ``success`` when allowed)."""
     if need == "public":
         return success
+    if need == "health":  # whether the service is up, to anyone; its detail to an administrator only
+        if caller.key == "no_token":
+            return success
+        return 401 if caller.role is None else success if caller.role == "admin" else 403
     if caller.role is None:
         return 401
     staff_here = caller.role == "admin" or (caller.role in ("senco", "teacher") and caller.setting == SETTING)
@@ -191,9 +195,12 @@ operation("get", "/v1/me", "anyone")
 operation("get", "/v1/me/plans", "anyone")
 for report in ("reviews-due", "quality", "calendar", "calendar/history", "delivery"):
     operation("get", f"/v1/settings/{{urn}}/{report}", "setting_staff")
+operation("get", "/v1/settings/{urn}", "setting_staff")
+operation("put", "/v1/settings/{urn}", "setting_manager",
+          lambda p: {"json": {"name": "Zq Primary School", "local_authority": "Zq Council"}})
 operation("put", "/v1/settings/{urn}/calendar", "setting_manager",
           lambda p: {"json": {"holidays": [{"start": "2026-12-21", "end": "2027-01-01"}], "closures": []}})
-operation("get", "/healthz", "public")
+operation("get", "/healthz", "health")
 operation("get", "/metrics", "public")
 # Users over the API (the accounts of CONTRACT.md §10), where the service has them.
 operation("post", "/v1/users", "manage_users", lambda p: {"json": {"name": "New Parent", "role": "parent"}})

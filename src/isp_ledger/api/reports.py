@@ -9,7 +9,7 @@ import datetime as dt
 
 from pydantic import Field
 
-from isp_ledger.api.reads import Actor, Day, Instant, PupilName, Read, one_of
+from isp_ledger.api.reads import Actor, Day, Instant, PupilName, Read, SettingShown, one_of
 from isp_ledger.api.schemas import Holiday
 from isp_ledger.domain import codes
 from isp_ledger.domain.planning import PROVISION_TYPES
@@ -43,13 +43,14 @@ class ReviewDue(Read):
 
 class ReviewsDue(Read):
     setting_urn: str
+    setting: SettingShown
     as_of: Day
     plans: list[ReviewDue] = Field(description="soonest first")
 
 
 class Gap(Read):
-    code: str = Field(description="stable: what to fix")
-    message: str
+    code: str = one_of(codes.QUALITY_GAPS, "stable: what to fix (listed in this order)")
+    message: str = Field(description="what is wrong and what to do, in plain English")
     item_id: str | None = Field(None, description="the item concerned, for a gap of one item")
 
 
@@ -62,16 +63,24 @@ class PlanGaps(Read):
 
 class QualityReport(Read):
     setting_urn: str
+    setting: SettingShown
     as_of: Day
     plans: list[PlanGaps] = Field(description="open plans with at least one gap")
 
 
 class Tally(Read):
-    planned_sessions: float
+    """Figures as shown: planned sessions and minutes rounded half up to 2 places month by month, every total the
+    sum of its parts as shown; ``planned + extra = delivered + missed + unrecorded``."""
+
+    planned_sessions: float = Field(description="counted on school days up to counted_to")
     delivered_sessions: int
     missed_sessions: int
     missed_by_reason: dict[str, int]
-    unrecorded_sessions: float
+    unrecorded_sessions: float = Field(description="planned but recorded neither delivered nor missed, month by month")
+    extra_sessions: float = Field(description="recorded beyond those planned, in months where more were recorded "
+                                              "than planned (planned sessions are spread evenly over school days)")
+    late_sessions: int = Field(description="sessions recorded more than ISP_LEDGER_LATE_ENTRY_DAYS school days "
+                                           "after they happened (counted in delivered or missed too)")
     planned_minutes: float
     delivered_minutes: int
     delivery_rate: float | None = Field(description="delivered over planned sessions; null when none were planned")
@@ -90,6 +99,7 @@ class PlanDelivery(Read):
     plan_id: str
     from_: Day = Field(alias="from")
     to: Day
+    counted_to: Day = Field(description="the last day counted: 'to', or today if that is earlier")
     provisions: list[ProvisionDelivery]
     totals: Tally
 
@@ -115,14 +125,21 @@ class PlanDeliveryRow(Tally):
 
 class SettingDelivery(Read):
     setting_urn: str
+    setting: SettingShown
     from_: Day = Field(alias="from")
     to: Day
+    counted_to: Day = Field(description="the last day counted: 'to', or today if that is earlier")
     totals: Tally
     by_provision_type: list[TypeDelivery]
     by_location: list[LocationDelivery]
     by_tier: list[TierDelivery]
     plans: list[PlanDeliveryRow]
     calendar_version: int
+
+
+class BankHoliday(Read):
+    date: Day
+    name: str
 
 
 class Calendar(Read):
@@ -132,8 +149,21 @@ class Calendar(Read):
     closures: list[dt.date]
     changed_at: Instant | None
     changed_by: Actor | None
+    bank_holidays: list[BankHoliday] | None = Field(
+        None, description="England's bank holidays of this school year and the next: never school days, without "
+                          "being entered")
 
 
 class CalendarHistory(Read):
     setting_urn: str
     versions: list[Calendar] = Field(description="newest first")
+
+
+class SettingDetails(Read):
+    setting_urn: str
+    version: int = Field(description="0 when none were ever set")
+    name: str | None
+    local_authority: str | None
+    changed_at: Instant | None
+    changed_by: Actor | None
+    shown_as: str = Field(description="the setting as people are shown it: its name with its URN")

@@ -1,9 +1,9 @@
 """The ledger: the application's parts, as the composition root (``isp_ledger.bootstrap``) puts them together.
 
 Each part does one thing a reader comes looking for: ``commands`` change plans, ``history`` answers what a
-plan said and when, ``integrity`` verifies and signs, ``calendars`` and ``accounts`` keep the settings' and
-the people's records, ``grants`` who a plan is shared with, and ``access_log`` who was shown what. ``writes`` (the
-write path) and ``plans`` (loading, the cache, and who may see a plan) serve the others.
+plan said and when, ``integrity`` verifies and signs, ``calendars``, ``setting_details`` and ``accounts`` keep the
+settings' and the people's records, ``grants`` who a plan is shared with, and ``access_log`` who was shown what.
+``writes`` (the write path) and ``plans`` (loading, the cache, and who may see a plan) serve the others.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from isp_ledger.application.access_log import AccessLog
 from isp_ledger.application.accounts import Accounts
 from isp_ledger.application.base import Clock
-from isp_ledger.application.calendars import Calendars
+from isp_ledger.application.calendars import Calendars, SettingDetails
 from isp_ledger.application.commands import PlanCommands
 from isp_ledger.application.grants import PlanGrants
 from isp_ledger.application.history import PlanHistory
@@ -37,6 +37,7 @@ class Ledger:
     integrity: Integrity
     calendars: Calendars
     accounts: Accounts
+    setting_details: SettingDetails
     grants: PlanGrants
     access_log: AccessLog
 

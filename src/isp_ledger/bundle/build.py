@@ -2,8 +2,8 @@
 
 A bundle is one JSON document::
 
-    {"format", "format_version", "plan_id", "period", "generated_at", "generated_for",
-     "summary", "plan_at_start", "plan_at_end", "changes", "reviews", "parent_responses", "delivery", "access"?,
+    {"format", "format_version", "plan_id", "period", "generated_at", "generated_for", "settings",
+     "summary", "plan_at_start", "plan_at_end", "changes", "reviews", "parent_responses", "delivery", "access",
      "integrity": {"version", "head_hash", "events", "receipt", "public_key", "how_to_verify"},
      "events": ["<each event exactly as stored: its sealed, canonical JSON>", ...]}
 
@@ -12,6 +12,10 @@ computed from exactly those events, so the offline check can recompute and compa
 rows the receipt was signed over, read once in the snapshot that verified them, so a write landing meanwhile
 cannot make the two disagree. When the
 service has logged the head, the receipt carries the signed entry of its transparency log (``receipt.log_entry``).
+
+``settings`` names each setting the plan has belonged to (``{urn: {"urn", "name", "shown_as"}}``), as the service
+knows it when the bundle is made: a setting's name is the setting's own record, not part of the plan's chain, so,
+like the school calendar, it travels beside the signed record rather than in it.
 """
 
 from __future__ import annotations
@@ -49,20 +53,25 @@ HOW_TO_VERIFY = [
     "the plan without its log disagreeing.",
     "To check that nothing was added or removed since, ask the service for GET /v1/plans/{plan_id}/verify, or "
     "POST the receipt to /v1/receipts/verify: the history up to the receipt must be unchanged.",
-    "The school calendar used to count planned sessions is part of the bundle but not of the signed record; "
-    "compare its holidays and closures with the school's published term dates. Nor are the date the bundle was "
-    "made and the name of the person it was made for.",
+    "The school calendar used to count planned sessions and late entries (with England's bank holidays listed), "
+    "and the number of school days after which a session's entry counts as late, are part of the bundle but not "
+    "of the signed record; compare the holidays and closures with the school's published term dates. Nor are the "
+    "setting's name (the record names the setting by its URN), the date the bundle was made and the name of the "
+    "person it was made for.",
 ]
 
 
 def resolve_period(ledger: Ledger, opened_on: str, start: dt.date | None, end: dt.date | None) -> Period:
-    """The bundle's period: by default from the day the plan was opened to today (Europe/London)."""
+    """The bundle's period: by default from the day the plan was opened to today (Europe/London), and never past
+    today."""
     today = london_date(ledger.clock.now())
-    if end is not None and end > today:
-        raise InvalidInput.field("to", f"must not be after today ({today.isoformat()}, Europe/London)")
-    end = end or today
+    # A bundle holds what has happened: a 'to' still to come is taken as today, as the delivery reports count
+    # planned sessions up to today at the latest, so that the two give the same figures.
+    end = min(end, today) if end is not None else today
     if start is None:
         start = min(dt.date.fromisoformat(opened_on), end)
+    if start > today:
+        raise InvalidInput.field("from", f"must not be after today ({today.isoformat()}, Europe/London)")
     if start > end:
         raise InvalidInput.field("from", "must not be after 'to'")
     if (end - start).days > MAX_PERIOD_DAYS:
@@ -80,8 +89,9 @@ def build_bundle(ledger: Ledger, user: User, plan_id: UUID, start: dt.date | Non
     envelopes = [unseal(state) for state in states]
     replayed = replay(envelopes)
     period = resolve_period(ledger, replayed.plan.state["opened_on"], start, end)
-    calendars = {urn: ledger.calendars.school_calendar(urn) for urn in plan_settings(replayed.plan)}
-    content = derive(replayed, period, calendars)
+    settings = plan_settings(replayed.plan)
+    calendars = {urn: ledger.calendars.school_calendar(urn) for urn in settings}
+    content = derive(replayed, period, calendars, ledger.calendars.late_entry_days)
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -90,6 +100,7 @@ def build_bundle(ledger: Ledger, user: User, plan_id: UUID, start: dt.date | Non
         "generated_at": format_instant(ledger.clock.now()),
         "generated_for": {"user_id": user.user_id, "name": user.name, "role": user.role},
         "service_version": __version__,
+        "settings": ledger.setting_details.shown_many(settings),
         **content,
         "integrity": {
             "version": version,

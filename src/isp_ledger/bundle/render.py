@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from isp_ledger.bundle.verify import BundleCheck, verify_bundle
 from isp_ledger.domain.codes import MISSED_REASONS
 from isp_ledger.domain.diff import diff_documents
+from isp_ledger.domain.fields import setting_shown_as
 from isp_ledger.domain.sections import SECTIONS
 from isp_ledger.domain.stamp import LONDON, is_backdated
 from isp_ledger.domain.wording import (
@@ -24,6 +25,7 @@ from isp_ledger.domain.wording import (
     FIELD_NAMES,
     LOCATION_NAMES,
     NEED_TYPE_NAMES,
+    RESPONSE_METHOD_NAMES,
     RESPONSE_VERBS,
     ROLE_NAMES,
     STATUS_NAMES,
@@ -129,6 +131,8 @@ def render_html(bundle: dict[str, Any], check: BundleCheck | None = None) -> str
         month_chart=_month_chart(bundle["delivery"]["by_month"]),
         missed_reasons=MISSED_REASONS,
         sections=SECTIONS,
+        setting=_settings(bundle),
+        response_by=_response_by,
     )
 
 
@@ -139,6 +143,32 @@ def render_pdf(bundle: dict[str, Any], check: BundleCheck | None = None) -> byte
 
     pdf: bytes = HTML(string=render_html(bundle, check)).write_pdf()
     return pdf
+
+
+def _settings(bundle: dict[str, Any]) -> Any:
+    """A setting as people read it, by its URN: its name with the URN, as the bundle's ``settings`` name it (a
+    bundle made before settings had names names none), the first letter capitalised to start a line."""
+    known = bundle.get("settings") or {}
+
+    def shown(urn: str) -> str:
+        text = str(known.get(urn, {}).get("shown_as") or setting_shown_as(urn, None))
+        return text[:1].upper() + text[1:]
+
+    return shown
+
+
+def _response_by(response: dict[str, Any]) -> tuple[str, str]:
+    """Whose response to the plan, and how it came to be recorded: ("Pat Okafor (parent)", "In person; recorded
+    by Sam Senco (SENCO)")."""
+    by = response["recorded_by"]
+    if by["role"] == "parent":
+        return f"{by['name']} (parent)", "Recorded by them, in their own account"
+    method = RESPONSE_METHOD_NAMES.get(response.get("method") or "")
+    recorded = f"recorded by {by['name']} ({ROLE_NAMES.get(by['role'], by['role'])})"
+    if response.get("given_by"):
+        how = f"{method[:1].upper()}{method[1:]}; {recorded}" if method else recorded.capitalize()
+        return f"{response['given_by']} (parent)", how
+    return "A parent (not named)", recorded[:1].upper() + recorded[1:]
 
 
 def _item_names(*documents: dict[str, Any] | None) -> dict[str, str]:
@@ -206,7 +236,11 @@ def _month_chart(months: list[dict[str, Any]]) -> dict[str, Any] | None:
         x = 45 + index * slot + (slot - 2 * width) / 2
         planned_h = height * m["planned_sessions"] / top
         delivered_h = height * m["delivered_sessions"] / top
-        columns.append({"month": m["month"], "x": x, "width": width, "label_x": x + width,
+        month = dt.date.fromisoformat(m["month"] + "-01")
+        # The month under its column, and the year under the first and under each January: labels that fit.
+        columns.append({"month": m["month"], "label": f"{month:%b}",
+                        "year": str(month.year) if index == 0 or month.month == 1 else "",
+                        "x": x, "width": width, "label_x": x + width,
                         "planned": m["planned_sessions"], "planned_h": planned_h, "planned_y": base - planned_h,
                         "delivered": m["delivered_sessions"], "delivered_h": delivered_h,
                         "delivered_y": base - delivered_h})

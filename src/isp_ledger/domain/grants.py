@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
 
+from isp_ledger.domain import events
 from isp_ledger.domain.errors import InvalidInput, NotFound, RuleViolation
 from isp_ledger.domain.fields import OPTIONAL_REASON
 from isp_ledger.domain.records import make_record
@@ -94,6 +96,37 @@ class Grant:
             "revoked_reason": self.revoked_reason,
             "revoked_version": self.revoked_version,
         }
+
+
+# ------------------------------------------------------------------ the plan's commands
+
+
+class Sharing(PlanState):
+    """The commands of access on the ``Plan`` aggregate (a base of it): giving and revoking it, and keeping the
+    records of grants apart from the plan's other entries."""
+
+    if TYPE_CHECKING:  # the aggregate's own (``Plan._trigger``)
+        def _trigger(self, event_class: type[events.PlanEvent], by: Stamp, agreed_on: str, reason: str | None,
+                     **data: Any) -> None: ...
+
+    def grant_access(self, by: Stamp, fields: dict[str, Any], grantee: Grantee | None, *,
+                     reason: str | None = None) -> str:
+        """Give ``grantee`` access to the plan from now (``fields``: user_id, relationship, expires_on?)."""
+        cleaned, why = check_grant(self, by, fields, grantee, reason)
+        grant_id = str(uuid4())
+        self._trigger(events.AccessGranted, by, by.today.isoformat(), why, grant_id=grant_id, **cleaned)
+        return grant_id
+
+    def revoke_access(self, by: Stamp, grant_id: str, *, reason: str | None = None) -> None:
+        why = check_revocation(self, by, grant_id, reason)
+        self._trigger(events.AccessRevoked, by, by.today.isoformat(), why, grant_id=grant_id)
+
+    def note(self, event: RecordedEvent) -> None:
+        """Keep a grant's record under :data:`ACCESS`; every other entry as ``PlanState.note`` does."""
+        if type(event).__name__ in GRANT_EVENTS:
+            note(self, event)
+        else:
+            super().note(event)
 
 
 # ------------------------------------------------------------------ reading a plan's grants
@@ -202,11 +235,12 @@ def check_revocation(plan: PlanState, by: Stamp, grant_id: str, reason: str | No
 
 
 def refuse_correction(plan: PlanState, event_id: str) -> None:
-    """A grant or a revocation is never corrected: a grant given wrongly is revoked, and a new one given."""
+    """A grant or a revocation is never corrected nor struck out: a grant given wrongly is revoked, and a new one
+    given (who could see the plan, and when, must stay exactly as recorded)."""
     if is_access_entry(plan, event_id):
         raise RuleViolation(
             "access_not_corrected",
-            f"A grant of access and its revocation are not corrected: revoke the grant (DELETE "
+            f"A grant of access and its revocation are not corrected or struck out: revoke the grant (DELETE "
             f"/v1/plans/{plan.id}/grants/GRANT_ID) and, if access is still due, give it again",
         )
 

@@ -13,23 +13,26 @@ that state; the commands on the plan itself and on the items of its sections are
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
 from isp_ledger.domain import codes, delivery, events, facts, grants, rules
+from isp_ledger.domain.calendar import NOT_SET, SchoolCalendar
 from isp_ledger.domain.corrections import prepare_correction
 from isp_ledger.domain.errors import InvalidInput, RuleViolation
 from isp_ledger.domain.fields import OPTIONAL_REASON, PUPIL_FIELDS, REASON, clean_agreed_on
-from isp_ledger.domain.records import is_paused_on
+from isp_ledger.domain.records import fold_plan, is_paused_on
 from isp_ledger.domain.sections import SECTIONS, Section
 from isp_ledger.domain.stamp import ONE_MICROSECOND, Stamp
 from isp_ledger.domain.state import GENESIS_HASH, Located, PlanState
 from isp_ledger.domain.validation import SHORT_TEXT, Checker, Choice, Date, Text, Urn
+from isp_ledger.domain.voids import is_void_request, prepare_void
 
 
-class Plan(PlanState, Aggregate):
+class Plan(grants.Sharing, PlanState, Aggregate):
     """One child's Individual Support Plan, with its whole history."""
 
     # The plan's events, named as the aggregate's own (the library's manner, and ``Plan.ProvisionAgreed`` in code).
@@ -64,6 +67,7 @@ class Plan(PlanState, Aggregate):
     CorrectionRecorded = events.CorrectionRecorded
     AccessGranted = events.AccessGranted
     AccessRevoked = events.AccessRevoked
+    EntryVoided = events.EntryVoided
 
     def __init__(self) -> None:
         super().__init__()
@@ -291,12 +295,18 @@ class Plan(PlanState, Aggregate):
                       **cleaned)
         return acknowledgement_id
 
-    def record_session(self, by: Stamp, provision_id: str, session: dict[str, Any], session_id: str) -> None:
+    def record_session(self, by: Stamp, provision_id: str, session: dict[str, Any], session_id: str, *,
+                       calendar_of: Callable[[str], SchoolCalendar] = lambda urn: NOT_SET) -> None:
         """Record this pupil's part in a session of provision, delivered or missed (``session`` as for
-        :func:`delivery.clean_session`; a group's entries share ``session_id``)."""
+        :func:`delivery.clean_session`; a group's entries share ``session_id``). ``calendar_of`` gives a setting's
+        school calendar by its URN: a session is recorded only on a school day of the setting the plan was in."""
         self.require_open()
         cleaned = delivery.clean_session(session, by.today.isoformat())
         refusal = delivery.provision_refusal(self, provision_id, cleaned["date"])
+        if refusal is None:
+            in_force = fold_plan(self.records["plan"], cleaned["date"])
+            setting_urn = in_force["setting_urn"] if in_force else self.setting_urn
+            refusal = delivery.session_refusal(self, provision_id, cleaned, calendar_of(setting_urn))
         if refusal is not None:
             rule, detail = refusal
             if rule == "not_a_provision":
@@ -307,8 +317,15 @@ class Plan(PlanState, Aggregate):
 
     # ------------------------------------------------------------------ commands: corrections
 
-    def correct(self, by: Stamp, *, event_id: str, reason: str, changes: dict[str, Any]) -> None:
+    def correct(self, by: Stamp, *, event_id: str, reason: str, changes: dict[str, Any] | None = None,
+                void: bool | None = None) -> None:
+        """Correct some fields of an earlier entry (``changes``), or, with ``void`` true instead, strike it out as
+        recorded in error (:meth:`void`)."""
         grants.refuse_correction(self, event_id)
+        if is_void_request(changes, void):
+            self.void(by, event_id=event_id, reason=reason)
+            return
+        assert changes is not None
         check = Checker()
         why = check.clean("reason", REASON, reason)
         check.done()
@@ -324,26 +341,16 @@ class Plan(PlanState, Aggregate):
             previous=previous,
         )
 
-    # ------------------------------------------------------------------ commands: access (rules in grants.py)
-
-    def grant_access(self, by: Stamp, fields: dict[str, Any], grantee: grants.Grantee | None, *,
-                     reason: str | None = None) -> str:
-        """Give ``grantee`` access to the plan from now (``fields``: user_id, relationship, expires_on?)."""
-        cleaned, why = grants.check_grant(self, by, fields, grantee, reason)
-        grant_id = str(uuid4())
-        self._trigger(self.AccessGranted, by, by.today.isoformat(), why, grant_id=grant_id, **cleaned)
-        return grant_id
-
-    def revoke_access(self, by: Stamp, grant_id: str, *, reason: str | None = None) -> None:
-        why = grants.check_revocation(self, by, grant_id, reason)
-        self._trigger(self.AccessRevoked, by, by.today.isoformat(), why, grant_id=grant_id)
-
-    def note(self, event: Any) -> None:
-        """Grants are kept apart from the plan's other entries (``grants.py``); everything else as ``PlanState``."""
-        if type(event).__name__ in grants.GRANT_EVENTS:
-            grants.note(self, event)
-        else:
-            super().note(event)
+    def void(self, by: Stamp, *, event_id: str, reason: str) -> None:
+        """Strike out an entry recorded in error (rules in ``voids.py``): it stays in the history, marked, and
+        counts for nothing from now on."""
+        grants.refuse_correction(self, event_id)
+        check = Checker()
+        why = check.clean("reason", REASON, reason)
+        check.done()
+        target = prepare_void(self, event_id)
+        self._trigger(self.EntryVoided, by, by.today.isoformat(), why, voided_event_id=event_id,
+                      voided_version=target["version"])
 
     # ------------------------------------------------------------------ helpers
 

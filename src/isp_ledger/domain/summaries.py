@@ -6,6 +6,7 @@ parent." Each summary is made from the event and the plan just before it, so it 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ from isp_ledger.domain.wording import (
     LOCATION_NAMES,
     MISSED_REASON_NAMES,
     NEED_TYPE_NAMES,
+    RESPONSE_METHOD_NAMES,
     RESPONSE_VERBS,
     ROLE_NAMES,
     TIER_NAMES,
@@ -35,7 +37,12 @@ def summarise(event: PlanEvent, before: PlanState | None, data: dict[str, Any] |
     event_type = type(event).__name__
     if data is None:
         data = event.data()
-    text = _item(event_type, data, before) if event_type in SECTION_OF_EVENT else _SUMMARIES[event_type](data, before)
+    if event_type == "AcknowledgementRecorded":  # whose response it is depends on who recorded it
+        text = _acknowledgement(data, before, event.actor)
+    elif event_type in SECTION_OF_EVENT:
+        text = _item(event_type, data, before)
+    else:
+        text = _SUMMARIES[event_type](data, before)
     if event.reason:
         text += f" Reason: {_sentence(event.reason)}"
     return text
@@ -106,6 +113,8 @@ def _value(key: str, value: Any, before: PlanState | None) -> str:
         return _short(before.items[value]["description"])
     if key == "area_of_need":
         return str(AREA_NAMES.get(value, value))
+    if key == "method":
+        return str(RESPONSE_METHOD_NAMES.get(value, value))
     if isinstance(value, (int, float)):
         return _number(value)
     if isinstance(value, list):
@@ -153,11 +162,25 @@ def _contribution(data: dict[str, Any], _before: PlanState | None) -> str:
     return f"{name} added: {_quoted(data['text'])}."
 
 
-def _acknowledgement(data: dict[str, Any], _before: PlanState | None) -> str:
+def _acknowledgement(data: dict[str, Any], _before: PlanState | None, actor: dict[str, str] | None = None) -> str:
+    """Whose response, and how: "Pat Okafor (parent) agreed with ..., in person; recorded by Sam Senco." A parent
+    who recorded their own response is named as its author; an entry from before staff had to say whose response
+    it was reads as it always did."""
     verb = RESPONSE_VERBS[data["response"]]
-    text = f"Parent {verb} version {data['plan_version']} of the plan"
+    by_parent = actor is not None and actor.get("role") == "parent"
+    if not data.get("given_by") and not by_parent:
+        text = f"Parent {verb} version {data['plan_version']} of the plan"
+        if data.get("comment"):
+            text += f": {_quoted(data['comment'])}"
+        return text + "."
+    who = _short(data["given_by"] if data.get("given_by") else (actor or {}).get("name", ""), limit=60)
+    text = f"{who} (parent) {verb} version {data['plan_version']} of the plan"
+    if data.get("method"):
+        text += f", {RESPONSE_METHOD_NAMES.get(data['method'], data['method'])}"
     if data.get("comment"):
-        text += f": {_quoted(data['comment'])}"
+        text += f", saying {_quoted(data['comment'])}"
+    if not by_parent and actor is not None:
+        text += f"; recorded by {_short(actor.get('name', ''), limit=60)}"
     return text + "."
 
 
@@ -195,6 +218,35 @@ def _correction(data: dict[str, Any], before: PlanState | None) -> str:
     return f"Correction to {what}: {changes}."
 
 
+def _voided(data: dict[str, Any], before: PlanState | None) -> str:
+    """"Struck out as recorded in error: the session of 3 November 2026 for “Small-group phonics” (entry 12)."
+    The reason follows, as for every entry."""
+    located = before.locate(data["voided_event_id"]) if before else None
+    if before is None or located is None:
+        return f"Struck out as recorded in error: entry {data['voided_version']}."
+    record = located.record
+    day = dt.date.fromisoformat(record["agreed_on"])
+    on = f"{day.day} {day:%B %Y}"
+    event_type, fact = record["type"], record["data"]
+    section = SECTION_OF_EVENT.get(event_type)
+    if section is not None:
+        what = f"the {section.noun} {_quoted(before.items[located.key]['description'])}, {section.added_verb} on {on}"
+    elif event_type == "SessionRecorded":
+        provision = before.items.get(fact["provision_id"], {}).get("description", "a provision")
+        what = f"the session of {on} for {_quoted(provision)} ({fact['status']})"
+    elif event_type == "ContributionRecorded":
+        what = f"the {CONTRIBUTION_NAMES[fact['kind']].lower()} added on {on}"
+    elif event_type == "AcknowledgementRecorded":
+        what = f"the parent's response of {on}"
+    elif event_type == "ReviewHeld":
+        what = f"the review held on {on}"
+    elif event_type == "ProgressRecorded":
+        what = f"the progress measured on {on}"
+    else:
+        what = f"the {EVENT_NAMES.get(event_type, 'entry')} of {on}"
+    return f"Struck out as recorded in error: {what} (entry {record['version']}); it no longer counts."
+
+
 _SUMMARIES: dict[str, Callable[[dict[str, Any], PlanState | None], str]] = {
     "PlanOpened": _opened,
     "TierChanged": _tier,
@@ -205,6 +257,7 @@ _SUMMARIES: dict[str, Callable[[dict[str, Any], PlanState | None], str]] = {
     "AcknowledgementRecorded": _acknowledgement,
     "CorrectionRecorded": _correction,
     "SessionRecorded": _session,
+    "EntryVoided": _voided,
 }
 
 

@@ -42,6 +42,10 @@ CONTRIBUTION_NAMES = named(codes.CONTRIBUTION_KINDS, {"parent_view": "Parent's v
 # What a parent did with a version of the plan: "Parent agreed with version 9 of the plan".
 RESPONSE_VERBS = named(codes.ACKNOWLEDGEMENT_RESPONSES, {"agree": "agreed with", "disagree": "disagreed with",
                                                          "seen": "saw"})
+# How a parent gave a response staff recorded for them, after the verb: "agreed with the plan, in person".
+RESPONSE_METHOD_NAMES = named(codes.ACKNOWLEDGEMENT_METHODS, {
+    "in_person": "in person", "phone": "by phone", "email": "by email", "letter": "by letter",
+    "signed_form": "on a signed form"})
 ROLE_NAMES = named(codes.ROLES, {"admin": "administrator", "senco": "SENCO", "teacher": "teacher", "parent": "parent",
                                  "professional": "professional", "complaint_handler": "complaint handler"})
 # The statuses of items (in place, paused, or how they ended) and of plans.
@@ -77,13 +81,15 @@ FIELD_NAMES = {
     "pupil.upn": "UPN",
     "missed_reason": "reason missed",
     "provision_id": "provision",
+    "given_by": "whose response",
+    "method": "how it was given",
 }
 
 EVENT_NAMES = {
     "PlanOpened": "plan opened", "TierChanged": "tier changed", "PlanClosed": "plan closed",
     "ProgressRecorded": "progress recorded", "ReviewHeld": "review held", "ContributionRecorded": "contribution",
     "AcknowledgementRecorded": "acknowledgement", "CorrectionRecorded": "correction",
-    SESSION_EVENT: "session",
+    SESSION_EVENT: "session", "EntryVoided": "entry struck out",
     **{s.added: f"{s.noun} {s.added_verb}" for s in SECTIONS.values()},
     **{s.amended: f"{s.noun} amended" for s in SECTIONS.values()},
     **{s.ended: f"{s.noun} {s.ended_verb}" for s in SECTIONS.values()},
@@ -95,8 +101,9 @@ EVENT_NAMES = {
 _FACT_KINDS = {
     "ProgressRecorded": "progress", "ReviewHeld": "review", "ContributionRecorded": "contribution",
     "AcknowledgementRecorded": "acknowledgement", "CorrectionRecorded": "correction", SESSION_EVENT: "delivery",
+    "EntryVoided": "correction",  # a void is said through the corrections, and is one: "that entry was wrong"
 }
-KINDS = ("plan", *(s.noun for s in SECTIONS.values()), *_FACT_KINDS.values())
+KINDS = tuple(dict.fromkeys(("plan", *(s.noun for s in SECTIONS.values()), *_FACT_KINDS.values())))
 
 
 def kind_of(event_type: str) -> str:

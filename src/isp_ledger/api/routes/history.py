@@ -12,6 +12,7 @@ from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId
 from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.api.reads import PlanDiff, Timeline
 from isp_ledger.application.access_log import timeline_read
+from isp_ledger.domain.delivery import SESSION_EVENT
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.wording import KINDS
 from projections import timeline
@@ -52,9 +53,14 @@ def plan_timeline(
     view, freshness = read_side.for_user(timeline.Timeline.name, user.user_id, plan_id)
     entries, next_version = timeline.entries(view, plan_id, limit=limit, before_version=before_version,
                                              recorded_from=from_, recorded_to=to, kinds=kinds)
+    # Late entries of sessions (CONTRACT.md §8) are counted with the setting's calendar as it stands, on reading.
+    late = ledger.history.late_sessions(plan_id) if any(e["type"] == SESSION_EVENT for e in entries) else set()
+    for entry in entries:
+        entry["late"] = entry["event_id"] in late
     next_cursor = encode_cursor([next_version]) if next_version is not None else None
     ledger.access_log.shown(user, plan, timeline_read(from_, to, kinds))
-    return JSONResponse({"entries": entries, "next_cursor": next_cursor}, headers=freshness.headers())
+    return JSONResponse({"setting": ledger.setting_details.shown(plan.setting_urn), "entries": entries,
+                         "next_cursor": next_cursor}, headers=freshness.headers())
 
 
 POINT = "a version number, or an instant (ISO-8601 with offset, e.g. 2026-09-01T00:00:00+01:00)"
