@@ -245,3 +245,26 @@ def test_the_bundle_says_who_had_access_during_the_period_and_checks_it_offline(
     assert september["access"][0]["status_at_end"] == "active"  # its last day is the period's last
     html = api.get(f"/v1/plans/{plan_id}/bundle", format="html", **{"from": "2026-10-01", "to": "2026-10-31"}).text
     assert "6. Who had access to the plan" in html and "Chris Panel" in html and "Access revoked" in html
+
+
+def test_a_senco_lists_the_users_granted_on_their_plans_and_cannot_disable_one_granted_elsewhere(api: Api) -> None:
+    ours = api.open_plan()
+    theirs = assert_written(api.post("/v1/plans", samples.plan_body(setting_urn="654321"), "other_senco"))["plan_id"]
+    parent = api.people.parent.user_id
+
+    def listed() -> set[str]:
+        response = api.get("/v1/users", limit="1000")
+        assert response.status_code == 200, response.text
+        return {u["user_id"] for u in response.json()["users"]}
+
+    assert parent not in listed()  # neither created by the SENCO nor granted on their setting's plans
+    give(api, ours, "parent")
+    assert parent in listed()
+    created = api.post("/v1/users", {"name": "Kim Carer", "role": "parent"})
+    assert created.status_code == 201, created.text
+    kim = created.json()["user_id"]
+    given = api.post(f"/v1/plans/{theirs}/grants", {"user_id": kim, "relationship": "parent"}, "other_senco")
+    grant_id = assert_written_grant(given, 201)["grant_id"]
+    assert_problem(api.post(f"/v1/users/{kim}/disable"), 403)  # Kim holds a grant on another setting's plan
+    revoke(api, theirs, grant_id, by="other_senco")
+    assert api.post(f"/v1/users/{kim}/disable").status_code == 200

@@ -63,3 +63,14 @@ def test_the_demo_shares_every_plan_with_its_parent_and_some_with_a_professional
     lines = "\n".join(describe(report))
     assert report.token("parent") in lines and report.token("professional") in lines
     assert f"/v1/plans/{child}/access-log" in lines
+
+
+def test_the_demos_parents_have_e_mail_addresses_and_the_senco_lists_them(demo_ledger: Ledger) -> None:
+    ledger = demo_ledger
+    report = build_demo(ledger, plans=3, seed=9)
+    senco = ledger.accounts.authenticate(report.token("senco"))
+    assert senco is not None
+    parents = [a for a in ledger.accounts.visible_to(senco) if a.role == "parent"]
+    assert len(parents) == 3, "the SENCO lists the parents granted on the setting's plans"
+    assert all(a.email and a.email.endswith("@example.org") for a in parents)
+    assert len({a.email for a in parents}) == 3

@@ -1,7 +1,7 @@
 """Whom the demo school's plans are shared with (CONTRACT.md §10), as a SENCO would share them.
 
-Each child's parent is given access the day the plan is opened (the demo parent, whose token is printed, is the
-first child's); the speech and language therapist of the Experts at Hand service is given access to the Targeted
+Each child's parent (an account with their e-mail address, by which the web pages will sign them in) is given
+access the day the plan is opened (the demo parent, whose token is printed, is the first child's); the speech and language therapist of the Experts at Hand service is given access to the Targeted
 Plus and Specialist plans for the rest of that school year; and the complaint handler, a month ago, to the first
 child's plan, whose family disagreed with the support agreed, until two months from today. Every grant is an entry
 in the plan's history at the moment it was given.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from isp_ledger.demo.pupils import Pupil
 from isp_ledger.demo.state import PlanState
 
 if TYPE_CHECKING:
@@ -43,13 +44,20 @@ def _share_new_plans(school: School, shared: set[int], today: dt.date) -> None:
             continue
         shared.add(s.pupil.number)
         parent = school.users["parent"] if s is school.plans[0] else school.ledger.accounts.add_user(
-            name=s.pupil.parent, role="parent")[0]
+            name=s.pupil.parent, role="parent", email=email_of(s.pupil, school.urn))[0]
         _grant(school, s, parent.user_id, "parent",
                reason=f"{s.pupil.parent_role.capitalize()}; shared at the meeting that agreed the plan")
         if s.tier != "targeted":
             end_of_year = school.school_year(school.year_of(today)).last_day
             _grant(school, s, school.users["professional"].user_id, "professional", expires_on=end_of_year,
                    reason="Experts at Hand: speech and language therapy assessment and advice this school year")
+
+
+def email_of(pupil: Pupil, urn: str) -> str:
+    """The parent's e-mail address, as they gave it to the school (made up, and unique in the store: the school's
+    URN and the child's number in it tell apart two parents of one name)."""
+    name = ".".join(part.lower() for part in pupil.parent.replace("'", "").split())
+    return f"{name}.{urn}{pupil.number:03d}@example.org"
 
 
 def _refer_complaint(school: School, s: PlanState) -> None:
