@@ -1,10 +1,11 @@
 """Whom the demo school's plans are shared with (CONTRACT.md §10), as a SENCO would share them.
 
 Each child's parent (an account with their e-mail address, by which the web pages will sign them in) is given
-access the day the plan is opened (the demo parent, whose token is printed, is the first child's); the speech and language therapist of the Experts at Hand service is given access to the Targeted
-Plus and Specialist plans for the rest of that school year; and the complaint handler, a month ago, to the first
-child's plan, whose family disagreed with the support agreed, until two months from today. Every grant is an entry
-in the plan's history at the moment it was given.
+access the day the plan is opened (the demo parent, whose token is printed, is the first child's); the speech and
+language therapist of the Experts at Hand service is given access to the Targeted Plus and Specialist plans for the
+rest of that school year; and the complaint handler, a month ago, to the first child's plan, whose family
+disagreed with the support agreed, until two months from today. Every grant is an entry in the plan's history at
+the moment it was given.
 """
 
 from __future__ import annotations
