@@ -129,13 +129,21 @@ def test_access_can_be_given_on_a_closed_plan_for_a_complaint_about_it() -> None
     assert grants_of(plan)[0].relationship == "complaint_handler"
 
 
-def test_a_grant_is_never_corrected_but_revoked() -> None:
+def test_a_grant_is_never_corrected_nor_struck_out_but_revoked() -> None:
     plan = opened()
-    grant(plan)
+    grant_id = grant(plan)
     event_id = plan.pending_events[-1].event_id  # type: ignore[attr-defined]
-    with pytest.raises(RuleViolation) as refused:
-        plan.correct(at(), event_id=event_id, reason="wrong", changes={"reason": "other"})
-    assert refused.value.rule == "access_not_corrected"
+    plan.revoke_access(at(), grant_id)
+    revocation = plan.pending_events[-1].event_id  # type: ignore[attr-defined]
+    for target in (event_id, revocation):
+        for how in ({"changes": {"reason": "other"}}, {"void": True}):
+            with pytest.raises(RuleViolation) as refused:
+                plan.correct(at(), event_id=target, reason="wrong", **how)
+            assert refused.value.rule == "access_not_corrected"
+        with pytest.raises(RuleViolation) as voided:
+            plan.void(at(), event_id=target, reason="wrong")
+        assert voided.value.rule == "access_not_corrected"
+    assert plan.version == 3
 
 
 def test_the_timeline_says_who_was_given_access_until_when_and_why() -> None:
