@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from isp_ledger.bundle.wording_2026 import summarise as summarise_2026
 from isp_ledger.domain.calendar import SchoolCalendar
 from isp_ledger.domain.delivery import SESSION_EVENT, SESSIONS
 from isp_ledger.domain.plan import Plan
@@ -42,7 +43,9 @@ from isp_ledger.domain.wording import EVENT_NAMES, kind_of
 from isp_ledger.storage.mapper import event_from_envelope
 
 FORMAT = "isp-ledger evidence bundle"
-FORMAT_VERSION = 1
+# 2: the summaries of issue 11 (``domain/summaries.py``). A bundle is checked with the words of its own format
+# version (``summariser``), so a bundle made in 2026 still checks out after the wording improves.
+FORMAT_VERSION = 2
 # The sections of a bundle that are derived from its events, in the order a reader meets them.
 DERIVED = ("summary", "plan_at_start", "plan_at_end", "changes", "reviews", "parent_responses", "delivery")
 
@@ -74,14 +77,24 @@ class Replayed:
     summaries: list[str | None]  # one line per event (None for sessions of provision, which the delivery shows)
 
 
-def replay(envelopes: Sequence[dict[str, Any]]) -> Replayed:
-    """The plan folded from its events (each as stored, unsealed), with a one-line summary of each."""
+Summariser = Callable[[Plan.Event, Plan | None], str]
+
+
+def summariser(format_version: Any) -> Summariser:
+    """The words a bundle of ``format_version`` shows its entries in: the 2026 wording for version 1, today's
+    for every later version."""
+    return summarise_2026 if format_version == 1 else summarise
+
+
+def replay(envelopes: Sequence[dict[str, Any]], summarise_event: Summariser = summarise) -> Replayed:
+    """The plan folded from its events (each as stored, unsealed), with a one-line summary of each (in today's
+    words, unless ``summarise_event`` says otherwise)."""
     plan: Plan | None = None
     summaries: list[str | None] = []
     try:
         for envelope in envelopes:
             event = event_from_envelope(envelope)
-            summaries.append(None if envelope["type"] == SESSION_EVENT else _summary(event, plan))
+            summaries.append(None if envelope["type"] == SESSION_EVENT else _summary(summarise_event, event, plan))
             plan = event.mutate(plan)
     except ReplayError:
         raise
@@ -93,9 +106,9 @@ def replay(envelopes: Sequence[dict[str, Any]]) -> Replayed:
     return Replayed(plan, envelopes, summaries)
 
 
-def _summary(event: Plan.Event, before: Plan | None) -> str:
+def _summary(summarise_event: Summariser, event: Plan.Event, before: Plan | None) -> str:
     try:
-        return summarise(event, before)
+        return summarise_event(event, before)
     except KeyError:  # a kind of entry with no summary of its own: its name says what it was
         name = type(event).__name__
         return EVENT_NAMES.get(name, name).capitalize() + "."

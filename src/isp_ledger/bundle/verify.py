@@ -29,7 +29,7 @@ import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from isp_ledger.bundle.content import DERIVED, FORMAT, Period, ReplayError, derive, replay
+from isp_ledger.bundle.content import DERIVED, FORMAT, Period, ReplayError, derive, replay, summariser
 from isp_ledger.domain.calendar import SchoolCalendar
 from isp_ledger.storage.chain import Verification, unseal, verify_chain
 from isp_ledger.storage.signing import check_signature, check_statement, key_id, load_public_key
@@ -238,7 +238,8 @@ def _check_content(check: BundleCheck, bundle: dict[str, Any], rows: list[tuple[
                    "it shows cannot be recomputed.")
         return
     try:
-        derived = derive(replay([unseal(raw) for _, raw in rows]), period, calendars)
+        envelopes = [unseal(raw) for _, raw in rows]
+        derived = derive(replay(envelopes, summariser(bundle.get("format_version"))), period, calendars)
     except ReplayError as e:
         check.fail(f"What the bundle shows cannot be recomputed: {e}.")
         return
