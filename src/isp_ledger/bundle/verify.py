@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from isp_ledger.bundle.content import DERIVED, FORMAT, Period, ReplayError, derive, replay, summariser
 from isp_ledger.domain.calendar import SchoolCalendar
+from isp_ledger.domain.wording import in_words, instant_in_words
 from isp_ledger.storage.chain import Verification, unseal, verify_chain
 from isp_ledger.storage.signing import check_signature, check_statement, key_id, load_public_key
 
@@ -43,6 +44,7 @@ SECTION_NAMES = {
     "parent_responses": "the parent responses",
     "delivery": "the planned and delivered provision",
 }
+PLURAL_SECTIONS = frozenset({"reviews", "parent_responses"})  # "The reviews were edited"
 _CHAIN_HINTS = (
     ("does not match its hash", "that event's text was edited after it was sealed"),
     ("not in canonical form", "that event's text was edited after it was sealed"),
@@ -246,7 +248,8 @@ def _check_content(check: BundleCheck, bundle: dict[str, Any], rows: list[tuple[
     for section in DERIVED:
         difference = first_difference(bundle.get(section), derived[section], section)
         if difference is not None:
-            check.fail(f"{SECTION_NAMES[section].capitalize()} was edited: {difference}.")
+            verb = "were" if section in PLURAL_SECTIONS else "was"
+            check.fail(f"{SECTION_NAMES[section].capitalize()} {verb} edited: {difference}.")
 
 
 def first_difference(shown: Any, expected: Any, path: str) -> str | None:
@@ -300,10 +303,11 @@ def describe(bundle: dict[str, Any], check: BundleCheck, *, key_given: bool) -> 
     pupil = summary["pupil"]
     lines = [
         f"Evidence bundle for plan {bundle['plan_id']} ({pupil['given_name']} {pupil['family_name']}), "
-        f"{period['from']} to {period['to']}.",
+        f"from {in_words(period['from'])} to {in_words(period['to'])}.",
         f"OK  {check.events_checked} events chain unbroken from version 1 to {check.events_checked}; "
         f"head hash {check.head_hash}.",
-        f"OK  the receipt for that head is signed by key {check.key_id} (Ed25519), recorded {receipt['recorded_at']}.",
+        f"OK  the receipt for that head is signed by key {check.key_id} (Ed25519), recorded at "
+        f"{instant_in_words(receipt['recorded_at'])} ({receipt['recorded_at']}).",
         f"OK  the plan at the start and at the end, the {summary['changes']} entries of the change log, the reviews, "
         "the parent responses and the delivery figures are exactly what the chained events give.",
         *(f"    {note}" for note in check.notes),
