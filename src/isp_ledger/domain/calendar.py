@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from isp_ledger.domain.errors import FieldError, InvalidInput
-from isp_ledger.domain.validation import parse_date
+from isp_ledger.domain.validation import MAX_HOLIDAY_DAYS, parse_date
 
 MAX_HOLIDAYS = 200
 MAX_CLOSURES = 400
@@ -100,6 +100,10 @@ def _holiday(where: str, value: Any, errors: list[FieldError]) -> tuple[dt.date,
         return None
     if end < start:
         errors.append(FieldError(f"{where}.end", f"must not be before start ({start.isoformat()})"))
+        return None
+    if (end - start).days >= MAX_HOLIDAY_DAYS:
+        errors.append(FieldError(f"{where}.end", f"a holiday is at most {MAX_HOLIDAY_DAYS} days long; enter a longer "
+                                                 "closure as several holidays"))
         return None
     return start, end
 

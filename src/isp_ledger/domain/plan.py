@@ -26,7 +26,17 @@ from isp_ledger.domain.records import is_paused_on
 from isp_ledger.domain.sections import SECTIONS, Section
 from isp_ledger.domain.stamp import ONE_MICROSECOND, Stamp
 from isp_ledger.domain.state import GENESIS_HASH, Located, PlanState
-from isp_ledger.domain.validation import SHORT_TEXT, Checker, Choice, Date, Text, Urn
+from isp_ledger.domain.validation import (
+    SHORT_TEXT,
+    Checker,
+    Choice,
+    Date,
+    DateWindow,
+    Text,
+    Urn,
+    plan_dates,
+    pupil_age_error,
+)
 
 
 class Plan(PlanState, Aggregate):
@@ -94,8 +104,11 @@ class Plan(PlanState, Aggregate):
         tier_value = check.clean("tier", Choice(codes.TIERS), tier)
         reference = check.clean("ehcp_reference", Text(SHORT_TEXT, required=False), ehcp_reference)
         due = check.clean("next_review_due", Date(required=False), next_review_due)
-        if cleaned_pupil.get("date_of_birth") and agreed and cleaned_pupil["date_of_birth"] > by.today.isoformat():
+        born = cleaned_pupil.get("date_of_birth")
+        if born and born > by.today.isoformat():
             check.fail("pupil.date_of_birth", "must not be in the future")
+        elif born and agreed and (age := pupil_age_error(born, agreed)) is not None:
+            check.fail(age.field, age.message)
         if tier_value:
             check.errors.extend(rules.tier_errors(tier_value, reference))
         if agreed:
@@ -164,7 +177,7 @@ class Plan(PlanState, Aggregate):
     ) -> str:
         self.require_open()
         section = SECTIONS[section_name]
-        check = Checker()
+        check = Checker(dates=self.dates(by))
         agreed = clean_agreed_on(check, by, agreed_on)
         why = check.clean("reason", OPTIONAL_REASON, reason)
         cleaned = check.clean_all(section.fields, fields)
@@ -323,6 +336,10 @@ class Plan(PlanState, Aggregate):
 
     # ------------------------------------------------------------------ helpers
 
+    def dates(self, by: Stamp) -> DateWindow:
+        """The dates this plan's entries may name (``validation.plan_dates``)."""
+        return plan_dates(self.state["pupil"]["date_of_birth"], by.today)
+
     def _trigger(self, event_class: type[events.PlanEvent], by: Stamp, agreed_on: str, reason: str | None,
                  **data: Any) -> None:
         # recorded_at strictly increases along a plan, so "the record at an instant" is a prefix of its events.
@@ -345,7 +362,7 @@ class Plan(PlanState, Aggregate):
         fields), the date agreed and the reason."""
         self.require_open()
         section = self.require_item(section_name, item_id)
-        check = Checker()
+        check = Checker(dates=self.dates(by))
         agreed = clean_agreed_on(check, by, agreed_on)
         why = check.clean("reason", reason_field, reason)
         return section, self.items[item_id], check, agreed, why
