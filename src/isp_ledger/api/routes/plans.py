@@ -21,6 +21,7 @@ from isp_ledger.domain.validation import Upn, Urn
 from projections import current_plan, plan_index
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
+MAX_NAME_SEARCH = 200  # as long as a name may be (domain/validation.py SHORT_TEXT)
 
 
 @router.post("", status_code=201, response_model=WriteResponse)
@@ -47,12 +48,16 @@ def list_plans(
     read_side: ReadSideDep,
     setting_urn: Annotated[str | None, Query(description="6-digit URN of a setting")] = None,
     upn: Annotated[str | None, Query(description="a pupil's UPN")] = None,
+    name: Annotated[str | None, Query(
+        description="a pupil's name, or part of it: every word must be found in the given or family name, "
+                    "ignoring case, accents and punctuation (\"zoe okafor\", \"oneill\")")] = None,
     tier: Annotated[Literal["targeted", "targeted_plus", "specialist"] | None, Query()] = None,
     status: Annotated[Literal["open", "closed"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor from the previous page")] = None,
 ) -> JSONResponse:
-    """Plans the caller may see, by pupil name, a page at a time (from the plan index read model)."""
+    """Plans the caller may see, by pupil name, a page at a time (from the plan index read model); `name` searches
+    by name, the other parameters filter exactly."""
     settings = access.visible_settings(user)
     if setting_urn is not None:
         try:
@@ -66,10 +71,15 @@ def list_plans(
             upn_key = ledger.upn_key(Upn().clean(upn))
         except ValueError as e:
             raise InvalidInput.field("upn", str(e)) from None
+    if name is not None:
+        if not plan_index.name_key(name):
+            raise InvalidInput.field("name", "must name at least one letter or digit to search for")
+        if len(name) > MAX_NAME_SEARCH:
+            raise InvalidInput.field("name", f"must be at most {MAX_NAME_SEARCH} characters (got {len(name)})")
     view, freshness = read_side.for_user(plan_index.PlanIndex.name, user.user_id)
     try:
         plans, next_cursor = plan_index.search(view, setting_urns=settings, upn_key=upn_key, tier=tier,
-                                               status=status, limit=limit, cursor=cursor)
+                                               status=status, name=name, limit=limit, cursor=cursor)
     except ValueError as e:
         raise InvalidInput.field("cursor", str(e)) from None
     for plan in plans:
