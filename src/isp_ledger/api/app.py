@@ -16,6 +16,7 @@ from prometheus_client.registry import Collector
 from isp_ledger import __version__
 from isp_ledger.api import problems
 from isp_ledger.api.deps import current_user
+from isp_ledger.api.params import known_parameters_only
 from isp_ledger.api.read_side import ReadSide
 from isp_ledger.api.routes import bundle, deliveries, facts, history, integrity, me, plans, sections, settings
 from isp_ledger.application import Ledger
@@ -61,10 +62,11 @@ def create_app(ledger: Ledger | None = None, *, close_ledger: bool | None = None
     app.state.projector = projector
     problems.install(app)
     for module in (plans, sections, facts, history, integrity, settings, deliveries, bundle, me):
-        # Authenticate before anything else is looked at, so an unknown caller learns nothing (401 first).
-        app.include_router(module.router, dependencies=[Depends(current_user)])
+        # Authenticate before anything else is looked at, so an unknown caller learns nothing (401 first); then
+        # refuse a query parameter the route does not take, rather than answer as if it were not there.
+        app.include_router(module.router, dependencies=[Depends(current_user), Depends(known_parameters_only)])
 
-    @app.get("/healthz", tags=["operations"])
+    @app.get("/healthz", tags=["operations"], dependencies=[Depends(known_parameters_only)])
     def healthz() -> JSONResponse:
         """Liveness, the store, and how far behind each read model is; needs no token."""
         ledger.store.max_position()  # a round trip to the store
@@ -75,7 +77,7 @@ def create_app(ledger: Ledger | None = None, *, close_ledger: bool | None = None
                                  "damaged_plans": projector.damaged}
         return JSONResponse(body)
 
-    @app.get("/metrics", tags=["operations"], response_class=Response)
+    @app.get("/metrics", tags=["operations"], response_class=Response, dependencies=[Depends(known_parameters_only)])
     def metrics() -> Response:
         """Prometheus metrics: projection lag per read model."""
         registry = CollectorRegistry()

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from isp_ledger import access
 from isp_ledger.access import Action
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId, WriteOptions
+from isp_ledger.api.params import bounded_instant
 from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.api.reads import PlanDocument, PlanEvents
 from isp_ledger.api.reports import PlanListing
@@ -103,8 +104,8 @@ def get_plan(
     As it stands comes from the current-plan read model (after waiting for the caller's own last write);
     `as_of` and `as_at` are folded from the event log itself.
     """
-    if as_at is not None and as_at.tzinfo is None:
-        raise InvalidInput.field("as_at", "must include a UTC offset, e.g. 2026-11-20T09:00:00+00:00")
+    if as_at is not None:
+        as_at = bounded_instant("as_at", as_at)
     if as_of is not None or as_at is not None:
         return JSONResponse(ledger.history.plan_document(user, plan_id, as_of=as_of, as_at=as_at))
     view, freshness = read_side.for_user(current_plan.CurrentPlans.name, user.user_id, plan_id)
