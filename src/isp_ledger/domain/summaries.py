@@ -159,7 +159,9 @@ def _name(before: PlanState | None, item_id: str, unknown: str) -> str:
 
 
 def _attendee(person: dict[str, str]) -> str:
-    return f"{shorten(person['name'], 80)} ({shorten(person['role'], 80)})"
+    """"Sarah Dixon (parent, mum)": a role written with brackets of its own keeps them out of the name's."""
+    role = shorten(person["role"], 80).replace(" (", ", ").replace("(", "").replace(")", "")
+    return f"{shorten(person['name'], 80)} ({role})"
 
 
 # ------------------------------------------------------------------------------------------------ the plan itself
