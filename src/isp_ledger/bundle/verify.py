@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from isp_ledger.bundle.content import DERIVED, FORMAT, Period, ReplayError, derive, replay, summariser
 from isp_ledger.domain.calendar import SchoolCalendar
-from isp_ledger.domain.wording import in_words, instant_in_words
+from isp_ledger.domain.wording import in_words, instant_in_words, shorten
 from isp_ledger.storage.chain import Verification, unseal, verify_chain
 from isp_ledger.storage.signing import check_signature, check_statement, key_id, load_public_key
 
@@ -292,8 +292,9 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _show(value: Any) -> str:
+    """A value as a problem quotes it: its JSON, shortened at a word when long (never cut mid-word)."""
     text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 80 else text[:79] + "…"
+    return text if len(text) <= 80 else shorten(text, 80)
 
 
 def describe(bundle: dict[str, Any], check: BundleCheck, *, key_given: bool) -> list[str]:
