@@ -110,3 +110,11 @@ def test_the_api_documents_the_bounds(api: Api) -> None:
     assert (weekly["minimum"], weekly["maximum"], weekly["multipleOf"]) == (0.05, 35, 0.01)
     starts = schemas["ProvisionCreate"]["properties"]["starts_on"]
     assert (starts["formatMinimum"], starts["formatMaximum"]) == ("1900-01-01", "2199-12-31")
+
+
+def test_a_delivery_report_of_a_year_the_calendar_cannot_hold_is_refused_not_failed(api: Api) -> None:
+    plan_id = api.open_plan(agreed_on="2026-09-01")
+    for path in (f"/v1/plans/{plan_id}/delivery", "/v1/settings/123456/delivery"):
+        for params, name in (({"to": "0001-01-01"}, "to"), ({"from": "0001-01-01", "to": "0001-12-31"}, "from"),
+                             ({"from": "9999-12-31"}, "from")):
+            assert_problem(api.get(path, **params), 422, field=name)

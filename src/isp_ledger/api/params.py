@@ -36,6 +36,14 @@ def bounded_instant(name: str, value: dt.datetime) -> dt.datetime:
     return utc
 
 
+def bounded_dates(*named: tuple[str, dt.date | None]) -> None:
+    """A 422 naming the first of a query's dates outside the dates the ledger records (1900 to 2199)."""
+    for name, day in named:
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise InvalidInput.field(name, f"must be a date from {EARLIEST_DATE.isoformat()} to "
+                                           f"{LATEST_DATE.isoformat()} (got {day.isoformat()})")
+
+
 def known_parameters_only(request: Request) -> None:
     """Refuse a request naming a query parameter its route does not take (422, every unknown one named)."""
     route = request.scope.get("route")
