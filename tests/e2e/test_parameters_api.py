@@ -4,8 +4,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, FastAPI, Query
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, Field
+
+from isp_ledger.api import problems
+from isp_ledger.api.params import known_parameters_only
 from tests import samples
 from tests.e2e.helpers import Api, assert_problem, assert_written
 from tests.e2e.test_openapi import PUBLIC, _url, operations
@@ -102,3 +108,21 @@ def test_instants_the_calendar_cannot_hold_are_refused_not_failed(api: Api) -> N
     # Within the range, an instant before the plan existed is an answer, not an error.
     assert api.get(f"/v1/plans/{plan_id}", as_at="1900-01-01T00:00:00+00:00").status_code == 404
     assert diff(api, plan_id, to="2199-12-31T23:59:59-00:00")["to"]["version"] == 1
+
+
+class Filters(BaseModel):
+    status: str | None = None
+    from_: str | None = Field(None, alias="from")
+
+
+def filtered(filters: Annotated[Filters, Query()]) -> dict[str, str | None]:
+    return {"status": filters.status}
+
+
+def test_parameters_declared_as_one_model_are_known_by_their_fields() -> None:
+    app = FastAPI()
+    problems.install(app)
+    app.get("/things", dependencies=[Depends(known_parameters_only)])(filtered)
+    client = TestClient(app)
+    assert client.get("/things", params={"status": "open", "from": "2026-09-01"}).status_code == 200
+    assert_problem(client.get("/things", params={"colour": "blue"}), 422, field="colour")

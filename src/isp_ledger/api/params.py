@@ -14,6 +14,7 @@ import datetime as dt
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from isp_ledger.domain.errors import FieldError, InvalidInput
 from isp_ledger.domain.validation import EARLIEST_DATE, LATEST_DATE
@@ -68,7 +69,13 @@ def declared_parameters(route: APIRoute) -> frozenset[str]:
 
 
 def _query_names(dependant: Dependant) -> set[str]:
-    names = {param.alias for param in dependant.query_params}
+    names: set[str] = set()
+    for param in dependant.query_params:
+        model = param.field_info.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):  # parameters declared as one model
+            names |= {field.alias or name for name, field in model.model_fields.items()}
+        else:
+            names.add(param.alias)
     for inner in dependant.dependencies:
         names |= _query_names(inner)
     return names

@@ -3,7 +3,7 @@
 "Provision “Small-group phonics with a trained TA” changed: the number of sessions a week from 3 to 2. Reason:
 Timetable change agreed with parent." Each summary is made from the event and the plan just before it, so it can
 name what changed and what it was before. The words and the rules every sentence keeps are ``wording.py``'s; how a
-correction names the entry it corrects and each field it changes is ``corrections`` below.
+correction names the entry it corrects (``describe_entry``) and each field it changes is at the end.
 """
 
 from __future__ import annotations
@@ -113,9 +113,15 @@ def _in_order(changes: dict[str, Any]) -> list[tuple[str, Any]]:
     return sorted(changes.items(), key=lambda change: order.get(change[0], len(order)))
 
 
+def _label(key: str) -> str:
+    """A field as a sentence names it (every field has words: a test holds it; a field added without would still
+    read, never stop the timeline)."""
+    return FIELD_NAMES.get(key, key.replace("_", " "))
+
+
 def _amended(key: str, new: Any, old: Any, before: PlanState) -> str:
     """"the number of sessions a week from 3 to 2"."""
-    label = FIELD_NAMES[key]
+    label = _label(key)
     if old is None or old == "":
         return f"the {label} set to {value_words(key, new, before)} (there was none before)"
     if new is None or new == "":
@@ -304,7 +310,7 @@ def _correction(data: dict[str, Any], before: PlanState | None) -> str:
 
 
 def _corrected(key: str, old: Any, new: Any, before: PlanState | None, *, given: bool = False) -> str:
-    label = "date it was given" if key == "agreed_on" and given else FIELD_NAMES[key]
+    label = "date it was given" if key == "agreed_on" and given else _label(key)
     was = "were" if key in PLURAL_FIELDS else "was"
     if old is None or old == "":
         return f"the {label} {was} corrected to {value_words(key, new, before)} (none had been recorded)"
