@@ -132,7 +132,9 @@ def write_next(ledger: Ledger, user: User, script: PlanScript) -> WriteResult:
             "next_review_due": (today + dt.timedelta(days=90)).isoformat(),
         })
     elif op == "acknowledge":
-        result = ledger.commands.record_acknowledgement(user, plan_id, {"version": n, "response": "agree"})
+        result = ledger.commands.record_acknowledgement(user, plan_id, {"version": n, "response": "agree",
+                                                                        "given_by": "Pat Okafor",
+                                                                        "method": "signed_form"})
     elif op == "tier":
         script.tier = "targeted_plus" if script.tier == "targeted" else "targeted"
         result = ledger.commands.change_tier(user, plan_id, tier=script.tier, ehcp_reference=None,

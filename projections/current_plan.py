@@ -4,6 +4,11 @@ The document is kept as its parts (``isp_ledger.domain.view``): a head row per p
 per fact. An event rewrites the head and the one part it changed, so the cost of an event does not grow with
 the size of its plan; a read assembles the parts with the same code that folds the event log, so the
 document equals what replaying the log gives (a property test checks that over random command sequences).
+
+A part struck out as recorded in error keeps its row, marked, and is left out when the document is assembled. A
+provision past its ``ends_on`` is stored as recorded and shown ended from the next day by the read, which is given
+today's date: a row written while the provision was in force reads as ended once its last day has passed, without
+any event.
 """
 
 from __future__ import annotations
@@ -80,8 +85,9 @@ class StoredDocument:
     json: str
 
 
-def read(view: View, plan_id: UUID) -> StoredDocument | None:
-    """The plan's document as the read model holds it, or ``None`` if it holds nothing for the plan.
+def read(view: View, plan_id: UUID, today: str | None = None) -> StoredDocument | None:
+    """The plan's document as the read model holds it, as of ``today`` (the London date; ``None``: the statuses as
+    recorded), or ``None`` if it holds nothing for the plan.
 
     The head and the parts are read by one statement, so they come from one snapshot even while the projector
     commits.
@@ -101,7 +107,7 @@ def read(view: View, plan_id: UUID) -> StoredDocument | None:
     facts: dict[str, list[dict[str, Any]]] = {kind: [] for kind in FACT_SECTIONS}
     for kind, _, body in rows[1:]:
         (sections if kind in sections else facts)[kind].append(orjson.loads(body))
-    document = assemble(head, sections, facts)
+    document = assemble(head, sections, facts, today)
     document["as_at"] = None
     return StoredDocument(int(head["version"]), head["setting_urn"], orjson.dumps(document).decode())
 

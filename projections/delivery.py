@@ -37,6 +37,7 @@ from isp_ledger.domain.planning import (
     provision_type,
     tally_provision,
 )
+from isp_ledger.domain.records import VOID_EVENT, VOIDED, is_voided
 from isp_ledger.domain.sections import BARRIERS, PROVISIONS, SECTION_OF_EVENT
 from isp_ledger.storage.sql import Cursor
 from projections.base import Insert, PlanFolder, ReadModel, Upsert, View
@@ -46,7 +47,7 @@ _PLAN_EVENTS = {"PlanOpened", "TierChanged", "PlanClosed"}
 # Barriers' events change a provision's type; every event of a provision (paused and resumed too) its schedule.
 _ITEM_EVENTS = {e for e, s in SECTION_OF_EVENT.items() if s.name in (BARRIERS.name, PROVISIONS.name)}
 _CHANGES = {**dict.fromkeys(_PLAN_EVENTS, "plan"), **dict.fromkeys(_ITEM_EVENTS, "items"),
-            SESSION_EVENT: "session", "CorrectionRecorded": "correction"}
+            SESSION_EVENT: "session", "CorrectionRecorded": "correction", VOID_EVENT: "correction"}
 
 _SESSIONS = Upsert("sessions", {
     "plan_id": "TEXT", "version": "BIGINT", "session_id": "TEXT", "provision_id": "TEXT", "day": "TEXT",
@@ -106,8 +107,9 @@ class Delivery(ReadModel):
             self._plans[plan_id] = None
         elif change == "items":
             self._items[plan_id] = None
-        else:
-            located = before.locate(event.corrected_event_id) if before else None  # type: ignore[attr-defined]
+        else:  # a correction or a void: what it names changes
+            target = getattr(event, "voided_event_id", None) or getattr(event, "corrected_event_id", None)
+            located = before.locate(target) if before and target else None
             if located is None:
                 return
             if located.key.startswith(f"{SESSIONS}:"):
@@ -118,9 +120,12 @@ class Delivery(ReadModel):
                 self._items[plan_id] = None
 
     def prepare(self) -> dict[str, Any]:
-        sessions = []
+        sessions, struck_out = [], []
         for plan_id, index in self._sessions:
             record = self.plans.get(plan_id).facts[SESSIONS][index]
+            if is_voided(record):  # struck out as recorded in error: counts for nothing
+                struck_out.append((str(plan_id), record["version"]))
+                continue
             data = record["data"]
             sessions.append((str(plan_id), record["version"], data["session_id"], data["provision_id"],
                              data["date"], data["status"], data["minutes"], data["missed_reason"]))
@@ -137,19 +142,23 @@ class Delivery(ReadModel):
             plan = self.plans.get(plan_id)
             for ord_, item_id in enumerate(plan.section_items["provisions"]):
                 item = plan.items[item_id]
+                if item["status"] == VOIDED:  # struck out as recorded in error: never part of the plan
+                    continue
                 provisions.append((str(plan_id), item_id, ord_, item["description"], item["delivered_by"],
                                    item["location"], provision_type(plan, item), item["status"]))
                 schedule += [(str(plan_id), item_id, t.effective_on.isoformat(), int(t.active),
                               float(t.sessions_per_week), t.minutes_per_session, t.starts_on.isoformat(),
                               t.ends_on.isoformat() if t.ends_on else None)
                              for t in provision_schedule(item_id, plan.records[item_id])]
-        rows = {"sessions": sessions, "plans": plans, "terms": terms, "terms_of": [str(p) for p in self._plans],
+        rows = {"sessions": sessions, "struck_out": struck_out,
+                "plans": plans, "terms": terms, "terms_of": [str(p) for p in self._plans],
                 "provisions": provisions, "schedule": schedule, "items_of": [str(p) for p in self._items]}
         self.discard()
         return rows
 
     def write(self, cursor: Cursor, rows: dict[str, Any]) -> None:
         _SESSIONS.run(self.view, cursor, rows["sessions"])
+        cursor.executemany(self.view.q("DELETE FROM {sessions} WHERE plan_id = ? AND version = ?"), rows["struck_out"])
         _PLANS.run(self.view, cursor, rows["plans"])
         _delete(self.view, cursor, "terms", rows["terms_of"])
         _TERMS.run(self.view, cursor, rows["terms"])
@@ -276,6 +285,20 @@ def setting_report(view: View, setting_urn: str, start: dt.date, end: dt.date,
         "by_tier": _grouped("tier", by_tier, codes.TIERS),
         "plans": plans,
     }
+
+
+def provision_figures(view: View, setting_urn: str, start: dt.date, end: dt.date,
+                      calendars: Calendars) -> dict[str, dict[str, dict[str, Any]]]:
+    """Planned against delivered over ``start`` .. ``end`` for each provision of the setting's plans (by plan id,
+    then provision id), counting only days under this setting: what the quality report judges delivery by."""
+    facts = _Facts(view, "SELECT plan_id FROM {terms} WHERE setting_urn = ?", (setting_urn,), start, end)
+    school_days = _school_days(calendars, start, end)
+    figures: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for plan_id, item_id, *_ in facts.provisions:
+        tally = facts.tally(plan_id, item_id, start, end, school_days=school_days,
+                            group=lambda terms: "" if terms.setting_urn == setting_urn else None).get("", Tally())
+        figures[plan_id][item_id] = tally.as_json()
+    return dict(figures)
 
 
 def _grouped(name: str, tallies: dict[str, Tally], order: tuple[str, ...]) -> list[dict[str, Any]]:

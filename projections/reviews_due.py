@@ -1,6 +1,7 @@
 """Reviews due: for each open plan, when its next review falls due, for the setting's report of plans whose
 review is overdue or due within 30 days (``GET /v1/settings/{urn}/reviews-due``). "Today" is applied when the
-report is read, so the report is right every morning without reprocessing anything.
+report is read, so the report is right every morning without reprocessing anything. A review recorded in error
+(voided) sets nothing.
 """
 
 from __future__ import annotations
@@ -9,8 +10,7 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from isp_ledger.domain.plan import Plan
-from isp_ledger.domain.quality import last_review_on
-from isp_ledger.domain.view import next_review_due
+from isp_ledger.domain.quality import last_review_on, next_review_due
 from projections.base import DirtyPlans, Upsert, View
 
 DUE_WITHIN_DAYS = 30

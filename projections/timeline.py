@@ -1,7 +1,10 @@
 """The timeline: a plan's history as a parent would read it, newest first (``GET .../timeline``).
 
 One entry per event, with a one-line summary, both times, the actor and the back-dated flag. A correction's
-entry points to the entry it corrects, and the corrected entry lists the corrections made to it.
+entry points to the entry it corrects, and the corrected entry lists the corrections made to it. A void's entry
+points to the entry it struck out (``voids``), and that entry carries the void's mark (``voided``: which entry, when,
+who and why); both keys are there only where they apply, so a history without voids reads as it always did. (In the
+table, a void's pointer shares the columns of a correction's, and its mark the list of corrections.)
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from uuid import UUID
 import orjson
 
 from isp_ledger.domain.plan import Plan
+from isp_ledger.domain.records import VOID_EVENT, VOIDED, is_voided
 from isp_ledger.domain.stamp import london_day
 from isp_ledger.domain.summaries import summarise
 from isp_ledger.domain.wording import kind_of
 from isp_ledger.storage.sql import Cursor
 from projections.base import Insert, ReadModel, View
 
+_VOID_NOTE = "void"  # in the list of corrections stored with an entry: the mark of the void that struck it out
 COLUMNS = ("version", "event_id", "type", "kind", "summary", "recorded_at", "agreed_on", "backdated", "actor",
            "item_id", "corrects_version", "corrects_event_id", "corrected_by")
 
@@ -49,18 +54,21 @@ class Timeline(ReadModel):
         event_type = type(event).__name__
         data = event.data()
         corrects_version = corrects_event_id = None
+        item_id = data.get("item_id") or data.get("outcome_id") or data.get("provision_id")
         if event_type == "CorrectionRecorded":
             corrects_version, corrects_event_id = data["corrected_version"], data["corrected_event_id"]
             self._corrected[(event.originator_id, corrects_event_id)] = None
+        elif event_type == VOID_EVENT:
+            corrects_version, corrects_event_id = data["voided_version"], data["voided_event_id"]
+            self._corrected[(event.originator_id, corrects_event_id)] = None
+            item_id = _item_of(before, corrects_event_id)
         recorded_at = event.recorded_at
         recorded_on = london_day(recorded_at)
         self._rows.append((
             str(event.originator_id), event.originator_version, event.event_id, event_type, kind_of(event_type),
             summarise(event, before, data), recorded_at, recorded_on, event.agreed_on,
             int(event.agreed_on < recorded_on),  # is_backdated(), with the London date worked out once
-            orjson.dumps(event.actor).decode(),
-            data.get("item_id") or data.get("outcome_id") or data.get("provision_id"), corrects_version,
-            corrects_event_id, None,
+            orjson.dumps(event.actor).decode(), item_id, corrects_version, corrects_event_id, None,
         ))
 
     def prepare(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -72,8 +80,10 @@ class Timeline(ReadModel):
             for plan_id, event_id in self._corrected:
                 located = self.plans.get(plan_id).locate(event_id)
                 if located is not None:
-                    notes = [{"version": n["version"], "event_id": n["event_id"]}
-                             for n in located.record["corrections"]]
+                    notes: list[dict[str, Any]] = [{"version": n["version"], "event_id": n["event_id"]}
+                                                   for n in located.record["corrections"]]
+                    if is_voided(located.record):
+                        notes.append({_VOID_NOTE: located.record[VOIDED]})
                     corrected_by = orjson.dumps(notes).decode()
                     index = pending.get((str(plan_id), event_id))
                     if index is None:
@@ -133,10 +143,28 @@ def entries(
         entry["backdated"] = bool(entry["backdated"])
         entry["actor"] = orjson.loads(entry["actor"])
         corrects_version, corrects_event_id = entry.pop("corrects_version"), entry.pop("corrects_event_id")
-        entry["corrects"] = (
-            {"version": corrects_version, "event_id": corrects_event_id} if corrects_version is not None else None
-        )
-        entry["corrected_by"] = orjson.loads(entry["corrected_by"]) if entry["corrected_by"] else []
+        pointer = {"version": corrects_version, "event_id": corrects_event_id} if corrects_version is not None else None
+        if entry["type"] == VOID_EVENT:
+            entry["corrects"], entry["voids"] = None, pointer
+        else:
+            entry["corrects"] = pointer
+        notes = orjson.loads(entry["corrected_by"]) if entry["corrected_by"] else []
+        entry["corrected_by"] = [n for n in notes if _VOID_NOTE not in n]
+        for note in notes:
+            if _VOID_NOTE in note:
+                entry[VOIDED] = note[_VOID_NOTE]
         result.append(entry)
     next_version = result[-1]["version"] if len(rows) > limit else None
     return result, next_version
+
+
+def _item_of(plan: Plan | None, event_id: str) -> str | None:
+    """The item (or the outcome or provision of a fact) that the entry ``event_id`` is about, if any."""
+    located = plan.locate(event_id) if plan is not None else None
+    if located is None:
+        return None
+    if not located.is_fact:
+        return None if located.key == "plan" else located.key
+    data = located.record["data"]
+    found = data.get("outcome_id") or data.get("provision_id")
+    return str(found) if found else None

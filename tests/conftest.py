@@ -90,6 +90,9 @@ def env(store_url: str, tmp_path: Path) -> dict[str, str]:
     return {
         "ISP_LEDGER_DATABASE_URL": store_url,
         "ISP_LEDGER_KEY_DIR": str(tmp_path / "keys"),
+        # Tests send many bad tokens from one client on purpose; the limit itself is tested with its default
+        # (tests/e2e/test_security_api.py).
+        "ISP_LEDGER_AUTH_FAILURES_PER_MINUTE": "100000",
     }
 
 

@@ -75,7 +75,8 @@ def script_school_year(ledger: Ledger, clock: FakeClock, senco: User, teacher: U
         "kind": "parent_view", "text": f"{parent_name}: she loves books but gets upset when she cannot read the "
                                        "words; lunchtimes are the hardest part of her day."})
     ledger.commands.record_acknowledgement(senco, plan_id, {"version": 9, "response": "agree",
-                                                            "comment": "Happy with the plan; please keep us posted."})
+                                                            "comment": "Happy with the plan; please keep us posted.",
+                                                            "given_by": parent_name, "method": "in_person"})
 
     phonics_weekly = 3
     day = dt.date(2026, 9, 7)
@@ -114,7 +115,8 @@ def script_school_year(ledger: Ledger, clock: FakeClock, senco: User, teacher: U
                 summary="Progress slower this term; sessions to be protected from clashes."))
             ledger.commands.record_acknowledgement(senco, plan_id, {
                 "version": _version(ledger, senco, plan_id), "response": "disagree",
-                "comment": "We never agreed to fewer phonics sessions in January <b>in writing</b>."})
+                "comment": "We never agreed to fewer phonics sessions in January <b>in writing</b>.",
+                "given_by": parent_name, "method": "letter"})
         if day == dt.date(2027, 7, 15):
             at(clock, day, 16)
             ledger.commands.hold_review(senco, plan_id,

@@ -9,7 +9,9 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import Protocol
 
 from isp_ledger.domain.errors import Forbidden, NotFound
 from isp_ledger.domain.stamp import Actor
@@ -87,11 +89,11 @@ def require_role_may(user: User, action: Action) -> None:
         raise Forbidden(f"A {user.role} may not {action.value}")
 
 
-def require_can_manage_setting(user: User, setting_urn: str) -> None:
-    """A setting's own records (its calendar) are kept by its SENCO or an administrator."""
+def require_can_manage_setting(user: User, setting_urn: str, what: str = "its calendar") -> None:
+    """A setting's own records (its calendar, its details) are kept by its SENCO or an administrator."""
     if user.role == "admin" or (user.role == "senco" and user.setting_urn == setting_urn):
         return
-    raise Forbidden(f"Only the SENCO of setting {setting_urn} or an administrator may change its calendar")
+    raise Forbidden(f"Only the SENCO of setting {setting_urn} or an administrator may change {what}")
 
 
 def require_can_open(user: User, setting_urn: str) -> None:
@@ -109,3 +111,77 @@ def new_token() -> str:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# ------------------------------------------------------------------ managing users (CONTRACT.md §10)
+
+STAFF_ROLES = ("senco", "teacher")
+# What a SENCO may create: teachers of their own setting, and the people their plans are shared with.
+SENCO_MAY_CREATE = ("teacher", "parent", "professional", "complaint_handler")
+
+
+class ManagedUser(Protocol):
+    """What the rules below need to know of a user being managed."""
+
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def setting_urn(self) -> str | None: ...
+    @property
+    def created_by(self) -> str | None: ...
+
+
+def require_may_manage_users(user: User) -> None:
+    """Users are managed by administrators and SENCOs only: anyone else is refused before anything is looked up."""
+    if user.role not in ("admin", "senco"):
+        raise Forbidden(f"A {user.role} may not manage users; a SENCO or an administrator does")
+
+
+def require_may_create(user: User, role: str, setting_urn: str | None) -> None:
+    if user.role == "admin":
+        return
+    require_may_manage_users(user)
+    if role not in SENCO_MAY_CREATE:
+        raise Forbidden(f"A SENCO may create {', '.join(SENCO_MAY_CREATE[:-1])} and {SENCO_MAY_CREATE[-1]} users, "
+                        f"not a {role}; ask an administrator")
+    if role in STAFF_ROLES and setting_urn != user.setting_urn:
+        raise Forbidden(f"You are the SENCO of setting {user.setting_urn}; you may create teachers of that setting "
+                        f"only, not of {setting_urn}")
+
+
+def _staff_of_their_setting(user: User, other: ManagedUser) -> bool:
+    return other.role in STAFF_ROLES and other.setting_urn is not None and other.setting_urn == user.setting_urn
+
+
+def may_see_user(user: User, other: ManagedUser, granted_on_their_plans: AbstractSet[str] = frozenset()) -> bool:
+    """Whether ``user`` may list ``other``: an administrator anyone; a SENCO their setting's staff, the users they
+    created, and ``granted_on_their_plans`` (the users holding a grant on a plan of their setting)."""
+    if user.role == "admin":
+        return True
+    if user.role != "senco":
+        return False
+    return (_staff_of_their_setting(user, other) or other.created_by == user.user_id
+            or other.user_id in granted_on_their_plans)
+
+
+def require_may_disable(user: User, other: ManagedUser, *, granted_on_their_plans: AbstractSet[str] = frozenset(),
+                        settings_granting_them: AbstractSet[str] = frozenset()) -> None:
+    """An administrator may disable anyone; a SENCO their setting's staff, and the users they created who hold no
+    grant on another setting's plan (``settings_granting_them``: the settings whose plans ``other`` holds a grant
+    on). A user the caller may not list is not found; one they may list but not disable is forbidden."""
+    if user.role == "admin":
+        return
+    require_may_manage_users(user)
+    if not may_see_user(user, other, granted_on_their_plans):
+        raise NotFound(f"No user {other.user_id}")
+    if _staff_of_their_setting(user, other):
+        return
+    if other.created_by == user.user_id and not (set(settings_granting_them) - {user.setting_urn}):
+        return
+    if other.created_by == user.user_id:
+        raise Forbidden("This user also has access to another setting's plans, so disabling them is for an "
+                        "administrator; revoke the grants on your setting's plans instead")
+    raise Forbidden("Only an administrator, or the SENCO who created this user, may disable them; revoke their "
+                    "grants on your setting's plans instead")

@@ -13,7 +13,7 @@ from eventsourcing.utils import EnvType
 from isp_ledger.application import Ledger
 from isp_ledger.application.accounts import Accounts
 from isp_ledger.application.base import Clock, SystemClock
-from isp_ledger.application.calendars import Calendars
+from isp_ledger.application.calendars import Calendars, SettingDetails
 from isp_ledger.application.commands import PlanCommands
 from isp_ledger.application.history import PlanHistory
 from isp_ledger.application.integrity import Integrity
@@ -38,10 +38,11 @@ def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None) -> L
         plans=plans,
         writes=writes,
         commands=PlanCommands(writes),
-        history=PlanHistory(plans),
+        history=PlanHistory(plans, clock),
         integrity=Integrity(plans, signer, clock),
         calendars=Calendars(store.calendars, clock),
         accounts=Accounts(store.accounts),
+        setting_details=SettingDetails(store.setting_details, clock),
     )
 
 

@@ -13,31 +13,59 @@ from uuid import UUID
 import typer
 from rich.console import Console
 
-from isp_ledger.config import ConfigError, Settings
+from isp_ledger.config import ConfigError, Settings, redact_url
 from isp_ledger.domain.errors import LedgerError
 
 if TYPE_CHECKING:  # the application is imported only by the commands that need it: `verify BUNDLE` stays light
     from isp_ledger.application import Clock, Ledger
 
-app = typer.Typer(help="isp-ledger: a tamper-evident record of Individual Support Plans.", no_args_is_help=True)
+# A traceback never lists local variables: they may hold a token, a pupil's details or the database password.
+app = typer.Typer(help="isp-ledger: a tamper-evident record of Individual Support Plans.", no_args_is_help=True,
+                  pretty_exceptions_show_locals=False)
 users_app = typer.Typer(help="Manage users and their tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 err = Console(stderr=True)
 out = Console()
 
 
-@contextmanager
-def ledger_or_exit(clock: Clock | None = None) -> Iterator[Ledger]:
+# Exit codes: 1 a check failed (verify), 2 bad input or configuration, 3 the store cannot be reached.
+STORE_UNREACHABLE = 3
+
+
+def open_ledger_or_exit(clock: Clock | None = None) -> Ledger:
+    """The ledger the settings describe; or one clear line saying why not, and an exit (never a traceback)."""
+    from eventsourcing.persistence import PersistenceError
+
     from isp_ledger.bootstrap import build_ledger
+    from isp_ledger.storage.factory import StoreUnreachable, probe
+    from isp_ledger.storage.keys import exposure
 
     try:
-        Settings.from_env()
+        settings = Settings.from_env()
+        probe(settings.database)  # at once, with the server's reason, rather than after the pool's timeout
         ledger = build_ledger(clock=clock)
     except ConfigError as e:
-        err.print(f"[red]Configuration error:[/red] {e}")
+        err.print(f"[red]Configuration error:[/red] {e}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    except (StoreUnreachable, PersistenceError) as e:
+        err.print(f"[red]{redact_url(str(e))}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(STORE_UNREACHABLE) from None
+    for warning in exposure(settings.key_dir):
+        err.print(f"[yellow]Warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+    return ledger
+
+
+@contextmanager
+def ledger_or_exit(clock: Clock | None = None) -> Iterator[Ledger]:
+    from eventsourcing.persistence import InterfaceError, OperationalError
+
+    ledger = open_ledger_or_exit(clock)
     try:
         yield ledger
+    except (OperationalError, InterfaceError) as e:  # the store went away while the command ran
+        err.print(f"[red]The store stopped answering:[/red] {redact_url(str(e).splitlines()[0] if str(e) else '')}",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(STORE_UNREACHABLE) from None
     finally:
         ledger.close()
 
@@ -52,16 +80,13 @@ def serve(
 
     from isp_ledger.api.app import create_app
 
-    try:
-        settings = Settings.from_env()
-    except ConfigError as e:
-        err.print(f"[red]Configuration error:[/red] {e}")
-        raise typer.Exit(2) from None
-    api = create_app()
-    err.print(f"isp-ledger on http://{host}:{port}  (store: {settings.database.description}; docs at /docs)")
-    if not api.state.ledger.accounts.users():
+    ledger = open_ledger_or_exit()
+    api = create_app(ledger, close_ledger=True)
+    err.print(f"isp-ledger on http://{host}:{port}  (store: {ledger.settings.database.description}; docs at /docs)",
+              highlight=False, soft_wrap=True)
+    if not ledger.accounts.users():
         err.print("No users yet: create one with  isp-ledger users add --name 'Ada Admin' --role admin")
-    uvicorn.run(api, host=host, port=port, log_level="info")
+    uvicorn.run(api, host=host, port=port, log_level="info", server_header=False)
 
 
 @app.command()
@@ -131,29 +156,74 @@ def users_add(
     name: Annotated[str, typer.Option(help="the person's name, as it will appear in history")],
     role: Annotated[str, typer.Option(help="admin, senco, teacher, parent, professional or complaint_handler")],
     setting: Annotated[str | None, typer.Option(help="6-digit URN of the setting (senco and teacher)")] = None,
+    email: Annotated[str | None, typer.Option(help="the address they sign in to the web pages with")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Create a user and print their bearer token (shown once; only a digest is stored)."""
     with ledger_or_exit() as ledger:
         try:
-            user, token = ledger.accounts.add_user(name=name, role=role, setting_urn=setting)
+            user, token = ledger.accounts.add_user(name=name, role=role, setting_urn=setting, email=email)
         except LedgerError as e:
-            err.print(f"[red]Not created:[/red] {e.detail}")
+            err.print(f"[red]Not created:[/red] {e.detail}", highlight=False)
             raise typer.Exit(2) from None
     if as_json:
         print(json.dumps({"user_id": user.user_id, "role": user.role, "token": token,
-                          "name": user.name, "setting_urn": user.setting_urn}))
+                          "name": user.name, "setting_urn": user.setting_urn, "email": email}))
     else:
-        out.print(f"Created {user.role} {user.name} ({user.user_id}).")
+        out.print(f"Created {user.role} {user.name} ({user.user_id}).", highlight=False)
         out.print(f"Token (shown only now): [bold]{token}[/bold]")
 
 
 @users_app.command("list")
-def users_list() -> None:
-    """List users (never their tokens)."""
+def users_list(
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object per line")] = False,
+) -> None:
+    """List users, oldest first (never their tokens)."""
     with ledger_or_exit() as ledger:
-        for user in ledger.accounts.users():
-            out.print(f"{user.user_id}  {user.role:<17} {user.setting_urn or '':<6}  {user.name}")
+        accounts = ledger.accounts.accounts()
+    for account in accounts:
+        status = "active" if account.active else "disabled"
+        if as_json:
+            print(json.dumps({"user_id": account.user_id, "name": account.name, "role": account.role,
+                              "setting_urn": account.setting_urn, "email": account.email, "status": status,
+                              "created_at": account.created_at, "created_by": account.created_by,
+                              "disabled_at": account.disabled_at, "disabled_by": account.disabled_by}))
+        else:
+            out.print(f"{account.user_id}  {account.role:<17} {account.setting_urn or '':<6}  {status:<8}  "
+                      f"{account.name}" + (f" <{account.email}>" if account.email else ""), highlight=False)
+
+
+@users_app.command("disable")
+def users_disable(
+    user_id: Annotated[str, typer.Argument(help="the user's id, as `users list` shows it")],
+) -> None:
+    """Disable a user: their token is refused from the very next request (by every process of the service). What
+    they recorded keeps their name. The last active administrator cannot be disabled."""
+    with ledger_or_exit() as ledger:
+        try:
+            account = ledger.accounts.disable(None, user_id)
+        except LedgerError as e:
+            err.print(f"[red]Not disabled:[/red] {e.detail}", highlight=False)
+            raise typer.Exit(2) from None
+    out.print(f"Disabled {account.role} {account.name} ({account.user_id}) at {account.disabled_at}.",
+              highlight=False)
+
+
+@users_app.command("token")
+def users_token(
+    user_id: Annotated[str, typer.Argument(help="the user's id, as `users list` shows it")],
+) -> None:
+    """Give a user a new bearer token (printed once, alone on standard output): their old token stops working at
+    once. A disabled user gets none."""
+    with ledger_or_exit() as ledger:
+        try:
+            token = ledger.accounts.new_token(user_id)
+        except LedgerError as e:
+            err.print(f"[red]No new token:[/red] {e.detail}", highlight=False)
+            raise typer.Exit(2) from None
+    err.print(f"A new token for {user_id}, on standard output (shown only now); the old one no longer works.",
+              highlight=False)
+    print(token)
 
 
 @app.command()
@@ -247,7 +317,7 @@ def main() -> None:
     try:
         app()
     except ConfigError as e:  # pragma: no cover - raised before a command could catch it
-        err.print(f"[red]Configuration error:[/red] {e}")
+        err.print(f"[red]Configuration error:[/red] {e}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 

@@ -7,16 +7,22 @@ version does not know, because a mistyped name would otherwise be silently ignor
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 PREFIX = "ISP_LEDGER_"
 DEFAULT_DATABASE_URL = "sqlite:///./isp-ledger.db"
+# The largest request body, by default. Today's largest bodies are a session for a big group (tens of KB); the
+# largest to come is a plan's whole history to import (CONTRACT.md §12), which is what a year's evidence bundle
+# carries: the demo's busiest plans hold about 500 events a school year, 0.5 MB as a JSON bundle. 8 MiB takes
+# several years of a plan twice as busy, while a body that could only be an attack is refused unread.
+MAX_BODY_BYTES = 8 * 1024 * 1024
 # Variables read by the test suite and the benchmark, not by the service.
 TOOLING_PREFIXES = ("ISP_LEDGER_TEST_", "ISP_LEDGER_BENCH_")
 
@@ -32,7 +38,7 @@ class DatabaseLocation:
     host: str = ""
     port: int = 5432
     user: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)  # never shown, in a log or a traceback
     dbname: str = ""
     schema: str = "public"
 
@@ -41,6 +47,16 @@ class DatabaseLocation:
         if self.kind == "sqlite":
             return f"SQLite file {self.path}"
         return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.dbname} (schema {self.schema})"
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``: what may be printed of a database URL (or of a message
+    quoting one)."""
+    return _PASSWORD.sub(r"\1***@", url)
+
+
+# Up to the last @: a password may hold @ or / (over-redacting a URL is harmless; printing a password is not).
+_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]*:)\S*@", re.IGNORECASE)
 
 
 def parse_database_url(url: str) -> DatabaseLocation:
@@ -95,6 +111,15 @@ class Settings(BaseModel):
     read_your_writes_timeout: float = Field(
         2.0, ge=0, le=30, description="how long a read waits for the read models to show the caller's last write"
     )
+    max_body_bytes: int = Field(
+        MAX_BODY_BYTES, ge=1_024, le=1_073_741_824,
+        description="the largest request body accepted; a larger one is refused (413) before it is read",
+    )
+    auth_failures_per_minute: int = Field(
+        20, ge=1, le=100_000,
+        description="failed authentications allowed from one client address at once, and then per minute; past "
+                    "that its requests with a bad token are answered 429",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -125,4 +150,12 @@ class Settings(BaseModel):
             first = e.errors()[0]
             name = PREFIX + str(first["loc"][0]).upper()
             message = str(first["msg"]).removeprefix("Value error, ")
-            raise ConfigError(f"{name}: {message} (got {values.get(str(first['loc'][0]))!r})") from None
+            given = values.get(str(first["loc"][0]))
+            shown = redact_url(given) if name == PREFIX + "DATABASE_URL" and given is not None else given
+            raise ConfigError(f"{name}: {redact_url(message)} (got {shown!r})") from None
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """Shown (in a log, a traceback) without the database password."""
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if name == "database_url" else value
+

@@ -68,7 +68,8 @@ def scripted_september(api: Api) -> dict[str, Any]:
     written["contribution"] = assert_written(api.post(f"/v1/plans/{plan_id}/contributions", {
         "kind": "parent_view", "text": f"She is tired after phonics {SCRIPT}"}), item=True)
     written["acknowledgement"] = assert_written(api.post(f"/v1/plans/{plan_id}/acknowledgements", {
-        "version": written["correction"]["version"], "response": "agree"}), item=True)
+        "version": written["correction"]["version"], "response": "agree", "given_by": "Pat Okafor",
+        "method": "signed_form"}), item=True)
     at(api, "2026-10-01")
     written["review"] = assert_written(api.post(f"/v1/plans/{plan_id}/reviews", samples.review(
         held_on="2026-09-30", next_review_due="2027-01-29")), item=True)

@@ -99,8 +99,8 @@ def tally(planned: float, minutes: float, delivered: int = 0, delivered_minutes:
 def test_a_group_session_is_recorded_on_every_plan_in_its_chain_and_history(api: Api) -> None:
     group = [pupil(api) for _ in range(3)]
     documents = {plan_id: api.plan(plan_id) for plan_id, _ in group}
-    settings_reports = [api.get(f"/v1/settings/{SETTING}/{name}").json() for name in ("quality", "reviews-due")]
-    assert all(len(r["plans"]) == 3 for r in settings_reports)
+    settings_reports = [_reports_but_delivery(api)]
+    assert all(len(r["plans"]) == 3 for r in settings_reports[0])
     body = logged(log(api, group, "2026-11-19", minutes=25, note="Worked on CCVC words"), 3)
     assert [(e["plan_id"], e["provision_id"]) for e in body["entries"]] == group
     for (plan_id, provision_id), entry in zip(group, body["entries"], strict=True):
@@ -122,8 +122,16 @@ def test_a_group_session_is_recorded_on_every_plan_in_its_chain_and_history(api:
             "Session of “Small-group phonics with a trained TA” delivered on 19 November 2026, 25 minutes. "
             "Note: “Worked on CCVC words”."]
         assert timeline[0]["backdated"] is True
-    # Nor does a session change the setting's quality or reviews-due reports.
-    assert [api.get(f"/v1/settings/{SETTING}/{name}").json() for name in ("quality", "reviews-due")] == settings_reports
+    # Nor does a session change the setting's reviews-due report, or its quality report but for how much of each
+    # provision was delivered (a gap of the quality report since issue 11).
+    assert [_reports_but_delivery(api)] == settings_reports
+
+
+def _reports_but_delivery(api: Api) -> list[dict[str, Any]]:
+    reports = [api.get(f"/v1/settings/{SETTING}/{name}").json() for name in ("quality", "reviews-due")]
+    for plan in reports[0]["plans"]:
+        plan["gaps"] = [g for g in plan["gaps"] if g["code"] != "provision_under_delivered"]
+    return reports
 
 
 def test_one_pupil_may_have_two_provisions_in_one_session(api: Api) -> None:

@@ -174,7 +174,8 @@ def test_unknown_fields_are_refused_by_name(api: Api) -> None:
         ("POST", f"{plan}/tier", {"tier": "targeted_plus", "reason": "r"}),
         ("POST", f"{plan}/reviews", samples.review()),
         ("POST", f"{plan}/contributions", {"kind": "parent_view", "text": "t"}),
-        ("POST", f"{plan}/acknowledgements", {"version": 1, "response": "seen"}),
+        ("POST", f"{plan}/acknowledgements", {"version": 1, "response": "seen", "given_by": "Pat Parent",
+                                              "method": "phone"}),
         ("POST", f"{plan}/close", {"reason": "r"}),
     ]
     for method, path, body in cases:
@@ -220,7 +221,8 @@ def test_malformed_values_never_cause_a_500(api: Api) -> None:
         ("POST", f"{plan}/tier", {"tier": "targeted_plus", "reason": "r"}),
         ("POST", f"{plan}/reviews", samples.review()),
         ("POST", f"{plan}/contributions", {"kind": "professional_advice", "profession": "SALT", "text": "t"}),
-        ("POST", f"{plan}/acknowledgements", {"version": 1, "response": "seen", "comment": "c"}),
+        ("POST", f"{plan}/acknowledgements", {"version": 1, "response": "seen", "comment": "c",
+                                              "given_by": "Pat Parent", "method": "email"}),
         ("POST", f"{plan}/corrections", {"event_id": provision_event, "reason": "r",
                                           "changes": {"sessions_per_week": 4}}),
         ("POST", f"{plan}/close", {"reason": "r"}),

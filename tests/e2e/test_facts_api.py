@@ -100,8 +100,10 @@ def test_acknowledging_a_version_of_the_plan(api: Api) -> None:
     ids = api.full_plan()
     plan_id = ids["plan"]
     first = assert_written(api.post(f"/v1/plans/{plan_id}/acknowledgements",
-                                    {"version": 5, "response": "agree", "comment": "Happy with this"}), 201, item=True)
-    second = assert_written(api.post(f"/v1/plans/{plan_id}/acknowledgements", {"version": 2, "response": "seen"},
+                                    {"version": 5, "response": "agree", "comment": "Happy with this",
+                                     "given_by": "Pat Okafor", "method": "in_person"}), 201, item=True)
+    second = assert_written(api.post(f"/v1/plans/{plan_id}/acknowledgements",
+                                     {"version": 2, "response": "seen", "given_by": "Sam Okafor", "method": "email"},
                                      "admin"), 201, item=True)
     acknowledgements = {a["id"]: a for a in api.plan(plan_id)["acknowledgements"]}
     assert set(acknowledgements) == {first["item_id"], second["item_id"]}
@@ -115,12 +117,13 @@ def test_acknowledgement_refusals(api: Api) -> None:
     plan_id = api.open_plan()
     api.add_barrier(plan_id)
     path = f"/v1/plans/{plan_id}/acknowledgements"
-    assert_problem(api.post(path, {"version": 3, "response": "agree"}), 422, field="version")  # at version 2
-    assert_problem(api.post(path, {"version": 0, "response": "agree"}), 422, field="version")
-    assert_problem(api.post(path, {"version": "two", "response": "agree"}), 422, field="version")
-    assert_problem(api.post(path, {"version": 1, "response": "maybe"}), 422, field="response")
-    assert_problem(api.post(path, {"response": "agree"}), 422, field="version")
-    assert_problem(api.post(path, {"version": 1, "response": "agree", "agreed_on": "2026-11-21"}), 422,
+    given = {"given_by": "Pat Okafor", "method": "signed_form"}
+    assert_problem(api.post(path, {"version": 3, "response": "agree", **given}), 422, field="version")  # at v2
+    assert_problem(api.post(path, {"version": 0, "response": "agree", **given}), 422, field="version")
+    assert_problem(api.post(path, {"version": "two", "response": "agree", **given}), 422, field="version")
+    assert_problem(api.post(path, {"version": 1, "response": "maybe", **given}), 422, field="response")
+    assert_problem(api.post(path, {"response": "agree", **given}), 422, field="version")
+    assert_problem(api.post(path, {"version": 1, "response": "agree", "agreed_on": "2026-11-21", **given}), 422,
                    field="agreed_on")
     assert api.event_count(plan_id) == 2
     assert api.plan(plan_id)["acknowledgements"] == []

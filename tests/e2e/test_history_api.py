@@ -48,7 +48,8 @@ def _writes(api: Api) -> tuple[str, list[dict[str, Any]]]:
           item=True)
     write(api.post(f"/v1/plans/{plan_id}/reviews", samples.review(held_on="2026-11-21",
                                                                    next_review_due="2027-02-21")), item=True)
-    write(api.post(f"/v1/plans/{plan_id}/acknowledgements", {"version": 8, "response": "agree"}, "admin"),
+    write(api.post(f"/v1/plans/{plan_id}/acknowledgements", {"version": 8, "response": "agree",
+                                                             "given_by": "Pat Parent", "method": "letter"}, "admin"),
           item=True)
     write(api.post(f"/v1/plans/{plan_id}/tier", {"tier": "targeted_plus", "reason": "EP involved"}), 200)
     write(api.post(f"/v1/plans/{plan_id}/corrections",

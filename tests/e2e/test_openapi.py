@@ -66,7 +66,8 @@ def test_every_operation_documents_each_error_it_can_answer_as_a_problem(api: Ap
 
 
 def _url(path: str, plan_id: str, **overrides: str) -> str:
-    values = {"plan_id": plan_id, "item_id": str(uuid.uuid4()), "urn": SETTING, **overrides}
+    values = {"plan_id": plan_id, "item_id": str(uuid.uuid4()), "urn": SETTING, "user_id": str(uuid.uuid4()),
+              **overrides}
     names = re.findall(r"{(\w+)}", path)
     assert set(names) <= set(values), f"no value for a path parameter of {path} in this test"
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)
@@ -155,7 +156,8 @@ def plan_with_history(api: Api) -> dict[str, str]:
                                                  "source": "phonics check"}, "post"),
         (f"{path}/reviews", samples.review(), "post"),
         (f"{path}/contributions", {"kind": "parent_view", "text": "Reads at home"}, "post"),
-        (f"{path}/acknowledgements", {"version": 2, "response": "disagree", "comment": "More support"}, "post"),
+        (f"{path}/acknowledgements", {"version": 2, "response": "disagree", "comment": "More support",
+                                      "given_by": "Pat Okafor", "method": "phone"}, "post"),
     ]
     for url, body, method in writes:
         response = api.client.request(method, url, json=body, headers=api.headers())

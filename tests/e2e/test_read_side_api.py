@@ -64,7 +64,7 @@ def timeline(api: Api, plan_id: str, who: str = "senco", **params: str) -> dict[
     response = api.get(f"/v1/plans/{plan_id}/timeline", who, **params)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
-    assert set(body) == {"entries", "next_cursor"}, body
+    assert set(body) == {"setting", "entries", "next_cursor"}, body
     return body
 
 
@@ -626,7 +626,7 @@ def test_healthz_and_metrics_report_the_lag_of_each_read_model(detached: tuple[A
     _sequenced(ledger, 5)
     api.clock.advance(seconds=90)
 
-    response = api.client.get("/healthz")  # no token
+    response = api.client.get("/healthz", headers=api.headers("admin"))  # the detail is for administrators
     assert response.status_code == 200
     projections = response.json()["projections"]
     assert set(projections) == set(READ_MODELS)
@@ -647,10 +647,10 @@ def test_healthz_and_metrics_report_the_lag_of_each_read_model(detached: tuple[A
     assert_written(api.post(f"/v1/plans/{ids['plan']}/contributions", {"kind": "parent_view", "text": "Fine"}),
                    item=True)
     _sequenced(ledger, 6)
-    projections = api.client.get("/healthz").json()["projections"]
+    projections = api.client.get("/healthz", headers=api.headers("admin")).json()["projections"]
     assert {name: state["events_behind"] for name, state in projections.items()} == {n: 1 for n in READ_MODELS}
     Projector(ledger.store).catch_up()
-    projections = api.client.get("/healthz").json()["projections"]
+    projections = api.client.get("/healthz", headers=api.headers("admin")).json()["projections"]
     assert {name: (s["events_behind"], s["seconds_behind"]) for name, s in projections.items()} == {
         n: (0, 0.0) for n in READ_MODELS}
     families = {f.name: f for f in text_string_to_metric_families(api.client.get("/metrics").text)}
@@ -663,7 +663,7 @@ def test_healthz_shows_the_in_process_projector_catching_up(api: Api) -> None:
     assert_problem(api.get("/v1/plans", None), 401)  # /v1 needs a token; /healthz does not
 
     def caught_up() -> dict[str, Any] | None:
-        body: dict[str, Any] = api.client.get("/healthz").json()
+        body: dict[str, Any] = api.client.get("/healthz", headers=api.headers("admin")).json()
         states = body["projections"].values()
         return body if all(s["events_behind"] == 0 and s["seconds_behind"] == 0 for s in states) else None
 

@@ -147,15 +147,15 @@ def test_reviews_due_is_for_the_settings_staff_and_administrators(api: Api) -> N
 
 
 def _complete(api: Api, tier: str = "targeted", **plan: Any) -> dict[str, str]:
-    """An open plan with no gap: a barrier met by a provision (with its evidence basis), an outcome with success
-    criteria, and the parent's view."""
+    """An open plan with no gap: a barrier met by a provision (with its evidence basis) that starts next Monday (so
+    no sessions are owed yet), an outcome with success criteria, and the parent's view."""
     extra = {"ehcp_reference": "EHC-2026-0142"} if tier == "specialist" else {}
     plan_id = api.open_plan(tier=tier, **extra, **plan)
     barrier = api.add_barrier(plan_id)
     ids = {
         "plan": plan_id,
         "barrier": barrier,
-        "provision": add(api, plan_id, "provisions", samples.provision([barrier])),
+        "provision": add(api, plan_id, "provisions", samples.provision([barrier], starts_on="2026-11-23")),
         "outcome": add(api, plan_id, "outcomes", samples.outcome([barrier])),
     }
     add(api, plan_id, "contributions", {"kind": "parent_view", "text": "We practise reading at home."})
@@ -211,52 +211,54 @@ def test_an_outcome_without_success_criteria(api: Api) -> None:
 
 
 def test_no_review_in_12_months(api: Api) -> None:
-    # Opened (back-dated) more than a year ago and never reviewed.
+    # Opened (back-dated) more than a year ago and never reviewed; nor were the parents met three times that year.
     ids = _complete(api, agreed_on="2025-11-19")
     found = gaps(api, ids["plan"])
-    assert [g["code"] for g in found] == ["no_review_in_12_months"]
+    assert [g["code"] for g in found] == ["no_review_in_12_months", "too_few_parent_meetings"]
     assert "item_id" not in found[0]
+    assert "opened on 19 November 2025 and has never been reviewed" in found[0]["message"]
     ok(api.post(f"/v1/plans/{ids['plan']}/reviews", samples.review(held_on="2026-11-20")))
-    add(api, ids["plan"], "contributions", {"kind": "parent_view", "text": "Agree with the review."})
-    assert gaps(api, ids["plan"]) == []
-    # Exactly 12 months ago is not yet a gap.
-    assert gaps(api, _complete(api, agreed_on="2025-11-20")["plan"]) == []
+    assert codes(api, ids["plan"]) == ["too_few_parent_meetings"]  # met once in the year: at the review
+    # Exactly 12 months ago is not yet a gap, though its first review has been due since February.
+    assert codes(api, _complete(api, agreed_on="2025-11-20")["plan"]) == ["review_overdue"]
 
 
 def test_no_review_in_12_months_appears_as_the_year_passes(api: Api) -> None:
-    ids = _complete(api)
+    ids = _complete(api, tier="specialist")  # an EHCP's annual review: no termly meetings asked of this report
+    ok(api.patch(f"/v1/plans/{ids['plan']}/outcomes/{ids['outcome']}", {"target_date": "2028-07-14"}))
+    # A block of provision that ended in January, after which an adjustment meets the barrier (so that a year on
+    # no sessions are owed, and none need logging here).
+    ok(api.patch(f"/v1/plans/{ids['plan']}/provisions/{ids['provision']}", {"ends_on": "2026-11-27"}))
+    add(api, ids["plan"], "adjustments", samples.adjustment([ids["barrier"]]))
     ok(api.post(f"/v1/plans/{ids['plan']}/reviews", samples.review(held_on="2026-11-20", next_review_due="2027-11-20")))
-    add(api, ids["plan"], "contributions", {"kind": "parent_view", "text": "Agree with the review."})
     api.clock.set(dt.datetime(2027, 11, 20, 10, 0, tzinfo=dt.UTC))
     assert gaps(api, ids["plan"]) == []
     api.clock.advance(days=1)
     assert codes(api, ids["plan"]) == ["no_review_in_12_months"]
 
 
-def test_no_parent_contribution_since_the_last_review(api: Api) -> None:
-    ids = _complete(api, agreed_on="2026-09-01")  # the parent's view is dated today, 20 November
+def test_a_review_the_parent_attended_involves_them_without_a_view_added_since(api: Api) -> None:
+    # The old report flagged "no parent's view since the last review" straight after every review, even one the
+    # parent attended and gave their views at.
+    ids = _complete(api, agreed_on="2026-09-01")
     plan_id = ids["plan"]
-    # A parent's view before the review does not count for after it.
-    add(api, plan_id, "contributions", {"kind": "parent_view", "text": "Early view", "agreed_on": "2026-09-10"})
-    assert gaps(api, plan_id) == []
     ok(api.post(f"/v1/plans/{plan_id}/reviews", samples.review(held_on="2026-11-20")))
-    assert gaps(api, plan_id) == []  # the parent's view of today is not before the review
-    api.clock.advance(days=7)
-    ok(api.post(f"/v1/plans/{plan_id}/reviews", samples.review(held_on="2026-11-27")))
-    found = gaps(api, plan_id)
-    assert [g["code"] for g in found] == ["no_parent_contribution_since_review"]
-    assert "2026-11-27" in found[0]["message"]
-    add(api, plan_id, "contributions", {"kind": "pupil_voice", "text": "Phonics is fun"})  # not the parent's
-    assert codes(api, plan_id) == ["no_parent_contribution_since_review"]
-    add(api, plan_id, "contributions", {"kind": "parent_view", "text": "Happy with the plan"})
     assert gaps(api, plan_id) == []
-    # A plan never reviewed needs the parent's view since it was opened.
-    new_plan = api.open_plan()
-    barrier = api.add_barrier(new_plan)
-    add(api, new_plan, "provisions", samples.provision([barrier]))
-    [gap] = gaps(api, new_plan)
-    assert (gap["code"], gap["message"]) == ("no_parent_contribution_since_review",
-                                             "No parent's view recorded since the plan was opened")
+    api.clock.advance(days=7)
+    ok(api.post(f"/v1/plans/{plan_id}/reviews", samples.review(held_on="2026-11-27", parent_views="")))
+    assert gaps(api, plan_id) == []  # the parent was there, though their views were not written down
+    staff = [{"role": "SENCO", "name": "Sam Senco"}, {"role": "class teacher", "name": "Mr Bennett"}]
+    ok(api.post(f"/v1/plans/{plan_id}/reviews", samples.review(held_on="2026-11-27", attendees=staff,
+                                                                 parent_views="Sent in on the form: happy.")))
+    assert gaps(api, plan_id) == []  # not there, but their views are in it
+    api.clock.advance(days=1)
+    ok(api.post(f"/v1/plans/{plan_id}/reviews", samples.review(held_on="2026-11-28", attendees=staff,
+                                                                 parent_views="")))
+    [gap] = gaps(api, plan_id)
+    assert gap["code"] == "parents_not_involved_in_last_review"
+    assert gap["message"].startswith("The last review (28 November 2026) records no parent")
+    add(api, plan_id, "contributions", {"kind": "parent_view", "text": "Happy with the plan"})
+    assert codes(api, plan_id) == ["parents_not_involved_in_last_review"]  # the review itself did not involve them
 
 
 def test_a_targeted_provision_without_an_evidence_basis(api: Api) -> None:

@@ -17,6 +17,7 @@ well under a second each here, and they also check that every write under load s
 from __future__ import annotations
 
 import dataclasses
+import threading
 import unittest
 from collections.abc import Sequence
 from typing import Any
@@ -56,10 +57,22 @@ class StoreCase(unittest.TestCase):
         return Environment("library_case", {"PERSISTENCE_MODULE": PERSISTENCE_MODULE,
                                             "ISP_LEDGER_DATABASE_URL": self.store_url})
 
+    def setUp(self) -> None:
+        super().setUp()
+        self._threads_before = set(threading.enumerate())
+
     def open_factory(self) -> LedgerFactory:
         factory = LedgerFactory(self.store_env())
         self.addCleanup(factory.close)
+        self.addCleanup(self._join_stray_threads)  # cleanups run last first: before the store is closed
         return factory
+
+    def _join_stray_threads(self) -> None:
+        """The library's concurrency case sets its readers' stop flag but does not wait for them: a reader still
+        in a query when the store is closed under it can crash the process (SQLite). Wait for them first."""
+        for thread in set(threading.enumerate()) - self._threads_before:
+            if not thread.daemon:  # the library's readers; the stores' own threads are daemons, stopped by close()
+                thread.join(timeout=10)
 
     @property
     def on_postgres(self) -> bool:

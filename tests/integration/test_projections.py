@@ -29,7 +29,8 @@ from tests.conftest import FakeClock, People
 from tests.samples import adjustment, barrier, outcome, plan_body, provision, review
 
 OPS = ("open", "barrier", "provision", "adjustment", "outcome", "amend_provision", "amend_barrier", "end", "progress",
-       "review", "parent_view", "advice", "acknowledge", "correct", "tier", "close", "project", "pause", "resume")
+       "review", "parent_view", "advice", "acknowledge", "correct", "tier", "close", "project", "pause", "resume",
+       "void")
 WITH_SESSIONS = (*OPS, "session")  # sessions of provision, logged as a teacher would
 
 
@@ -65,7 +66,10 @@ class Workload:
         agreed = self._day(b % 4) if b % 3 == 0 else None
         if op in ("barrier", "provision", "adjustment", "outcome"):
             fields = {"barrier": lambda: barrier(description=f"barrier {b}"),
-                      "provision": lambda: provision([barriers[b % len(barriers)]], sessions_per_week=1 + b % 5),
+                      # A provision may end within a few days: the read model, written while it was in force,
+                      # must read as ended once the clock passes its last day.
+                      "provision": lambda: provision([barriers[b % len(barriers)]], sessions_per_week=1 + b % 5,
+                                                     **({"ends_on": self._day(-(b % 3))} if b % 4 == 0 else {})),
                       "adjustment": lambda: adjustment([barriers[b % len(barriers)]]),
                       "outcome": lambda: outcome([barriers[b % len(barriers)]],
                                                  success_criteria="" if b % 2 else "18/20")}[op]()
@@ -110,7 +114,8 @@ class Workload:
             ledger.commands.record_session(user, entries=[{"plan_id": str(plan_id), "provision_id": provision_id}],
                                   session={"date": self._day(b % 4), **missed})
         elif op == "acknowledge":
-            ledger.commands.record_acknowledgement(user, plan_id, {"version": 1, "response": "agree"})
+            ledger.commands.record_acknowledgement(user, plan_id, {"version": 1, "response": "agree",
+                                                                   "given_by": "Pat Okafor", "method": "email"})
         elif op == "correct":
             events = ledger.history.plan_events(user, plan_id)
             target = events[b % len(events)]
@@ -121,6 +126,10 @@ class Workload:
                                                   "BarrierIdentified": {"description": f"corrected {a}"}}
             changes = by_type.get(target["type"], {"reason": f"corrected {a}"})
             ledger.commands.correct(user, plan_id, event_id=target["event_id"], reason="typo", changes=changes)
+        elif op == "void":  # anything may be named: what cannot be struck out is refused
+            events = ledger.history.plan_events(user, plan_id)
+            ledger.commands.correct(user, plan_id, event_id=events[b % len(events)]["event_id"],
+                                    reason="recorded in error", void=True)
         elif op == "tier":
             ledger.commands.change_tier(user, plan_id, tier=("targeted", "targeted_plus")[b % 2], ehcp_reference=None,
                                reason="reviewed")
@@ -140,7 +149,7 @@ def read_model_rows(view: View) -> dict[str, list[tuple[Any, ...]]]:
 def assert_current_plans_match_log(ledger: Ledger, user: User, projector: Projector, plans: list[UUID]) -> None:
     view = projector.models["current_plan"].view
     for plan_id in plans:
-        stored = current_plan.read(view, plan_id)
+        stored = current_plan.read(view, plan_id, ledger.history.today())
         assert stored is not None
         assert orjson.loads(stored.json) == ledger.history.plan_document(user, plan_id)
 

@@ -18,7 +18,7 @@ from isp_ledger.domain.diff import diff_documents
 from isp_ledger.domain.errors import InvalidInput, RuleViolation
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.planning import SchoolDays, Tally, plan_schedule, provision_schedule, tally_provision
-from isp_ledger.domain.quality import static_gaps
+from isp_ledger.domain.quality import plan_gaps
 from isp_ledger.domain.stamp import Actor, Stamp
 from isp_ledger.domain.summaries import summarise
 from isp_ledger.domain.view import plan_document
@@ -285,6 +285,6 @@ def test_a_paused_provision_still_supports_its_barriers_in_the_quality_report() 
     plan, provision = plan_with_provision()
     plan.add_item(BY, "outcomes", samples.outcome(plan.section_items["barriers"]), agreed_on="2026-09-01")
     plan.record_contribution(BY, {"kind": "parent_view", "text": "Happy"}, agreed_on="2026-09-02")
-    assert static_gaps(plan) == []
+    assert plan_gaps(plan, BY.today) == []
     pause(plan, provision, "2026-11-16")
-    assert static_gaps(plan) == []
+    assert plan_gaps(plan, BY.today) == []

@@ -406,10 +406,13 @@ def test_professional_advice_names_the_profession() -> None:
                                   "text": "Use visual timetables"})
 
 
+GIVEN = {"given_by": "Pat Okafor", "method": "signed_form"}  # staff record a parent's response: whose, and how
+
+
 def test_a_parent_acknowledges_a_version_that_exists() -> None:
     plan = open_plan()
     with pytest.raises(InvalidInput) as refused:
-        plan.record_acknowledgement(BY, {"version": 2, "response": "agree"})
+        plan.record_acknowledgement(BY, {"version": 2, "response": "agree", **GIVEN})
     assert fields_refused(refused) == {"version"}
-    plan.record_acknowledgement(BY, {"version": 1, "response": "disagree", "comment": "Too few sessions"})
+    plan.record_acknowledgement(BY, {"version": 1, "response": "disagree", "comment": "Too few sessions", **GIVEN})
     assert plan_document(plan)["acknowledgements"][0]["version"] == 1  # type: ignore[index]

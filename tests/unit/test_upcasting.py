@@ -25,6 +25,7 @@ from isp_ledger.storage.mapper import ChainedMapper, event_from_envelope
 from tests import samples
 
 SENCO = Stamp(Actor("u-senco", "Sam Senco", "senco"), dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC))
+PARENT = Stamp(Actor("u-parent", "Pat Okafor", "parent"), SENCO.now)  # their own response: no given_by, no method
 Envelope = dict[str, Any]
 
 
@@ -35,7 +36,7 @@ def stored_plan() -> tuple[Plan, list[Envelope]]:
     provision = plan.add_item(SENCO, "provisions", samples.provision([barrier], starts_on="2026-09-07"),
                               agreed_on="2026-09-01")
     plan.record_session(SENCO, provision, {"date": "2026-11-16", "status": "delivered", "minutes": 30}, "s-1")
-    plan.record_acknowledgement(SENCO, {"version": 3, "response": "agree"})
+    plan.record_acknowledgement(PARENT, {"version": 3, "response": "agree"})
     return plan, list(sealed(plan.collect_events()))
 
 

@@ -54,7 +54,7 @@ class History:
 
 def realistic_history() -> History:
     """A Targeted plan from September 2026 to July 2027, every kind of entry in it."""
-    texts: list[str] = [LONG_VIEW, PHONICS]
+    texts: list[str] = [LONG_VIEW, PHONICS, "Still worried about lunchtimes", "Put on the wrong plan"]
     pupil = samples.pupil(given_name="Zoë", family_name="Okafor-Brontë", date_of_birth="2018-05-14")
     plan = Plan.open(at("2026-09-10", 9), pupil=pupil, setting_urn="123456", tier="targeted",
                      agreed_on="2026-09-03", next_review_due="2026-11-26")  # typed in a week after the meeting
@@ -130,6 +130,12 @@ def realistic_history() -> History:
     plan.record_acknowledgement(at("2026-11-09", 8, who=PARENT), {
         "version": plan.version, "response": "disagree", "comment": "We never agreed to fewer sessions"})
     plan.record_acknowledgement(at("2026-11-10", 8, who=PARENT), {"version": 3, "response": "seen"})
+    plan.record_acknowledgement(at("2026-11-11", 9), {  # a phone call, recorded by the SENCO
+        "version": plan.version, "response": "disagree", "given_by": "Sam Okafor", "method": "phone",
+        "comment": "Still worried about lunchtimes"})
+    stray = session("2026-11-03", therapy, status="delivered")  # logged for the wrong pupil
+    plan.record_contribution(at("2026-11-11", 12), {"kind": "parent_view", "text": "Put on the wrong plan"})
+    misplaced = plan.facts["contributions"][-1]["event_id"]
 
     by = at("2026-11-12", 9)
     review_event = plan.facts["reviews"][0]["event_id"]
@@ -156,6 +162,8 @@ def realistic_history() -> History:
         (disagree_event, {"comment": "We never agreed to fewer sessions a week"}, "Typo in the parent's comment"),
     ):
         plan.correct(by, event_id=event_id, reason=why, changes=changes)
+    plan.void(by, event_id=stray, reason="Logged for another pupil in the group")
+    plan.void(by, event_id=misplaced, reason="Another child's parent's view")
     texts += ["We never agreed to fewer sessions a week", "Good progress in phonics"]
     plan.end_item(at("2026-12-01"), "outcomes", reads, reason="17 of 20 at the half-term check", outcome="achieved")
     plan.end_item(at("2026-12-01"), "barriers", social, reason="No incidents for five weeks")
@@ -247,13 +255,16 @@ def test_the_rules_catch_what_the_issue_found() -> None:
 
 
 def test_a_parent_agreed_with_the_plan_as_it_stood_on_a_day(history: History) -> None:
-    agreed, disagreed, seen = history.of("AcknowledgementRecorded")
+    agreed, disagreed, seen, by_phone = history.of("AcknowledgementRecorded")
     # Version 9 was recorded on 11 September; nothing else that day.
-    assert agreed == ("Parent agreed with the plan as it stood on 11 September 2026: “Happy with the plan; keep us "
-                      "posted.”")
+    assert agreed == ("Pat Okafor (parent) agreed with the plan as it stood on 11 September 2026, saying “Happy with "
+                      "the plan; keep us posted.”")
     # Version 3 was recorded at 09:30 UTC (10:30 in London) on 10 September, and the plan changed again that day.
-    assert seen == "Parent saw the plan as it stood at 10:30 on 10 September 2026."
-    assert disagreed.startswith("Parent disagreed with the plan as it stood on 6 November 2026: “We never agreed")
+    assert seen == "Pat Okafor (parent) saw the plan as it stood at 10:30 on 10 September 2026."
+    assert disagreed.startswith("Pat Okafor (parent) disagreed with the plan as it stood on 6 November 2026, saying "
+                                "“We never agreed")
+    assert by_phone == ("Sam Okafor (parent) disagreed with the plan as it stood on 10 November 2026, by phone, "
+                        "saying “Still worried about lunchtimes”; recorded by Sam Senco.")
 
 
 def test_a_correction_says_what_was_wrong_and_what_it_is_now(history: History) -> None:
@@ -312,7 +323,7 @@ def test_every_field_a_write_or_correction_names_has_words() -> None:
     for section in SECTIONS.values():
         assert set(section.fields) <= named, section.name
     for cls in EVENT_CLASSES:
-        record = {"type": cls.__name__, "data": {"changes": {}}}
+        record = {"type": cls.__name__, "data": {"changes": {}}, "actor": {"role": "senco"}}
         fields = correctable_fields(record)
         assert set(fields) <= named, (cls.__name__, set(fields) - named)
 

@@ -58,6 +58,15 @@ class PupilName(Read):
     family_name: str
 
 
+class SettingShown(Read):
+    """A setting as people are shown it: its name with its URN (CONTRACT.md §4)."""
+
+    urn: str
+    name: str | None = Field(description="null when the setting's details were never set")
+    shown_as: str = Field(description='"Hawthorn Road Primary School (URN 119142)", or "the setting with URN '
+                                      '119142" when no name was set')
+
+
 # ------------------------------------------------------------------------------------------ the plan document
 
 
@@ -95,6 +104,14 @@ class ProgressState(FactState):
     outcome_id: str
 
 
+class ResponseState(FactState):
+    """A parent's response names whose it is and how it was given only when staff recorded it for them."""
+
+    given_by: str | None = Field(None, description="the parent whose response it is, when staff recorded it")
+    method: str | None = specs.field(Choice(codes.ACKNOWLEDGEMENT_METHODS, required=False),
+                                     "how the parent gave it, when staff recorded it")
+
+
 def _present(name: str, specs_: Any, base: type[Read], doc: str) -> type[Read]:
     return specs.model(name, specs_, base=base, doc=doc, present=True)
 
@@ -102,7 +119,8 @@ def _present(name: str, specs_: Any, base: type[Read], doc: str) -> type[Read]:
 Review = _present("Review", fields.REVIEW_FIELDS, FactState, "A review meeting.")
 Contribution = _present("Contribution", fields.CONTRIBUTION_FIELDS, FactState,
                         "A parent's view, the pupil's voice, or professional advice.")
-Acknowledgement = _present("Acknowledgement", fields.ACKNOWLEDGEMENT_FIELDS, FactState,
+Acknowledgement = _present("Acknowledgement", {k: v for k, v in fields.ACKNOWLEDGEMENT_FIELDS.items()
+                                               if k not in ("given_by", "method")}, ResponseState,
                            "A parent's response to one version of the plan.")
 Progress = _present("Progress", fields.PROGRESS_FIELDS, ProgressState, "A measurement towards an outcome.")
 FACTS: dict[str, type[Read]] = {"reviews": Review, "contributions": Contribution,
@@ -173,6 +191,9 @@ class PlanEvent(Read):
     actor: Actor
     reason: str | None
     data: dict[str, Any]
+    class_version: int | None = Field(
+        None, description="the version of the event's type it was stored as, when past 1 (the shape of its data)"
+    )
     prev_hash: str
     hash: str
 
@@ -194,6 +215,16 @@ class EntryRef(Read):
     event_id: str
 
 
+class VoidMark(Read):
+    """Which entry struck this one out as recorded in error, when, who, and why."""
+
+    version: int
+    event_id: str
+    recorded_at: Instant
+    actor: Actor
+    reason: str | None
+
+
 class TimelineEntry(Read):
     version: int
     event_id: str
@@ -207,9 +238,12 @@ class TimelineEntry(Read):
     item_id: str | None = Field(description="the item, outcome or provision the entry is about")
     corrects: EntryRef | None = Field(description="for a correction: the entry it corrects")
     corrected_by: list[EntryRef] = Field(description="the corrections made to this entry")
+    voids: EntryRef | None = Field(None, description="for a void only: the entry it struck out as recorded in error")
+    voided: VoidMark | None = Field(None, description="only on an entry struck out as recorded in error: the void")
 
 
 class Timeline(Read):
+    setting: SettingShown = Field(description="the plan's setting")
     entries: list[TimelineEntry] = Field(description="newest first")
     next_cursor: str | None
 
@@ -238,13 +272,23 @@ class EndedItem(Read):
     reason: str | None
 
 
+class VoidedEntry(Read):
+    id: str
+    description: str | None = None
+
+
+_VOIDED = Field(None, description="only when some were struck out as recorded in error in between")
+
+
 def _changes(item: type[Read]) -> type[Read]:
     return made(f"{item.__name__}Changes", Read, f"{item.__name__}s added, amended and ended.",
-                added=(list_of(item), ...), amended=(list[AmendedItem], ...), ended=(list[EndedItem], ...))
+                added=(list_of(item), ...), amended=(list[AmendedItem], ...), ended=(list[EndedItem], ...),
+                voided=(list[VoidedEntry] | None, _VOIDED))
 
 
 def _added(fact: type[Read]) -> type[Read]:
-    return made(f"{fact.__name__}Added", Read, "Recorded in between.", added=(list_of(fact), ...))
+    return made(f"{fact.__name__}Added", Read, "Recorded in between.", added=(list_of(fact), ...),
+                voided=(list[VoidedEntry] | None, _VOIDED))
 
 
 if not TYPE_CHECKING:

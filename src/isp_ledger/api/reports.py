@@ -9,7 +9,7 @@ import datetime as dt
 
 from pydantic import Field
 
-from isp_ledger.api.reads import Actor, Day, Instant, PupilName, Read, one_of
+from isp_ledger.api.reads import Actor, Day, Instant, PupilName, Read, SettingShown, one_of
 from isp_ledger.api.schemas import Holiday
 from isp_ledger.domain import codes
 from isp_ledger.domain.planning import PROVISION_TYPES
@@ -43,13 +43,14 @@ class ReviewDue(Read):
 
 class ReviewsDue(Read):
     setting_urn: str
+    setting: SettingShown
     as_of: Day
     plans: list[ReviewDue] = Field(description="soonest first")
 
 
 class Gap(Read):
-    code: str = Field(description="stable: what to fix")
-    message: str
+    code: str = one_of(codes.QUALITY_GAPS, "stable: what to fix (listed in this order)")
+    message: str = Field(description="what is wrong and what to do, in plain English")
     item_id: str | None = Field(None, description="the item concerned, for a gap of one item")
 
 
@@ -62,6 +63,7 @@ class PlanGaps(Read):
 
 class QualityReport(Read):
     setting_urn: str
+    setting: SettingShown
     as_of: Day
     plans: list[PlanGaps] = Field(description="open plans with at least one gap")
 
@@ -115,6 +117,7 @@ class PlanDeliveryRow(Tally):
 
 class SettingDelivery(Read):
     setting_urn: str
+    setting: SettingShown
     from_: Day = Field(alias="from")
     to: Day
     totals: Tally
@@ -137,3 +140,13 @@ class Calendar(Read):
 class CalendarHistory(Read):
     setting_urn: str
     versions: list[Calendar] = Field(description="newest first")
+
+
+class SettingDetails(Read):
+    setting_urn: str
+    version: int = Field(description="0 when none were ever set")
+    name: str | None
+    local_authority: str | None
+    changed_at: Instant | None
+    changed_by: Actor | None
+    shown_as: str = Field(description="the setting as people are shown it: its name with its URN")

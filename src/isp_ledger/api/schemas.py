@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from isp_ledger.api import specs
 from isp_ledger.domain import codes, fields
@@ -61,6 +61,11 @@ HELP = {
     "next_review_due": "at most 12 months after held_on",
     "profession": "required for professional advice",
     "version": "the version of the plan being responded to",
+    "given_by": "the parent whose response it is: required when staff record it on a parent's behalf, left out "
+    "when a parent records their own",
+    "method": "how the parent gave it: required with given_by, left out when a parent records their own",
+    "name": "the setting's name, as parents know it",
+    "local_authority": "the local authority the setting is in, e.g. Kent",
 }
 SESSION_HELP = {
     "date": "the day of the session; also each entry's agreed_on; not after today",
@@ -106,6 +111,7 @@ if TYPE_CHECKING:
     ContributionCreate = Dated
     AcknowledgementCreate = Dated
     DeliveryCreate = Session
+    SettingUpdate = Body
 else:
     Pupil = specs.model("Pupil", fields.PUPIL_FIELDS, base=Body, descriptions=HELP, doc="The pupil the plan is for.")
     ProgressCreate = specs.model("ProgressCreate", fields.PROGRESS_FIELDS, base=Body, descriptions=HELP,
@@ -119,6 +125,8 @@ else:
                                         descriptions=HELP, doc="A parent's response to one version of the plan.")
     DeliveryCreate = specs.model("DeliveryCreate", SESSION_FIELDS, base=Session, descriptions=SESSION_HELP,
                                  doc="One session of provision, delivered or missed, for one pupil or a group.")
+    SettingUpdate = specs.model("SettingUpdate", fields.SETTING_FIELDS, base=Body, descriptions=HELP,
+                                doc="The setting's details, shown with its URN wherever the setting is shown.")
 
 TIER = Choice(codes.TIERS)
 EHCP_REFERENCE = Text(SHORT_TEXT, required=False)
@@ -157,10 +165,16 @@ class Resume(Decision):
 
 
 class CorrectionCreate(Body):
+    """A correction (``changes``) or a void (``"void": true``): exactly one of the two."""
+
     event_id: str = Field(description="the event whose entry was recorded wrongly")
     reason: str = specs.field(fields.REASON, "why the entry was wrong")
-    changes: dict[str, Any] = Field(description="field: corrected value, each checked as the field of the original "
-                                                "entry; agreed_on and reason may be corrected too")
+    changes: dict[str, Any] | None = Field(None, description="field: corrected value, each checked as the field of "
+                                                             "the original entry; agreed_on and reason may be "
+                                                             "corrected too. Not with void")
+    void: StrictBool | None = Field(None, description="true: the entry was recorded in error altogether (a session "
+                                                      "logged twice, a view on the wrong child's plan); it stays in "
+                                                      "the history, marked, and counts for nothing. Not with changes")
 
 
 class Holiday(Body):
@@ -218,3 +232,46 @@ class Me(BaseModel):
     name: str
     role: str = specs.field(Choice(codes.ROLES))
     setting_urn: str | None
+
+
+# ------------------------------------------------------------------------------------------ users (CONTRACT.md §10)
+
+ACCOUNT_STATUSES = ("active", "disabled")
+
+
+class UserCreate(Body):
+    """A new user. A SENCO creates teachers of their own setting (``setting_urn`` may then be left out) and
+    parents, professionals and complaint handlers; an administrator creates anyone."""
+
+    name: str = specs.field(Text(SHORT_TEXT), "the person's name, as it will appear in every history")
+    role: str = specs.field(Choice(codes.ROLES))
+    setting_urn: str | None = Field(None, description="6-digit URN of the setting: senco and teacher only",
+                                    json_schema_extra={"pattern": "^[0-9]{6}$"})
+    email: str | None = Field(None, description="the address they will sign in to the web pages with; unique "
+                                                "among users, whatever its case",
+                              json_schema_extra={"format": "email", "maxLength": 254})
+
+
+class UserAccount(BaseModel):
+    """A user's account, never their token."""
+
+    user_id: str
+    name: str
+    role: str = specs.field(Choice(codes.ROLES))
+    setting_urn: str | None
+    email: str | None
+    status: str = specs.field(Choice(ACCOUNT_STATUSES), "a disabled user's token is refused")
+    created_at: str = Field(json_schema_extra={"format": "date-time"})
+    created_by: str | None = Field(description="the user who created them; null: made on the command line")
+    disabled_at: str | None = Field(json_schema_extra={"format": "date-time"})
+    disabled_by: str | None = Field(description="who disabled them; null when active, or disabled on the command "
+                                                "line")
+
+
+class UserCreated(UserAccount):
+    token: str = Field(description="their bearer token: shown only now (only a digest is stored)")
+
+
+class UserList(BaseModel):
+    users: list[UserAccount] = Field(description="oldest first")
+    next_cursor: str | None = Field(description="pass as cursor for the next page; null on the last page")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -11,6 +12,8 @@ from uuid import UUID
 from isp_ledger.domain.errors import LedgerError
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.stamp import Stamp
+
+log = logging.getLogger(__name__)
 
 
 class Clock(Protocol):
@@ -29,9 +32,13 @@ class RecordDamaged(LedgerError):
 
     @classmethod
     def reading(cls, plan_id: UUID, error: Exception) -> RecordDamaged:
-        what = f"{error.__class__.__name__}: {error}" if str(error) else error.__class__.__name__
-        return cls(f"The stored history of plan {plan_id} cannot be read back ({what}); it was altered outside "
-                   f"the ledger. GET /v1/plans/{plan_id}/verify names the first altered version")
+        """The refusal a person reads: what is wrong and how to find out more (``verify``), never the internal
+        error it was found by, which goes to the service's log."""
+        log.warning("plan %s cannot be read back: %s: %s", plan_id, error.__class__.__name__, error)
+        return cls(f"The stored history of plan {plan_id} cannot be read back: it was altered outside the ledger, "
+                   f"and nothing can be read from or recorded on it until that is put right. Verify it "
+                   f"(GET /v1/plans/{plan_id}/verify, or isp-ledger verify {plan_id}) to find the first "
+                   "altered version")
 
 
 @dataclass(frozen=True)

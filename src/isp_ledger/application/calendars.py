@@ -1,4 +1,5 @@
-"""Settings' school calendars (CONTRACT.md §8): the days on which provision is owed."""
+"""Settings' school calendars (CONTRACT.md §8): the days on which provision is owed; and settings' details
+(CONTRACT.md §4): the name shown with a setting's URN wherever people see the setting."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from isp_ledger import access
 from isp_ledger.access import User
 from isp_ledger.application.base import Clock
 from isp_ledger.domain.calendar import WEEKDAYS_ONLY, SchoolCalendar, clean_calendar
-from isp_ledger.storage.calendars import CalendarStore
+from isp_ledger.domain.fields import clean_setting_details, setting_shown_as
+from isp_ledger.storage.calendars import CalendarStore, SettingDetailsStore
 
 
 class Calendars:
@@ -38,3 +40,37 @@ class Calendars:
         """The calendar the reports use for a setting: its current one."""
         stored = self.store.current(setting_urn)
         return stored.calendar if stored is not None else WEEKDAYS_ONLY
+
+
+class SettingDetails:
+    """A setting's name and local authority, set by its SENCO or an administrator, read by its staff; and the
+    setting as people are shown it (:meth:`shown`), for the answers that name a setting."""
+
+    def __init__(self, store: SettingDetailsStore, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def details(self, user: User, setting_urn: str) -> dict[str, Any]:
+        """The setting's details as they stand (version 0, no name, if none were ever set)."""
+        access.require_staff_of(user, setting_urn)
+        stored = self.store.current(setting_urn)
+        if stored is None:
+            return {"setting_urn": setting_urn, "version": 0, "name": None, "local_authority": None,
+                    "changed_at": None, "changed_by": None, "shown_as": setting_shown_as(setting_urn, None)}
+        return {**stored.as_json(), "shown_as": setting_shown_as(setting_urn, stored.name)}
+
+    def set_details(self, user: User, setting_urn: str, *, name: Any, local_authority: Any) -> dict[str, Any]:
+        access.require_can_manage_setting(user, setting_urn, "its details")
+        cleaned = clean_setting_details(name, local_authority)
+        stored = self.store.set(setting_urn, str(cleaned["name"]), cleaned["local_authority"], user.actor,
+                                self.clock.now())
+        return {**stored.as_json(), "shown_as": setting_shown_as(setting_urn, stored.name)}
+
+    def shown(self, setting_urn: str) -> dict[str, Any]:
+        """``{"urn", "name", "shown_as"}``: for an answer already allowed to name the setting (no access check)."""
+        return self.shown_many([setting_urn])[setting_urn]
+
+    def shown_many(self, setting_urns: list[str]) -> dict[str, dict[str, Any]]:
+        names = self.store.names(sorted(set(setting_urns)))
+        return {urn: {"urn": urn, "name": names.get(urn), "shown_as": setting_shown_as(urn, names.get(urn))}
+                for urn in setting_urns}

@@ -35,12 +35,21 @@ class PlanCommands:
         try:
             return self.writes.write_new(user, plan, write_answer(plan, 201, None), idempotency)
         except UpnClaimed:
-            existing = self.writes.store.accounts.open_plan_for(self.writes.store.upn_key(plan.upn))
-            raise RuleViolation(
-                "one_open_plan_per_upn",
-                f"Pupil {plan.upn} already has an open plan"
-                + (f" ({existing}); amend that plan, or close it first" if existing else ""),
-            ) from None
+            raise RuleViolation("one_open_plan_per_upn", self._already_open(user, plan.upn, setting_urn)) from None
+
+    def _already_open(self, user: User, upn: str, setting_urn: str) -> str:
+        """Why a plan for ``upn`` cannot be opened. The open plan is named only to a caller who may see it: to
+        anyone else, that it exists elsewhere is all they learn (not its id, nor which setting holds it)."""
+        existing = self.writes.store.accounts.open_plan_for(self.writes.store.upn_key(upn))
+        try:
+            held_by = self.writes.plans.current(UUID(existing)).setting_urn if existing else None
+        except LedgerError:  # a damaged record: its setting cannot be told, so it is named to nobody
+            held_by = None
+        if existing and held_by is not None and access.can_see(user, held_by):
+            return f"Pupil {upn} already has an open plan ({existing}); amend that plan, or close it first"
+        return (f"Pupil {upn} already has an open plan elsewhere. A pupil has one plan, which moves with "
+                f"them: ask the SENCO of their previous setting (or an administrator) to transfer it to setting "
+                f"{setting_urn}, rather than opening a new one")
 
     def change_tier(self, user: User, plan_id: UUID, *, tier: str, ehcp_reference: str | None, reason: str,
                     agreed_on: Any = None, **options: Any) -> WriteResult:
@@ -111,10 +120,11 @@ class PlanCommands:
 
         return self._on_plan(user, plan_id, Action.RECORD_ACKNOWLEDGEMENT, change, 201, **options)
 
-    def correct(self, user: User, plan_id: UUID, *, event_id: str, reason: str, changes: dict[str, Any],
-                **options: Any) -> WriteResult:
+    def correct(self, user: User, plan_id: UUID, *, event_id: str, reason: str,
+                changes: dict[str, Any] | None = None, void: bool | None = None, **options: Any) -> WriteResult:
+        """Correct an earlier entry (``changes``), or strike it out as recorded in error (``void`` true)."""
         def change(plan: Plan, by: Stamp) -> None:
-            plan.correct(by, event_id=event_id, reason=reason, changes=changes)
+            plan.correct(by, event_id=event_id, reason=reason, changes=changes, void=void)
 
         return self._on_plan(user, plan_id, Action.CORRECT, change, 201, **options)
 

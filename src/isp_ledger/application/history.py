@@ -10,25 +10,35 @@ from uuid import UUID
 
 from isp_ledger import access
 from isp_ledger.access import Action, User
+from isp_ledger.application.base import Clock
 from isp_ledger.application.plans import Plans
 from isp_ledger.domain.diff import diff_documents
 from isp_ledger.domain.diff import is_empty as diff_is_empty
 from isp_ledger.domain.errors import InvalidInput, NotFound
 from isp_ledger.domain.plan import Plan
-from isp_ledger.domain.stamp import LONDON, ONE_MICROSECOND, format_instant, is_backdated
+from isp_ledger.domain.stamp import LONDON, ONE_MICROSECOND, format_instant, is_backdated, london_date
 from isp_ledger.domain.view import plan_document
 from isp_ledger.storage.chain import unseal
 
 
 class PlanHistory:
-    def __init__(self, plans: Plans) -> None:
+    def __init__(self, plans: Plans, clock: Clock) -> None:
         self.plans = plans
+        self.clock = clock
+
+    def today(self) -> str:
+        """Today in London: the day the plan as it stands is shown as of (a provision past its ``ends_on`` is
+        ended)."""
+        return london_date(self.clock.now()).isoformat()
 
     def plan_document(self, user: User, plan_id: UUID, *, as_of: dt.date | None = None,
                       as_at: dt.datetime | None = None) -> dict[str, Any]:
+        """The plan as it stands (as of today), as in force on ``as_of``, or as the record stood at ``as_at``
+        (then as of that instant's London date, unless ``as_of`` says otherwise)."""
         plan = self.plans.at_instant(plan_id, as_at) if as_at is not None else self.plans.current(plan_id)
         access.require(user, plan.setting_urn, Action.READ, plan_id)
-        document = plan_document(plan, as_of.isoformat() if as_of else None)
+        today = _day_of_instant(as_at) if as_at is not None else self.today()
+        document = plan_document(plan, as_of.isoformat() if as_of else None, today)
         if document is None:
             raise NotFound(f"Plan {plan_id} had not been opened by {as_of}")
         document["as_at"] = format_instant(as_at) if as_at is not None else None
@@ -56,9 +66,11 @@ class PlanHistory:
             raise InvalidInput.field("to", "the plan had not been recorded by then")
         if before is not None and before.version > after.version:
             raise InvalidInput.field("from", "must not be after 'to'")
-        now = plan_document(after)
+        # Each side as of the London date of its point: a provision whose ends_on passed in between is ended.
+        now = plan_document(after, None, self.today() if last is None else _day_of(last, after))
         assert now is not None  # a plan folded to a version has been opened
-        changes = diff_documents(plan_document(before) if before is not None else None, now)
+        old = plan_document(before, None, _day_of(first, before)) if before is not None and first is not None else None
+        changes = diff_documents(old, now)
         return {
             "plan_id": str(plan_id),
             "from": _point(before),
@@ -87,6 +99,18 @@ def _instant_of(point: int | dt.date | dt.datetime | None, end_of_day: bool) -> 
         return point
     day = point + dt.timedelta(days=1) if end_of_day else point
     return dt.datetime.combine(day, dt.time(), tzinfo=LONDON) - ONE_MICROSECOND
+
+
+def _day_of(point: int | dt.datetime, plan: Plan) -> str:
+    """The London date of a point of the record: of the instant, or of the version's entry (``plan`` folded to it)."""
+    return _day_of_instant(point if isinstance(point, dt.datetime) else plan.modified_on)
+
+
+def _day_of_instant(instant: dt.datetime) -> str:
+    try:
+        return london_date(instant).isoformat()
+    except OverflowError:  # an instant at the very edge of the calendar: its own date is as near as it gets
+        return instant.date().isoformat()
 
 
 def _point(plan: Plan | None) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """The ledger: the application's parts, as the composition root (``isp_ledger.bootstrap``) puts them together.
 
 Each part does one thing a reader comes looking for: ``commands`` change plans, ``history`` answers what a
-plan said and when, ``integrity`` verifies and signs, ``calendars`` and ``accounts`` keep the settings' and
-the people's records. ``writes`` (the write path) and ``plans`` (loading and the cache) serve the others.
+plan said and when, ``integrity`` verifies and signs, ``calendars``, ``setting_details`` and ``accounts`` keep the
+settings' and the people's records. ``writes`` (the write path) and ``plans`` (loading and the cache) serve the others.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from isp_ledger.application.accounts import Accounts
 from isp_ledger.application.base import Clock
-from isp_ledger.application.calendars import Calendars
+from isp_ledger.application.calendars import Calendars, SettingDetails
 from isp_ledger.application.commands import PlanCommands
 from isp_ledger.application.history import PlanHistory
 from isp_ledger.application.integrity import Integrity
@@ -34,6 +34,7 @@ class Ledger:
     integrity: Integrity
     calendars: Calendars
     accounts: Accounts
+    setting_details: SettingDetails
 
     @property
     def settings(self) -> Settings:

@@ -2,7 +2,7 @@
 
 A bundle is one JSON document::
 
-    {"format", "format_version", "plan_id", "period", "generated_at", "generated_for",
+    {"format", "format_version", "plan_id", "period", "generated_at", "generated_for", "settings",
      "summary", "plan_at_start", "plan_at_end", "changes", "reviews", "parent_responses", "delivery",
      "integrity": {"version", "head_hash", "events", "receipt", "public_key", "how_to_verify"},
      "events": ["<each event exactly as stored: its sealed, canonical JSON>", ...]}
@@ -12,6 +12,10 @@ computed from exactly those events, so the offline check can recompute and compa
 rows the receipt was signed over, read once in the snapshot that verified them, so a write landing meanwhile
 cannot make the two disagree. When the
 service has logged the head, the receipt carries the signed entry of its transparency log (``receipt.log_entry``).
+
+``settings`` names each setting the plan has belonged to (``{urn: {"urn", "name", "shown_as"}}``), as the service
+knows it when the bundle is made: a setting's name is the setting's own record, not part of the plan's chain, so,
+like the school calendar, it travels beside the signed record rather than in it.
 """
 
 from __future__ import annotations
@@ -50,8 +54,9 @@ HOW_TO_VERIFY = [
     "To check that nothing was added or removed since, ask the service for GET /v1/plans/{plan_id}/verify, or "
     "POST the receipt to /v1/receipts/verify: the history up to the receipt must be unchanged.",
     "The school calendar used to count planned sessions is part of the bundle but not of the signed record; "
-    "compare its holidays and closures with the school's published term dates. Nor are the date the bundle was "
-    "made and the name of the person it was made for.",
+    "compare its holidays and closures with the school's published term dates. Nor are the setting's name (the "
+    "record names the setting by its URN), the date the bundle was made and the name of the person it was made "
+    "for.",
 ]
 
 
@@ -80,7 +85,8 @@ def build_bundle(ledger: Ledger, user: User, plan_id: UUID, start: dt.date | Non
     envelopes = [unseal(state) for state in states]
     replayed = replay(envelopes)
     period = resolve_period(ledger, replayed.plan.state["opened_on"], start, end)
-    calendars = {urn: ledger.calendars.school_calendar(urn) for urn in plan_settings(replayed.plan)}
+    settings = plan_settings(replayed.plan)
+    calendars = {urn: ledger.calendars.school_calendar(urn) for urn in settings}
     content = derive(replayed, period, calendars)
     return {
         "format": FORMAT,
@@ -90,6 +96,7 @@ def build_bundle(ledger: Ledger, user: User, plan_id: UUID, start: dt.date | Non
         "generated_at": format_instant(ledger.clock.now()),
         "generated_for": {"user_id": user.user_id, "name": user.name, "role": user.role},
         "service_version": __version__,
+        "settings": ledger.setting_details.shown_many(settings),
         **content,
         "integrity": {
             "version": version,

@@ -36,6 +36,7 @@ from isp_ledger.domain.planning import (
     provision_type,
     tally_provision,
 )
+from isp_ledger.domain.records import VOID_EVENT, VOIDED, is_voided
 from isp_ledger.domain.stamp import is_backdated, london_date
 from isp_ledger.domain.summaries import summarise
 from isp_ledger.domain.view import plan_document
@@ -150,7 +151,14 @@ def _changes(replayed: Replayed, period: Period) -> list[dict[str, Any]]:
     """Every entry of the period but sessions of provision (the delivery section shows those), oldest first."""
     by_event_id = {e["event_id"]: (e, s) for e, s in zip(replayed.envelopes, replayed.summaries, strict=True)}
     corrected_by: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    voided_by: dict[str, dict[str, Any]] = {}
     for envelope, summary in zip(replayed.envelopes, replayed.summaries, strict=True):
+        if envelope["type"] == VOID_EVENT:
+            voided_by[envelope["data"]["voided_event_id"]] = {
+                "version": envelope["version"], "event_id": envelope["event_id"],
+                "recorded_at": envelope["recorded_at"], "actor": envelope["actor"], "reason": envelope["reason"],
+                "summary": summary,
+            }
         if envelope["type"] == "CorrectionRecorded":
             corrected_by[envelope["data"]["corrected_event_id"]].append({
                 "version": envelope["version"], "event_id": envelope["event_id"],
@@ -168,7 +176,7 @@ def _changes(replayed: Replayed, period: Period) -> list[dict[str, Any]]:
             corrects = {"version": data["corrected_version"], "event_id": data["corrected_event_id"],
                         "type": original.get("type"), "agreed_on": original.get("agreed_on"),
                         "summary": original_summary}
-        entries.append({
+        entry = {
             "version": envelope["version"],
             "event_id": envelope["event_id"],
             "type": envelope["type"],
@@ -182,7 +190,17 @@ def _changes(replayed: Replayed, period: Period) -> list[dict[str, Any]]:
             "item_id": data.get("item_id") or data.get("outcome_id") or data.get("provision_id"),
             "corrects": corrects,
             "corrected_by": corrected_by.get(envelope["event_id"], []),
-        })
+        }
+        # A void and the entry it struck out are marked so; the keys are there only where they apply, so a bundle of
+        # a plan without voids reads (and verifies) as it always did.
+        if envelope["type"] == VOID_EVENT:
+            original, original_summary = by_event_id.get(data["voided_event_id"], ({}, None))
+            entry["voids"] = {"version": data["voided_version"], "event_id": data["voided_event_id"],
+                              "type": original.get("type"), "agreed_on": original.get("agreed_on"),
+                              "summary": original_summary}
+        if envelope["event_id"] in voided_by:
+            entry["voided"] = voided_by[envelope["event_id"]]
+        entries.append(entry)
     return entries
 
 
@@ -214,7 +232,7 @@ def delivery_report(plan: Plan, period: Period, calendars: Mapping[str, SchoolCa
     missed: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in plan.facts.get(SESSIONS, []):
         data = record["data"]
-        if not period.covers(data["date"]):
+        if not period.covers(data["date"]) or is_voided(record):
             continue
         day = dt.date.fromisoformat(data["date"])
         sessions[data["provision_id"]].append(
@@ -231,6 +249,8 @@ def delivery_report(plan: Plan, period: Period, calendars: Mapping[str, SchoolCa
     monthly_total = [Tally() for _ in months]
     for item_id in plan.section_items["provisions"]:
         item = plan.items[item_id]
+        if item["status"] == VOIDED:
+            continue
         schedule = provision_schedule(item_id, plan.records[item_id])
 
         def tally(start: dt.date, end: dt.date, schedule: Any = schedule, item_id: str = item_id) -> Tally:
@@ -299,6 +319,7 @@ def _cover(replayed: Replayed, period: Period, *, at_end: dict[str, Any] | None,
         "backdated": sum(1 for c in changes if c["backdated"]),
         "corrections": sum(1 for c in changes if c["corrects"] is not None),
         "corrected": sum(1 for c in changes if c["corrected_by"]),
+        **_voided_count(changes),
         "reviews": len(reviews),
         "acknowledgements": len(responses["acknowledgements"]),
         "contributions": len(responses["contributions"]),
@@ -307,3 +328,10 @@ def _cover(replayed: Replayed, period: Period, *, at_end: dict[str, Any] | None,
         "version": last["version"],
         "head_hash": last["hash"],
     }
+
+
+def _voided_count(changes: list[dict[str, Any]]) -> dict[str, int]:
+    """``{"voided": N}``, the entries of the change log struck out as recorded in error, when there are any; nothing
+    otherwise. (Sessions of provision struck out are counted with the delivery's sessions.)"""
+    count = sum(1 for c in changes if "voided" in c)
+    return {"voided": count} if count else {}

@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from isp_ledger.bundle.verify import BundleCheck, verify_bundle
 from isp_ledger.domain.codes import MISSED_REASONS
 from isp_ledger.domain.diff import diff_documents
+from isp_ledger.domain.fields import setting_shown_as
 from isp_ledger.domain.sections import SECTIONS
 from isp_ledger.domain.stamp import LONDON, is_backdated, london_date
 from isp_ledger.domain.wording import (
@@ -23,6 +24,7 @@ from isp_ledger.domain.wording import (
     CONTRIBUTION_NAMES,
     LOCATION_NAMES,
     NEED_TYPE_NAMES,
+    RESPONSE_METHOD_NAMES,
     RESPONSE_VERBS,
     ROLE_NAMES,
     STATUS_NAMES,
@@ -142,6 +144,8 @@ def render_html(bundle: dict[str, Any], check: BundleCheck | None = None) -> str
         month_chart=_month_chart(bundle["delivery"]["by_month"]),
         missed_reasons=MISSED_REASONS,
         sections=SECTIONS,
+        setting=_settings(bundle),
+        response_by=_response_by,
     )
 
 
@@ -152,6 +156,32 @@ def render_pdf(bundle: dict[str, Any], check: BundleCheck | None = None) -> byte
 
     pdf: bytes = HTML(string=render_html(bundle, check)).write_pdf()
     return pdf
+
+
+def _settings(bundle: dict[str, Any]) -> Any:
+    """A setting as people read it, by its URN: its name with the URN, as the bundle's ``settings`` name it (a
+    bundle made before settings had names names none), the first letter capitalised to start a line."""
+    known = bundle.get("settings") or {}
+
+    def shown(urn: str) -> str:
+        text = str(known.get(urn, {}).get("shown_as") or setting_shown_as(urn, None))
+        return text[:1].upper() + text[1:]
+
+    return shown
+
+
+def _response_by(response: dict[str, Any]) -> tuple[str, str]:
+    """Whose response to the plan, and how it came to be recorded: ("Pat Okafor (parent)", "In person; recorded
+    by Sam Senco (SENCO)")."""
+    by = response["recorded_by"]
+    if by["role"] == "parent":
+        return f"{by['name']} (parent)", "Recorded by them, in their own account"
+    method = RESPONSE_METHOD_NAMES.get(response.get("method") or "")
+    recorded = f"recorded by {by['name']} ({ROLE_NAMES.get(by['role'], by['role'])})"
+    if response.get("given_by"):
+        how = f"{method[:1].upper()}{method[1:]}; {recorded}" if method else recorded.capitalize()
+        return f"{response['given_by']} (parent)", how
+    return "A parent (not named)", recorded[:1].upper() + recorded[1:]
 
 
 def _item_names(*documents: dict[str, Any] | None) -> dict[str, str]:

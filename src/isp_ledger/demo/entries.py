@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from isp_ledger.demo.school import School
 
 DAY = dt.timedelta(days=1)
+METHODS = ("signed_form", "email", "in_person", "phone")  # how parents give their responses, most often first
 
 
 def add_item(school: School, s: PlanState, section: str, fields: dict[str, Any], agreed: dt.date, *,
@@ -55,7 +56,7 @@ def add_outcome(school: School, s: PlanState, kind: catalogue.Outcome, need: str
         "description": kind.description, "success_criteria": kind.success_criteria,
         "barrier_ids": [s.barriers[need]], "target_date": target_date.isoformat(),
         "baseline": kind.unit.format(value=kind.baseline), "target": kind.unit.format(value=kind.target)}, agreed)
-    s.outcomes.append(OutcomeState(kind, item_id, agreed, kind.baseline, need))
+    s.outcomes.append(OutcomeState(kind, item_id, agreed, kind.baseline, need, target_date))
 
 
 def contribution(school: School, s: PlanState, kind: str, day: dt.date, *, phone: bool = False) -> None:
@@ -68,7 +69,8 @@ def contribution(school: School, s: PlanState, kind: str, day: dt.date, *, phone
         text, user = f"{p.given_name}: {words}", school.users["teacher"]
     else:
         view = rng.choice(texts.PARENT_VIEWS[s.area]).format(child=p.given_name)
-        how = "Phone call with" if phone else rng.choice(("Meeting with", "Parent's form from", "Email from"))
+        # A view written down, not a meeting (meetings are the reviews and the responses given in person).
+        how = "Phone call with" if phone else rng.choice(("Note sent in by", "Parent's form from", "Email from"))
         text, user = f"{how} {p.parent} ({p.parent_role}): {view}", school.senco
     # A phone call typed up days later keeps today's date by mistake (a correction fixes it).
     body = school.ledger.commands.record_contribution(user, s.id, {"kind": kind, "text": text},
@@ -94,15 +96,17 @@ def professional_advice(school: School, s: PlanState) -> None:
 
 def acknowledge(school: School, s: PlanState, signed_on: dt.date, *, not_before: dt.date,
                 disagree: bool = False) -> None:
-    """The parent's response to the plan as it now stands, from the form they signed (dated when signed, never
-    before the meeting it answers)."""
+    """The parent's response to the plan as it now stands, typed in by the SENCO: mostly from the form the parent
+    signed, otherwise from an email, a call or a word at the school gate (dated when given, never before the meeting
+    it answers), with the parent's name and how they gave it."""
     if not s.open_on(school.day):
         return
     rng, p = school.rng, s.pupil
     response = "disagree" if disagree else rng.choices(("agree", "seen", "disagree"), (86, 10, 4))[0]
     comment = (rng.choice(texts.DISAGREEMENTS).format(child=p.given_name) if response == "disagree"
                else rng.choice(texts.AGREEMENT_COMMENTS))
-    fields: dict[str, Any] = {"version": s.version, "response": response}
+    method = rng.choices(METHODS, (55, 20, 15, 10))[0]
+    fields: dict[str, Any] = {"version": s.version, "response": response, "given_by": p.parent, "method": method}
     if comment:
         fields["comment"] = comment
     signed_on = min(max(signed_on, not_before), school.day)

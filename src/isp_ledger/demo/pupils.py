@@ -18,6 +18,7 @@ from isp_ledger.demo import catalogue
 from isp_ledger.demo.calendar import SchoolYear
 
 LOCAL_AUTHORITY = 886  # Kent: its three-digit number, which starts every UPN its schools issue
+LOCAL_AUTHORITY_NAME = "Kent"
 YEAR_GROUP_WEIGHTS = (6, 9, 10, 11, 11, 11, 11)  # Reception to Year 6: needs are identified as children grow
 YEAR_GROUP_NAMES = ("Reception", "Year 1", "Year 2", "Year 3", "Year 4", "Year 5", "Year 6")
 FIXED_FROM_THE_START = 5  # the first pupils open in the first weeks: the demo's stories hang on them

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from isp_ledger.demo import catalogue, texts
+from isp_ledger.demo.calendar import school_year, school_year_of
 from isp_ledger.demo.entries import add_item, add_outcome, add_provision, professional_advice
 from isp_ledger.demo.state import PlanState, ProvisionState
 
@@ -36,7 +37,7 @@ def hold_review(school: School, s: PlanState, held: dt.date, next_due: dt.date, 
     year = p.year_group_in(school.year_of(held))
     transition = s.leaves_on in school.last_days and held.month in (6, 7)
     going_well = rng.random() < 0.65
-    attendees = [{"role": "SENCO", "name": school.senco.name}, {"role": f"parent ({p.parent_role})", "name": p.parent},
+    attendees = [{"role": "SENCO", "name": school.senco.name}, {"role": p.parent_role, "name": p.parent},
                  {"role": "class teacher", "name": CLASS_TEACHERS[min(year, 6)]}]
     if year >= 2 and rng.random() < 0.6:
         attendees.append({"role": "pupil", "name": p.given_name})
@@ -58,6 +59,7 @@ def hold_review(school: School, s: PlanState, held: dt.date, next_due: dt.date, 
     _measure_progress(school, s, held, going_well)
     if transition:
         return
+    _carry_over(school, s, held, next_due)
     if index == s.escalate_at_review:
         _refer(school, s, held, profession)
     elif index == s.ehcp_at_review:
@@ -94,6 +96,23 @@ def _measure_progress(school: School, s: PlanState, held: dt.date, going_well: b
                          if all(o != mine.kind for mine in s.outcomes)]
             if following:
                 add_outcome(school, s, following[0], outcome.need, held)
+
+
+def _carry_over(school: School, s: PlanState, held: dt.date, next_due: dt.date) -> None:
+    """An outcome not yet met whose target date falls before the next review is carried over, as agreed at the
+    review: its target moves to the end of the school year after the coming term."""
+    if not s.open_on(school.day):
+        return
+    for outcome in [o for o in s.outcomes if not o.achieved and o.target_date < next_due]:
+        target = school_year(school_year_of(held + 100 * DAY)).last_day
+        if target <= outcome.target_date:
+            continue
+        s.wrote(school.ledger.commands.amend_item(
+            school.senco, s.id, "outcomes", outcome.item_id, {"target_date": target.isoformat()},
+            agreed_on=school.agreed(held),
+            reason=f"Not yet met; carried over, to be met by {target.day} {target:%B %Y}").body)
+        school.count_written(1, held)
+        outcome.target_date = target
 
 
 def _change_provision(school: School, s: PlanState, held: dt.date, reason: str | None) -> None:

@@ -22,7 +22,7 @@ from isp_ledger.application import Ledger
 from isp_ledger.demo import stories
 from isp_ledger.demo.calendar import SchoolYear, school_year, school_year_of
 from isp_ledger.demo.clock import DemoClock
-from isp_ledger.demo.pupils import another_serial, enrol
+from isp_ledger.demo.pupils import LOCAL_AUTHORITY_NAME, another_serial, enrol
 from isp_ledger.demo.sessions import Register
 from isp_ledger.demo.state import PlanState, Tally
 
@@ -173,7 +173,8 @@ class School:
         """A URN (6 digits) not yet used in this store, and the school's name."""
         while True:
             urn = str(self.rng.randrange(118000, 119999))
-            if self.ledger.store.calendars.current(urn) is None:
+            store = self.ledger.store
+            if store.calendars.current(urn) is None and store.setting_details.current(urn) is None:
                 return urn, f"{self.rng.choice(SCHOOL_NAMES)} Primary School"
 
     def _cast(self) -> None:
@@ -198,7 +199,9 @@ class School:
             plus[0].ehcp_at_review = 1
 
     def _diary(self) -> None:
-        """The school's calendar published, and the days that take pupils out of their sessions."""
+        """The school's details and calendar published, and the days that take pupils out of their sessions."""
+        self.task(self.years[0].first_day, 7 * 60 + 35, lambda day: self.ledger.setting_details.set_details(
+            self.senco, self.urn, name=self.name, local_authority=LOCAL_AUTHORITY_NAME))
         for index, year in enumerate(self.years):
             if index == 0:
                 self.task(year.first_day, 7 * 60 + 40, self._publisher(self.years[:1]))

@@ -42,6 +42,7 @@ class OutcomeState:
     added_on: dt.date
     value: float
     need: str  # the need type of the barrier it is about
+    target_date: dt.date
     achieved: bool = False
 
 

@@ -108,10 +108,11 @@ def open_plan(school: School, s: PlanState, meeting: dt.date) -> None:
         add_provision(school, s, kind, need=need, agreed=meeting, starts=starts,
                       mistyped=p.number == 2 and not s.provisions)
     for area in dict.fromkeys(catalogue.AREA_OF[n] for n in p.needs):
-        barrier = next(s.barriers[n] for n in p.needs if catalogue.AREA_OF[n] == area)
+        # An adjustment for an area of need meets every barrier of that area (two needs may share one).
+        barriers = list(dict.fromkeys(s.barriers[n] for n in p.needs if catalogue.AREA_OF[n] == area))
         for description, category in rng.sample(catalogue.ADJUSTMENTS[area], 2 if area == s.area else 1):
             add_item(school, s, "adjustments", {"description": description, "category": category,
-                                                "barrier_ids": [barrier]}, meeting)
+                                                "barrier_ids": barriers}, meeting)
             s.adjustments.append(description)
     for outcome in rng.sample(catalogue.OUTCOMES[s.area], 2 if rng.random() < 0.5 else 1):
         add_outcome(school, s, outcome, p.needs[0], meeting)

@@ -50,9 +50,29 @@ LOCATIONS = ("in_class", "withdrawal", "external", "online")
 ADJUSTMENT_CATEGORIES = ("environment", "curriculum", "routines", "assessment", "communication", "other")
 CONTRIBUTION_KINDS = ("parent_view", "pupil_voice", "professional_advice")
 ACKNOWLEDGEMENT_RESPONSES = ("agree", "disagree", "seen")
+# How a parent gave the response that staff recorded on their behalf (CONTRACT.md §4).
+ACKNOWLEDGEMENT_METHODS = ("in_person", "phone", "email", "letter", "signed_form")
 OUTCOME_RESULTS = ("achieved", "discontinued")
 SESSION_STATUSES = ("delivered", "missed")
 MISSED_REASONS = ("pupil_absent", "staff_absent", "timetable_clash", "school_closed", "pupil_declined", "other")
 
 ROLES = ("admin", "senco", "teacher", "parent", "professional", "complaint_handler")
 SETTING_ROLES = ("senco", "teacher")
+
+# The gaps of the setting's quality report (CONTRACT.md §6), each a stable code a client may rely on
+# (``quality.py`` says when each is found).
+QUALITY_GAPS = (
+    "plan_without_outcomes",
+    "barrier_without_support",
+    "provision_without_barrier",
+    "targeted_provision_without_evidence",
+    "provision_under_delivered",
+    "outcome_without_success_criteria",
+    "outcome_past_target_date",
+    "no_review_in_12_months",
+    "review_overdue",
+    "parents_not_involved_in_last_review",
+    "too_few_parent_meetings",
+    "disagreement_unanswered",
+    "targeted_plus_without_professional_advice",
+)

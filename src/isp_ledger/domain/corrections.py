@@ -66,6 +66,8 @@ def correctable_fields(record: Record) -> dict[str, Field]:
     elif event_type == "AcknowledgementRecorded":
         specs = {"response": fields.ACKNOWLEDGEMENT_FIELDS["response"],
                  "comment": fields.ACKNOWLEDGEMENT_FIELDS["comment"]}
+        if record["actor"]["role"] != "parent":  # whose response and how, filled in or put right, never removed
+            specs.update(given_by=Text(SHORT_TEXT), method=Choice(codes.ACKNOWLEDGEMENT_METHODS))
     else:
         specs = {}
     if event_type not in AGREED_ON_FIELD:
@@ -89,8 +91,22 @@ def prepare_correction(
                 "correcting_a_correction",
                 "That event is itself a correction; correct the original entry again instead",
             )
+        if plan.is_void(event_id):
+            raise RuleViolation(
+                "correcting_a_void",
+                "That entry struck out another as recorded in error; a void cannot be corrected",
+            )
         raise InvalidInput.field("event_id", "no event with this id in this plan")
     record = located.record
+    struck = record if records.is_voided(record) else located.records[0] if not located.is_fact else None
+    if struck is not None and records.is_voided(struck):
+        mark = struck[records.VOIDED]
+        raise RuleViolation(
+            "correcting_a_voided_entry",
+            f"That entry {'was' if struck is record else 'belongs to an item that was'} struck out as recorded in "
+            f"error (entry {mark['version']}, event {mark['event_id']}); it counts for nothing and cannot be "
+            "corrected",
+        )
     if not isinstance(changes, dict):
         raise InvalidInput.field("changes", "must be an object of field: corrected value")
 

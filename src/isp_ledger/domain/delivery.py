@@ -16,7 +16,7 @@ from typing import Any
 from isp_ledger.domain.codes import MISSED_REASONS
 from isp_ledger.domain.codes import SESSION_STATUSES as STATUSES
 from isp_ledger.domain.errors import FieldError, InvalidInput
-from isp_ledger.domain.records import SESSION_EVENT, SESSIONS, fold_item, is_paused_on
+from isp_ledger.domain.records import SESSION_EVENT, SESSIONS, fold_item, is_paused_on, is_voided
 from isp_ledger.domain.sections import LIVE_STATUSES
 from isp_ledger.domain.state import PlanState
 from isp_ledger.domain.validation import LONG_TEXT, SHORT_TEXT, Checker, Choice, Date, Field, Integer, Text
@@ -116,6 +116,9 @@ def provision_refusal(plan: PlanState, provision_id: str, day: str) -> tuple[str
     if plan.item_section.get(provision_id) != "provisions":
         return "not_a_provision", f"{provision_id} is not a provision of this plan"
     records = plan.records[provision_id]
+    if is_voided(records[0]):
+        return ("provision_voided", f"Provision '{plan.items[provision_id]['description']}' was struck out as "
+                "recorded in error; it has no sessions")
     item = fold_item(provision_id, records, day)
     name = f"Provision '{(item or plan.items[provision_id])['description']}'"
     if item is None:

@@ -4,7 +4,10 @@ pause's ``paused_on``, ``paused_until`` and ``paused_reason`` so) and ended; pla
 the pupil's details, the next review); reviews, contributions, acknowledgements and progress recorded in between.
 
 It compares two plan documents (``view.plan_document``), so it shows exactly the difference between what a
-reader would have seen at the one point and at the other, corrections included. Sessions of provision logged in
+reader would have seen at the one point and at the other, corrections included, and a provision past its
+``ends_on`` as ended. An item or fact struck out as recorded in error in between is in neither ``added`` nor the
+document after: it is listed under ``voided`` (a key present only when something was struck out, so a diff of a
+plan without voids reads as it always did). Sessions of provision logged in
 between are not changes to what the plan says, and are not in the document: the delivery report and the timeline
 (kind ``delivery``) show them.
 """
@@ -45,12 +48,30 @@ def diff_documents(before: dict[str, Any] | None, after: dict[str, Any]) -> dict
     for section in SECTIONS:
         changes[section] = _section_diff((before or {}).get(section, []), after[section])
     for kind in _FACTS:
-        seen = {fact["id"] for fact in (before or {}).get(kind, [])}
-        changes[kind] = {"added": [fact for fact in after[kind] if fact["id"] not in seen]}
-    seen_progress = {p["id"] for outcome in (before or {}).get("outcomes", []) for p in outcome.get("progress", [])}
-    measured = [p for outcome in after["outcomes"] for p in outcome.get("progress", [])]
-    changes["progress"] = {"added": [p for p in measured if p["id"] not in seen_progress]}
+        changes[kind] = _facts_diff((before or {}).get(kind, []), after[kind])
+    changes["progress"] = _facts_diff(
+        [p for outcome in (before or {}).get("outcomes", []) for p in outcome.get("progress", [])],
+        [p for outcome in after["outcomes"] for p in outcome.get("progress", [])],
+    )
     return changes
+
+
+def _facts_diff(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    seen = {fact["id"] for fact in before}
+    part = {"added": [fact for fact in after if fact["id"] not in seen]}
+    _struck_out(part, before, after)
+    return part
+
+
+def _struck_out(part: dict[str, list[dict[str, Any]]], before: list[dict[str, Any]],
+                after: list[dict[str, Any]]) -> None:
+    """Entries shown before and gone after: struck out as recorded in error in between (nothing else removes an
+    entry from a plan)."""
+    kept = {entry["id"] for entry in after}
+    gone = [{"id": entry["id"], **({"description": entry["description"]} if "description" in entry else {})}
+            for entry in before if entry["id"] not in kept]
+    if gone:
+        part["voided"] = gone
 
 
 def is_empty(changes: dict[str, Any]) -> bool:
@@ -82,7 +103,9 @@ def _section_diff(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> 
             amended.append({"id": item["id"], "description": item.get("description"), "changes": fields})
         if old["status"] in LIVE_STATUSES and item["status"] not in LIVE_STATUSES:
             ended.append(_ended(item))
-    return {"added": added, "amended": amended, "ended": ended}
+    part = {"added": added, "amended": amended, "ended": ended}
+    _struck_out(part, before, after)
+    return part
 
 
 def _ended(item: dict[str, Any]) -> dict[str, Any]:

@@ -248,6 +248,14 @@ class CorrectionRecorded(PlanEvent):
     previous: dict[str, Any]
 
 
+class EntryVoided(PlanEvent):
+    """An earlier entry struck out as recorded in error (CONTRACT.md §5): it stays in the history, marked, and
+    counts for nothing from then on. The envelope's ``reason`` says why; ``agreed_on`` is the day it was said."""
+
+    voided_event_id: str
+    voided_version: int
+
+
 EVENT_CLASSES: tuple[type[PlanEvent], ...] = (
     PlanOpened, TierChanged, PlanClosed,
     BarrierIdentified, BarrierAmended, BarrierResolved,
@@ -255,4 +263,5 @@ EVENT_CLASSES: tuple[type[PlanEvent], ...] = (
     AdjustmentAgreed, AdjustmentAmended, AdjustmentWithdrawn,
     OutcomeSet, OutcomeAmended, OutcomeClosed,
     ProgressRecorded, ReviewHeld, ContributionRecorded, AcknowledgementRecorded, SessionRecorded, CorrectionRecorded,
+    EntryVoided,
 )

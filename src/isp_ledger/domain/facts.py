@@ -18,6 +18,7 @@ from isp_ledger.domain.fields import (
     CONTRIBUTION_FIELDS,
     PROGRESS_FIELDS,
     REVIEW_FIELDS,
+    acknowledgement_errors,
     clean_agreed_on,
     contribution_errors,
 )
@@ -81,7 +82,8 @@ def check_acknowledgement(
     plan: PlanState, by: Stamp, fields: dict[str, Any], agreed_on: Any, plan_version: int
 ) -> tuple[str, dict[str, Any]]:
     """A parent's response to one version of the plan (at most ``plan_version``, the version it is at); returns its
-    ``agreed_on`` and fields, the version responded to as ``plan_version``."""
+    ``agreed_on`` and fields, the version responded to as ``plan_version``. Recorded by staff, it names the parent
+    and how they gave it (``given_by``, ``method``); recorded by a parent, it is theirs."""
     plan.require_open()
     check = Checker()
     agreed = clean_agreed_on(check, by, agreed_on)
@@ -89,6 +91,7 @@ def check_acknowledgement(
     responded_to = cleaned.pop("version")
     if responded_to and responded_to > plan_version:
         check.fail("version", f"the plan has no version {responded_to} (it is at version {plan_version})")
+    check.errors.extend(acknowledgement_errors(cleaned, by.actor.role))
     check.done()
     plan.require_after_opening(agreed)
     return agreed, {"plan_version": responded_to, **cleaned}

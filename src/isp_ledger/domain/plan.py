@@ -37,6 +37,7 @@ from isp_ledger.domain.validation import (
     plan_dates,
     pupil_age_error,
 )
+from isp_ledger.domain.voids import is_void_request, prepare_void
 
 
 class Plan(PlanState, Aggregate):
@@ -72,6 +73,7 @@ class Plan(PlanState, Aggregate):
     AcknowledgementRecorded = events.AcknowledgementRecorded
     SessionRecorded = events.SessionRecorded
     CorrectionRecorded = events.CorrectionRecorded
+    EntryVoided = events.EntryVoided
 
     def __init__(self) -> None:
         super().__init__()
@@ -318,7 +320,14 @@ class Plan(PlanState, Aggregate):
 
     # ------------------------------------------------------------------ commands: corrections
 
-    def correct(self, by: Stamp, *, event_id: str, reason: str, changes: dict[str, Any]) -> None:
+    def correct(self, by: Stamp, *, event_id: str, reason: str, changes: dict[str, Any] | None = None,
+                void: bool | None = None) -> None:
+        """Correct some fields of an earlier entry (``changes``), or, with ``void`` true instead, strike it out as
+        recorded in error (:meth:`void`)."""
+        if is_void_request(changes, void):
+            self.void(by, event_id=event_id, reason=reason)
+            return
+        assert changes is not None
         check = Checker()
         why = check.clean("reason", REASON, reason)
         check.done()
@@ -333,6 +342,16 @@ class Plan(PlanState, Aggregate):
             changes=cleaned,
             previous=previous,
         )
+
+    def void(self, by: Stamp, *, event_id: str, reason: str) -> None:
+        """Strike out an entry recorded in error (rules in ``voids.py``): it stays in the history, marked, and
+        counts for nothing from now on."""
+        check = Checker()
+        why = check.clean("reason", REASON, reason)
+        check.done()
+        target = prepare_void(self, event_id)
+        self._trigger(self.EntryVoided, by, by.today.isoformat(), why, voided_event_id=event_id,
+                      voided_version=target["version"])
 
     # ------------------------------------------------------------------ helpers
 

@@ -9,7 +9,14 @@ event log keeps both the original and the correction.
 Records are plain JSON-native dicts so that snapshots and read models can store them as they are.
 
 An item's state shows its ``status``: ``active`` when added, ``paused`` between a pause and a resumption (with
-``paused_on``, ``paused_until`` and ``paused_reason``), and its end status once ended.
+``paused_on``, ``paused_until`` and ``paused_reason``), and its end status once ended. A provision past its
+``ends_on`` is ended from the next day without anyone recording it: :func:`status_on` and :func:`as_on` say so for a
+given day (the views apply them; the stored state keeps what was recorded).
+
+An entry struck out as recorded in error (CONTRACT.md §5, ``EntryVoided``) keeps its record, marked ``"voided"``
+with who struck it out, when and why (:func:`is_voided`); folds pass over it, so it counts for nothing. An item
+whose first record is voided was never part of the plan: its fold is ``None``, and the plan keeps it aside with the
+status ``voided`` (``fold_item(..., keep_voided=True)``).
 
 Because ``agreed_on`` never goes backwards on one item (or on the plan), the records of one key are in
 ``agreed_on`` order as well as version order, and "the item as in force on DATE" is the fold of a prefix.
@@ -17,13 +24,15 @@ Because ``agreed_on`` never goes backwards on one item (or on the plan), the rec
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from isp_ledger.domain.sections import SECTION_OF_EVENT
+from isp_ledger.domain.sections import LIVE_STATUSES, SECTION_OF_EVENT
 
 Record = dict[str, Any]
 
 SESSION_EVENT = "SessionRecorded"
+VOID_EVENT = "EntryVoided"
 SESSIONS = "sessions"  # where a plan keeps its sessions' records, beside its facts (never in the plan document)
 
 # Facts whose agreed_on is one of their own fields: a review is agreed the day it is held, a session of
@@ -69,6 +78,21 @@ def make_record(
     }
 
 
+VOIDED = "voided"  # the key of a voided record's mark, and the status of an item struck out whole
+
+
+def is_voided(record: Record) -> bool:
+    """Whether the entry was struck out as recorded in error."""
+    return record.get(VOIDED) is not None
+
+
+def void_mark(
+    *, version: int, event_id: str, recorded_at: str, actor: dict[str, str], reason: str | None
+) -> dict[str, Any]:
+    """What a voided record keeps of the void: which entry said so, when, who, and why."""
+    return {"event_id": event_id, "version": version, "recorded_at": recorded_at, "actor": actor, "reason": reason}
+
+
 def patch(record: Record, changes: dict[str, Any]) -> Record:
     """A copy of ``record`` with corrected values.
 
@@ -107,12 +131,23 @@ def _copy_data(data: dict[str, Any]) -> dict[str, Any]:
     return {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
 
 
-def fold_item(item_id: str, records: list[Record], as_of: str | None = None) -> dict[str, Any] | None:
-    """The item as in force on ``as_of`` (or now), or ``None`` if it had not yet been added."""
+def fold_item(item_id: str, records: list[Record], as_of: str | None = None, *,
+              keep_voided: bool = False) -> dict[str, Any] | None:
+    """The item as in force on ``as_of`` (or now), or ``None`` if it had not yet been added, or was struck out as
+    recorded in error. With ``keep_voided``, an item struck out whole is folded as it was recorded, with the
+    status ``voided`` and the void's mark (for the plan's own bookkeeping, never for a view)."""
+    if keep_voided and records and is_voided(records[0]):
+        struck = fold_item(item_id, [{**records[0], VOIDED: None}, *records[1:]], as_of)
+        if struck is not None:
+            struck.update(status=VOIDED, voided=records[0][VOIDED])
+            _drop_pause(struck)
+        return struck
     state: dict[str, Any] | None = None
     for record in records:
         if as_of is not None and record["agreed_on"] > as_of:
             break
+        if is_voided(record):
+            continue
         section = SECTION_OF_EVENT[record["type"]]
         if record["type"] == section.added:
             state = {
@@ -145,11 +180,36 @@ def fold_item(item_id: str, records: list[Record], as_of: str | None = None) -> 
 
 
 PAUSE_FIELDS = ("paused_on", "paused_until", "paused_reason")  # on an item only while it is paused
+_LIVE = frozenset(LIVE_STATUSES)
 
 
 def _drop_pause(state: dict[str, Any]) -> None:
     for name in PAUSE_FIELDS:
         state.pop(name, None)
+
+
+def status_on(item: dict[str, Any], day: str) -> str:
+    """The item's status on ``day`` (``item`` as in force that day): as recorded, except that an item with an
+    ``ends_on`` (a provision) is ``ended`` from the day after it, its last day in force, without anyone recording
+    it (CONTRACT.md §8)."""
+    status = str(item["status"])
+    ends_on = item.get("ends_on")
+    if status in _LIVE and ends_on and ends_on < day:
+        return "ended"
+    return status
+
+
+def as_on(item: dict[str, Any], day: str | None) -> dict[str, Any]:
+    """``item`` as a view shows it on ``day``: a provision past its ``ends_on`` ended from the next day, with
+    ``ended_on`` that day and a reason saying so. The item itself is not changed; ``day`` ``None`` leaves it as
+    recorded."""
+    if day is None or status_on(item, day) == item["status"]:
+        return item
+    last = dt.date.fromisoformat(item["ends_on"])
+    shown = {**item, "status": "ended", "ended_on": (last + dt.timedelta(days=1)).isoformat(),
+             "ended_reason": f"Its agreed end date, {last.day} {last:%B %Y}, has passed."}
+    _drop_pause(shown)
+    return shown
 
 
 def is_paused_on(item: dict[str, Any], day: str) -> bool:
@@ -172,6 +232,8 @@ def fold_plan(records: list[Record], as_of: str | None = None) -> dict[str, Any]
     for record in records:
         if as_of is not None and record["agreed_on"] > as_of:
             break
+        if is_voided(record):
+            continue
         data = record["data"]
         if record["type"] == "PlanOpened":
             state = {

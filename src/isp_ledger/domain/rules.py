@@ -10,6 +10,7 @@ from typing import Any
 
 from isp_ledger.domain import codes
 from isp_ledger.domain.errors import FieldError, RuleViolation
+from isp_ledger.domain.records import VOIDED
 from isp_ledger.domain.sections import LIVE_STATUSES, Section
 from isp_ledger.domain.validation import add_months
 
@@ -54,6 +55,8 @@ def barrier_link_errors(
         barrier = barriers.get(barrier_id)
         if barrier is None:
             errors.append(FieldError("barrier_ids", f"{barrier_id} is not a barrier of this plan"))
+        elif barrier["status"] == VOIDED:
+            errors.append(FieldError("barrier_ids", f"barrier {barrier_id} was struck out as recorded in error"))
         elif require_active and barrier["status"] != "active":
             errors.append(FieldError("barrier_ids", f"barrier {barrier_id} is {barrier['status']}, not active"))
         elif barrier["added_on"] > agreed_on:
@@ -98,6 +101,13 @@ def require_in_order(what: str, latest: str | None, agreed_on: str, correction_h
 
 def require_live(section: Section, item: dict[str, Any]) -> None:
     """The item is still part of the plan: active, or paused (a paused provision may be amended or ended)."""
+    if item["status"] == VOIDED:
+        mark = item["voided"]
+        raise RuleViolation(
+            f"{section.noun}_voided",
+            f"This {section.noun} was struck out as recorded in error (entry {mark['version']}, event "
+            f"{mark['event_id']}); it is not part of the plan and can no longer change",
+        )
     if item["status"] not in LIVE_STATUSES:
         raise RuleViolation(
             f"{section.noun}_not_active",

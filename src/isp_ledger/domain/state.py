@@ -1,7 +1,8 @@
 """What a plan knows: its change records, and how each event is kept among them.
 
 Every event leaves a record (``records.py``) on what it is about: the plan itself, one item, or one fact. A
-correction patches the record it corrects and notes itself on it. :class:`PlanState` holds those records and the
+correction patches the record it corrects and notes itself on it; a void marks the record it strikes out
+(``records.is_voided``), which stays where it was. :class:`PlanState` holds those records and the
 states folded from them, and answers the questions the rules ask of a plan (where is the record of an event, which
 barriers does it have, is it open); the aggregate (``plan.py``) adds the commands, the rules of corrections
 (``corrections.py``) and of sessions (``delivery.py``) read the state. None of them needs the others.
@@ -18,7 +19,7 @@ from uuid import UUID
 
 from isp_ledger.domain import records
 from isp_ledger.domain.errors import NotFound, RuleViolation
-from isp_ledger.domain.records import FACT_KINDS, SESSION_EVENT, SESSIONS, Record
+from isp_ledger.domain.records import FACT_KINDS, SESSION_EVENT, SESSIONS, VOID_EVENT, Record
 from isp_ledger.domain.sections import SECTION_OF_EVENT, SECTIONS, Section
 
 GENESIS_HASH = "0" * 64
@@ -132,6 +133,11 @@ class PlanState:
         every = [*self.records.values(), *self.facts.values()]
         return any(note["event_id"] == event_id for recs in every for r in recs for note in r["corrections"])
 
+    def is_void(self, event_id: str) -> bool:
+        """Whether ``event_id`` is a void (its mark is on the record it struck out)."""
+        every = [*self.records.values(), *self.facts.values()]
+        return any(records.is_voided(r) and r[records.VOIDED]["event_id"] == event_id for recs in every for r in recs)
+
     def barriers(self) -> dict[str, dict[str, Any]]:
         return {i: self.items[i] for i in self.section_items["barriers"]}
 
@@ -172,6 +178,8 @@ class PlanState:
         data = event.data()
         if event_type == "CorrectionRecorded":
             self._correct(event, data)
+        elif event_type == VOID_EVENT:
+            self._void(event, data)
         elif event_type in FACT_KINDS:
             self.facts[FACT_KINDS[event_type]].append(_make_record(event, event_type, data))
         elif event_type == SESSION_EVENT:
@@ -213,11 +221,20 @@ class PlanState:
         if not located.is_fact:
             self._refresh(located.key)
 
+    def _void(self, event: RecordedEvent, data: dict[str, Any]) -> None:
+        located = self.locate(data["voided_event_id"])
+        assert located is not None, "a void names an event of this plan"
+        mark = records.void_mark(version=event.originator_version, event_id=event.event_id,
+                                 recorded_at=event.recorded_at, actor=event.actor, reason=event.reason)
+        located.records[located.index] = {**located.record, records.VOIDED: mark}
+        if not located.is_fact:
+            self._refresh(located.key)
+
     def _refresh(self, key: str) -> None:
         if key == "plan":
             self.state = records.fold_plan(self.records["plan"]) or {}
         else:
-            item = records.fold_item(key, self.records[key])
+            item = records.fold_item(key, self.records[key], keep_voided=True)
             assert item is not None
             self.items[key] = item
 

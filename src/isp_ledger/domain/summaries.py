@@ -3,7 +3,7 @@
 "Provision “Small-group phonics with a trained TA” changed: the number of sessions a week from 3 to 2. Reason:
 Timetable change agreed with parent." Each summary is made from the event and the plan just before it, so it can
 name what changed and what it was before. The words and the rules every sentence keeps are ``wording.py``'s; how a
-correction names the entry it corrects (``describe_entry``) and each field it changes is at the end.
+correction names the entry it corrects and each field it changes is ``record_wording.py``'s.
 """
 
 from __future__ import annotations
@@ -12,19 +12,25 @@ from collections.abc import Callable
 from typing import Any
 
 from isp_ledger.domain.events import PlanEvent
+from isp_ledger.domain.record_wording import (
+    amended_words,
+    attendee,
+    child_name,
+    correction_summary,
+    in_order,
+    item_name,
+    void_summary,
+)
 from isp_ledger.domain.sections import SECTION_OF_EVENT
 from isp_ledger.domain.stamp import london_day
-from isp_ledger.domain.state import Located, PlanState
+from isp_ledger.domain.state import PlanState
 from isp_ledger.domain.wording import (
     AREA_NAMES,
     CATEGORY_NAMES,
     CONTRIBUTION_NAMES,
-    DATE_FIELDS,
-    FIELD_NAMES,
     LOCATION_NAMES,
-    MISSED_REASON_NAMES,
     NEED_TYPE_NAMES,
-    PLURAL_FIELDS,
+    RESPONSE_METHOD_NAMES,
     RESPONSE_VERBS,
     TIER_NAMES,
     in_words,
@@ -46,7 +52,9 @@ def summarise(event: PlanEvent, before: PlanState | None, data: dict[str, Any] |
     event_type = type(event).__name__
     if data is None:
         data = event.data()
-    if event_type in SECTION_OF_EVENT:
+    if event_type == "AcknowledgementRecorded":  # whose response it is depends on who recorded it
+        text = _acknowledgement(data, before, event.actor)
+    elif event_type in SECTION_OF_EVENT:
         text = _item(event_type, data, before, event.agreed_on)
     else:
         text = _SUMMARIES[event_type](data, before)
@@ -67,7 +75,7 @@ def _item(event_type: str, data: dict[str, Any], before: PlanState | None, agree
     old = before.items[data["item_id"]]
     what = f"{section.noun.capitalize()} {name_of(old['description'])}"
     if event_type == section.amended:
-        parts = [_amended(key, value, old.get(key), before) for key, value in _in_order(data["changes"])]
+        parts = [amended_words(key, value, old.get(key), before) for key, value in in_order(data["changes"])]
         return f"{what} changed: {'; '.join(parts)}"
     if event_type == section.paused:
         until = f"until {in_words(data['until'])}" if data.get("until") else "until it is restarted"
@@ -107,69 +115,6 @@ def _added(section: str, data: dict[str, Any], before: PlanState | None) -> str:
     return text
 
 
-def _in_order(changes: dict[str, Any]) -> list[tuple[str, Any]]:
-    """Changed fields in the order people read them (stored events keep their keys sorted)."""
-    order = {name: index for index, name in enumerate(FIELD_NAMES)}
-    return sorted(changes.items(), key=lambda change: order.get(change[0], len(order)))
-
-
-def _label(key: str) -> str:
-    """A field as a sentence names it (every field has words: a test holds it; a field added without would still
-    read, never stop the timeline)."""
-    return FIELD_NAMES.get(key, key.replace("_", " "))
-
-
-def _amended(key: str, new: Any, old: Any, before: PlanState) -> str:
-    """"the number of sessions a week from 3 to 2"."""
-    label = _label(key)
-    if old is None or old == "":
-        return f"the {label} set to {value_words(key, new, before)} (there was none before)"
-    if new is None or new == "":
-        return f"the {label} ({value_words(key, old, before)}) removed"
-    return f"the {label} from {value_words(key, old, before)} to {value_words(key, new, before)}"
-
-
-def value_words(key: str, value: Any, before: PlanState | None) -> str:
-    """A field's value as a sentence says it: dates in words, codes by their names in quotation marks, someone's
-    own words quoted, the items an id names by their descriptions."""
-    if key in DATE_FIELDS:
-        return in_words(value)
-    code_names = _CODE_NAMES.get(key)
-    if code_names is not None:
-        return f"“{code_names.get(value, str(value).replace('_', ' '))}”"
-    if key == "barrier_ids":
-        return joined([_name(before, b, "a barrier") for b in value])
-    if key == "provision_id":
-        return _name(before, value, "a provision")
-    if key == "attendees":
-        return joined([_attendee(a) for a in value])
-    if key == "group_size":
-        return "one-to-one" if value == 1 else f"groups of {value}"
-    if key in ("minutes_per_session", "minutes"):
-        return f"{value} {plural(value, 'minute')}"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return quoted(str(value))
-    return number(value)
-
-
-_CODE_NAMES: dict[str, dict[str, str]] = {
-    "location": LOCATION_NAMES, "tier": TIER_NAMES, "area_of_need": AREA_NAMES, "need_type": NEED_TYPE_NAMES,
-    "category": CATEGORY_NAMES, "missed_reason": MISSED_REASON_NAMES, "kind": CONTRIBUTION_NAMES,
-    "response": {}, "status": {}, "outcome": {}, "method": {},
-}
-
-
-def _name(before: PlanState | None, item_id: str, unknown: str) -> str:
-    item = before.items.get(item_id) if before is not None else None
-    return name_of(item["description"]) if item else unknown
-
-
-def _attendee(person: dict[str, str]) -> str:
-    """"Sarah Dixon (parent, mum)": a role written with brackets of its own keeps them out of the name's."""
-    role = shorten(person["role"], 80).replace(" (", ", ").replace("(", "").replace(")", "")
-    return f"{shorten(person['name'], 80)} ({role})"
-
-
 # ------------------------------------------------------------------------------------------------ the plan itself
 
 
@@ -198,22 +143,15 @@ def _closed(_data: dict[str, Any], _before: PlanState | None) -> str:
 # ------------------------------------------------------------------------------------------------ facts
 
 
-def _child(before: PlanState | None) -> str:
-    """The child's first name, as people would say it in a sentence about them."""
-    if before is None or not before.state.get("pupil"):
-        return "the child"
-    return shorten(str(before.state["pupil"]["given_name"]), 60)
-
-
 def _progress(data: dict[str, Any], before: PlanState | None) -> str:
-    outcome = _name(before, data["outcome_id"], "an outcome")
+    outcome = item_name(before, data["outcome_id"], "an outcome")
     measured = f", measured at {number(data['value'])}" if data.get("value") is not None else ""
     return (f"Progress towards the outcome {outcome} on {in_words(data['measured_on'])}{measured}: "
             f"{quoted(data['note'])} (source: {shorten(data['source'], 120)})")
 
 
 def _review(data: dict[str, Any], _before: PlanState | None) -> str:
-    people = joined([_attendee(a) for a in data["attendees"]])
+    people = joined([attendee(a) for a in data["attendees"]])
     views = [who for who, key in (("the parent's", "parent_views"), ("the child's", "pupil_views"))
              if str(data.get(key) or "").strip()]
     text = f"Review held on {in_words(data['held_on'])} with {people}"
@@ -225,7 +163,7 @@ def _review(data: dict[str, Any], _before: PlanState | None) -> str:
 
 def _contribution(data: dict[str, Any], before: PlanState | None) -> str:
     if data["kind"] == "pupil_voice":
-        name = f"{_child(before)}'s own views" if before is not None else "The child's own views"
+        name = f"{child_name(before)}'s own views" if before is not None else "The child's own views"
     elif data["kind"] == "professional_advice" and data.get("profession"):
         name = f"Advice from {with_article(data['profession'])}"
     else:
@@ -233,11 +171,23 @@ def _contribution(data: dict[str, Any], before: PlanState | None) -> str:
     return f"{name[:1].upper()}{name[1:]} added: {quoted(data['text'])}"
 
 
-def _acknowledgement(data: dict[str, Any], before: PlanState | None) -> str:
-    when = _as_it_stood(before, data["plan_version"])
-    text = f"Parent {RESPONSE_VERBS[data['response']]} the plan as it stood {when}"
+def _acknowledgement(data: dict[str, Any], before: PlanState | None, actor: dict[str, str] | None = None) -> str:
+    """Whose response, to the plan as it stood when, and how: "Pat Okafor (parent) agreed with the plan as it
+    stood on 14 March 2026, in person; recorded by Sam Senco." A parent who recorded their own response is named
+    as its author; an entry from before staff had to say whose response it was reads "Parent agreed ..."."""
+    verb, when = RESPONSE_VERBS[data["response"]], _as_it_stood(before, data["plan_version"])
+    by_parent = actor is not None and actor.get("role") == "parent"
+    if not data.get("given_by") and not by_parent:
+        text = f"Parent {verb} the plan as it stood {when}"
+        return text + (f": {quoted(data['comment'])}" if data.get("comment") else "")
+    who = shorten(data["given_by"] if data.get("given_by") else (actor or {}).get("name", ""), 60)
+    text = f"{who} (parent) {verb} the plan as it stood {when}"
+    if data.get("method"):
+        text += f", {RESPONSE_METHOD_NAMES.get(data['method'], str(data['method']).replace('_', ' '))}"
     if data.get("comment"):
-        text += f": {quoted(data['comment'])}"
+        text += f", saying {quoted(data['comment'])}"
+    if not by_parent and actor is not None:
+        text += f"; recorded by {shorten(actor.get('name', ''), 60)}"
     return text
 
 
@@ -287,7 +237,7 @@ def _session(data: dict[str, Any], before: PlanState | None) -> str:
 
 
 def _missed_because(reason: str | None, before: PlanState | None) -> str:
-    child = _child(before)
+    child = child_name(before)
     return {
         "pupil_absent": f"because {child} was absent",
         "staff_absent": "because the member of staff was absent",
@@ -295,61 +245,6 @@ def _missed_because(reason: str | None, before: PlanState | None) -> str:
         "school_closed": "because the school was closed",
         "pupil_declined": f"because {child} did not want to take part",
     }.get(reason or "", "for another reason")
-
-
-# ------------------------------------------------------------------------------------------------ corrections
-
-
-def _correction(data: dict[str, Any], before: PlanState | None) -> str:
-    located = before.locate(data["corrected_event_id"]) if before else None
-    what = describe_entry(located, before) if located is not None else "an earlier entry"
-    given = located is not None and located.is_fact  # a view, a response: given on a day rather than agreed
-    changes = [_corrected(key, data["previous"].get(key), value, before, given=given)
-               for key, value in _in_order(data["changes"])]
-    return f"Correction to {what}: {'; '.join(changes)}"
-
-
-def _corrected(key: str, old: Any, new: Any, before: PlanState | None, *, given: bool = False) -> str:
-    label = "date it was given" if key == "agreed_on" and given else _label(key)
-    was = "were" if key in PLURAL_FIELDS else "was"
-    if old is None or old == "":
-        return f"the {label} {was} corrected to {value_words(key, new, before)} (none had been recorded)"
-    if new is None or new == "":
-        return f"the {label} ({value_words(key, old, before)}) {was} removed"
-    return f"the {label} {was} corrected from {value_words(key, old, before)} to {value_words(key, new, before)}"
-
-
-def describe_entry(located: Located, before: PlanState | None) -> str:
-    """An entry of the record as a sentence names it: "the provision “Small-group phonics” as agreed on 7
-    September 2026", "the review held on 19 November 2026"."""
-    record = located.record
-    event_type, data, day = record["type"], record["data"], in_words(record["agreed_on"])
-    section = SECTION_OF_EVENT.get(event_type)
-    if section is not None:
-        named = f"the {section.noun} {_name(before, located.key, 'an item')}"
-        return {
-            section.added: f"{named} as {section.added_verb} on {day}",
-            section.amended: f"the change of {day} to {named}",
-            section.ended: f"the record that {named} was {section.ended_verb} on {day}",
-            section.paused: f"the pause of {named} from {day}",
-            section.resumed: f"the restart of {named} on {day}",
-        }[event_type]
-    if event_type == "SessionRecorded":
-        provision = _name(before, data["provision_id"], "a provision")
-        return f"the {data['status']} session of {provision} on {day}"
-    if event_type == "ProgressRecorded":
-        return f"the progress towards {_name(before, data['outcome_id'], 'an outcome')} measured on {day}"
-    if event_type == "ContributionRecorded":
-        kind = {"parent_view": "parent's view", "pupil_voice": f"{_child(before)}'s own views",
-                "professional_advice": "professional advice"}.get(data["kind"], "view")
-        return f"the {kind} added on {day}"
-    return {
-        "PlanOpened": f"the opening of the plan on {day}",
-        "TierChanged": f"the change of tier on {day}",
-        "PlanClosed": f"the closing of the plan on {day}",
-        "ReviewHeld": f"the review held on {day}",
-        "AcknowledgementRecorded": f"the parent's response of {day}",
-    }.get(event_type, f"the entry of {day}")
 
 
 _SUMMARIES: dict[str, Callable[[dict[str, Any], PlanState | None], str]] = {
@@ -360,6 +255,7 @@ _SUMMARIES: dict[str, Callable[[dict[str, Any], PlanState | None], str]] = {
     "ReviewHeld": _review,
     "ContributionRecorded": _contribution,
     "AcknowledgementRecorded": _acknowledgement,
-    "CorrectionRecorded": _correction,
+    "CorrectionRecorded": correction_summary,
     "SessionRecorded": _session,
+    "EntryVoided": void_summary,
 }

@@ -11,7 +11,17 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from isp_ledger.domain.plan import Plan
-from isp_ledger.domain.records import FACT_ID_FIELD, FACT_KINDS, Record, fold_item, fold_plan
+from isp_ledger.domain.records import (
+    FACT_ID_FIELD,
+    FACT_KINDS,
+    VOID_EVENT,
+    VOIDED,
+    Record,
+    as_on,
+    fold_item,
+    fold_plan,
+    is_voided,
+)
 from isp_ledger.domain.sections import SECTION_OF_EVENT, SECTIONS
 from isp_ledger.domain.stamp import format_instant
 
@@ -21,10 +31,13 @@ FACT_SECTIONS = tuple(FACT_KINDS.values())  # reviews, contributions, acknowledg
 SHOWN_WHEN_GIVEN = {"AcknowledgementRecorded": ("given_by", "method")}
 
 
-def plan_document(plan: Plan, as_of: str | None = None) -> dict[str, Any] | None:
+def plan_document(plan: Plan, as_of: str | None = None, today: str | None = None) -> dict[str, Any] | None:
     """The plan as in force on ``as_of`` (every change agreed on or before it, as now known), or as it stands.
 
-    ``None`` when the plan had not been opened by ``as_of``.
+    A provision past its ``ends_on`` shows as ended from the next day: as of ``as_of``, or, for the plan as it
+    stands, as of ``today`` (the London date of the moment the document describes; ``None`` shows the statuses as
+    recorded). Entries struck out as recorded in error are left out. ``None`` when the plan had not been opened by
+    ``as_of``.
     """
     state = plan.state if as_of is None else fold_plan(plan.records["plan"], as_of)
     if not state:
@@ -37,9 +50,10 @@ def plan_document(plan: Plan, as_of: str | None = None) -> dict[str, Any] | None
             if item is not None:
                 items.append(item_view(item))
         sections[name] = items
-    facts = {kind: [fact_view(r) for r in plan.facts[kind] if as_of is None or r["agreed_on"] <= as_of]
+    facts = {kind: [fact_view(r) for r in plan.facts[kind]
+                    if not is_voided(r) and (as_of is None or r["agreed_on"] <= as_of)]
              for kind in FACT_SECTIONS}
-    return assemble(head_view(plan, state, as_of), sections, facts)
+    return assemble(head_view(plan, state, as_of), sections, facts, as_of or today)
 
 
 def head_view(plan: Plan, state: dict[str, Any] | None = None, as_of: str | None = None) -> dict[str, Any]:
@@ -68,7 +82,8 @@ def item_view(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def fact_view(record: Record) -> dict[str, Any]:
-    """A review, contribution, acknowledgement or progress entry as shown in the plan document."""
+    """A review, contribution, acknowledgement or progress entry as shown in the plan document (one struck out as
+    recorded in error carries its ``voided`` mark, and :func:`assemble` leaves it out)."""
     id_field = FACT_ID_FIELD[record["type"]]
     data = record["data"]
     view: dict[str, Any] = {"id": data[id_field]}
@@ -83,6 +98,8 @@ def fact_view(record: Record) -> dict[str, Any]:
         recorded_by=record["actor"],
         corrected=bool(record["corrections"]),
     )
+    if is_voided(record):
+        view[VOIDED] = record[VOIDED]
     return view
 
 
@@ -90,16 +107,21 @@ def assemble(
     head: dict[str, Any],
     sections: dict[str, list[dict[str, Any]]],
     facts: Mapping[str, Iterable[dict[str, Any]]],
+    day: str | None = None,
 ) -> dict[str, Any]:
     """The document from its parts: ``sections`` items in the order they were added, ``facts`` in any order
-    (they are shown by the date agreed, then the order recorded). Takes ownership of the parts."""
-    ordered = {kind: sorted(facts.get(kind, ()), key=_fact_order) for kind in FACT_SECTIONS}
+    (they are shown by the date agreed, then the order recorded), as on ``day`` (a provision past its ``ends_on``
+    ended; ``None``: as recorded). Parts struck out as recorded in error are left out. Takes ownership of the
+    parts."""
+    ordered = {kind: sorted((f for f in facts.get(kind, ()) if not f.get(VOIDED)), key=_fact_order)
+               for kind in FACT_SECTIONS}
+    shown = {name: [as_on(item, day) for item in items if not item.get(VOIDED)] for name, items in sections.items()}
     progress = ordered["progress"]
-    for outcome in sections["outcomes"]:
+    for outcome in shown["outcomes"]:
         outcome["progress"] = [p for p in progress if p["outcome_id"] == outcome["id"]]
     reviews = ordered["reviews"]
     document = {key: value for key, value in head.items() if key != "initial_review_due"}
-    document.update(sections)
+    document.update(shown)
     document.update(reviews=reviews, contributions=ordered["contributions"],
                     acknowledgements=ordered["acknowledgements"])
     due = reviews[-1]["next_review_due"] if reviews else head["initial_review_due"]
@@ -115,7 +137,7 @@ def next_review_due(plan: Plan) -> str | None:
     """When the plan's next review falls due: as its latest review (by date held) set, or as opened."""
     if not plan.is_open:
         return None
-    reviews = plan.facts["reviews"]
+    reviews = [r for r in plan.facts["reviews"] if not is_voided(r)]
     if not reviews:
         return str(plan.state["initial_review_due"])
     latest = max(reviews, key=lambda r: (r["agreed_on"], r["version"]))
@@ -136,8 +158,9 @@ def changed_part(event: Plan.Event, before: Plan | None) -> tuple[str, int] | No
     if event_type in FACT_KINDS:
         kind = FACT_KINDS[event_type]
         return kind, len(before.facts[kind])
-    if event_type == "CorrectionRecorded":
-        located = before.locate(event.corrected_event_id)  # type: ignore[attr-defined]
+    if event_type in ("CorrectionRecorded", VOID_EVENT):
+        target: str = getattr(event, "corrected_event_id" if event_type == "CorrectionRecorded" else "voided_event_id")
+        located = before.locate(target)
         if located is None or located.key == "plan":
             return None
         if located.is_fact:

@@ -50,6 +50,10 @@ CONTRIBUTION_NAMES = named(codes.CONTRIBUTION_KINDS, {"parent_view": "Parent's v
 # What a parent did with the plan as it stood on a day: "Parent agreed with the plan as it stood on 3 May 2027".
 RESPONSE_VERBS = named(codes.ACKNOWLEDGEMENT_RESPONSES, {"agree": "agreed with", "disagree": "disagreed with",
                                                          "seen": "saw"})
+# How a parent gave a response staff recorded for them, after the verb: "agreed with the plan, in person".
+RESPONSE_METHOD_NAMES = named(codes.ACKNOWLEDGEMENT_METHODS, {
+    "in_person": "in person", "phone": "by phone", "email": "by email", "letter": "by letter",
+    "signed_form": "on a signed form"})
 ROLE_NAMES = named(codes.ROLES, {"admin": "administrator", "senco": "SENCO", "teacher": "teacher", "parent": "parent",
                                  "professional": "professional", "complaint_handler": "complaint handler"})
 # The statuses of items (in place, paused, or how they ended) and of plans.
@@ -115,9 +119,9 @@ FIELD_NAMES = {
     "given_by": "name of the parent who responded",
     "method": "way the response was given",
 }
-# Fields whose values are dates (shown in words) or codes (shown by their names).
 # Fields named in the plural: "the barriers it addresses were corrected".
 PLURAL_FIELDS = frozenset({"barrier_ids", "parent_views", "pupil_views"})
+# Fields whose values are dates (shown in words).
 DATE_FIELDS = frozenset({"starts_on", "ends_on", "target_date", "until", "agreed_on", "next_review_due",
                          "pupil.date_of_birth", "held_on", "measured_on", "date"})
 
@@ -125,7 +129,7 @@ EVENT_NAMES = {
     "PlanOpened": "plan opened", "TierChanged": "tier changed", "PlanClosed": "plan closed",
     "ProgressRecorded": "progress recorded", "ReviewHeld": "review held", "ContributionRecorded": "contribution",
     "AcknowledgementRecorded": "acknowledgement", "CorrectionRecorded": "correction",
-    SESSION_EVENT: "session",
+    SESSION_EVENT: "session", "EntryVoided": "entry struck out",
     **{s.added: f"{s.noun} {s.added_verb}" for s in SECTIONS.values()},
     **{s.amended: f"{s.noun} amended" for s in SECTIONS.values()},
     **{s.ended: f"{s.noun} {s.ended_verb}" for s in SECTIONS.values()},
@@ -137,8 +141,9 @@ EVENT_NAMES = {
 _FACT_KINDS = {
     "ProgressRecorded": "progress", "ReviewHeld": "review", "ContributionRecorded": "contribution",
     "AcknowledgementRecorded": "acknowledgement", "CorrectionRecorded": "correction", SESSION_EVENT: "delivery",
+    "EntryVoided": "correction",  # a void is said through the corrections, and is one: "that entry was wrong"
 }
-KINDS = ("plan", *(s.noun for s in SECTIONS.values()), *_FACT_KINDS.values())
+KINDS = tuple(dict.fromkeys(("plan", *(s.noun for s in SECTIONS.values()), *_FACT_KINDS.values())))
 
 
 def kind_of(event_type: str) -> str:

@@ -8,15 +8,19 @@ runners construct it from an environment (``PERSISTENCE_MODULE`` names this modu
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import (
     AggregateRecorder,
     ApplicationRecorder,
     InfrastructureFactory,
+    PersistenceError,
     ProcessRecorder,
     TrackingRecorder,
 )
@@ -24,9 +28,9 @@ from eventsourcing.postgres import PostgresDatastore, PostgresRecorder, Postgres
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteRecorder, SQLiteTrackingRecorder
 from eventsourcing.utils import Environment, EnvType, resolve_topic, strtobool
 
-from isp_ledger.config import Settings
+from isp_ledger.config import DatabaseLocation, Settings, redact_url
 from isp_ledger.storage import sqlite
-from isp_ledger.storage.accounts import AccountStore
+from isp_ledger.storage.accounts import AccountStore, upgrade_users_table
 from isp_ledger.storage.headlog import HeadLog
 from isp_ledger.storage.postgres import PostgresLedgerRecorder
 from isp_ledger.storage.postgres_schema import create_tables
@@ -35,6 +39,8 @@ from isp_ledger.storage.sql import Sql
 from isp_ledger.storage.sqlite_snapshots import SQLiteSnapshotRecorder
 
 PERSISTENCE_MODULE = "isp_ledger.storage.factory:LedgerFactory"
+
+log = logging.getLogger(__name__)
 
 
 class LedgerFactory(InfrastructureFactory[TrackingRecorder]):
@@ -46,34 +52,47 @@ class LedgerFactory(InfrastructureFactory[TrackingRecorder]):
         self.datastore: SQLiteDatastore | PostgresDatastore
         self.events: ApplicationRecorder
         self.snapshots: AggregateRecorder
-        if location.kind == "sqlite":
-            path = Path(location.path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.path = str(path)
-            self.datastore = SQLiteDatastore(
-                self.path, pool_size=self.settings.pool_size, max_overflow=10, pool_timeout=30.0, lock_timeout=30
-            )
-            sqlite.create_tables(self.datastore)
-            self.events = sqlite.SQLiteLedgerRecorder(self.datastore, self.path)
-            self.snapshots = SQLiteSnapshotRecorder(self.datastore)
-        else:
-            self.datastore = PostgresDatastore(
-                dbname=location.dbname,
-                host=location.host,
-                port=location.port,
-                user=location.user,
-                password=location.password,
-                schema=location.schema,
-                pool_size=self.settings.pool_size,
-                max_overflow=self.settings.pool_size,
-                connect_timeout=10,
-                idle_in_transaction_session_timeout=30,
-            )
-            create_tables(self.datastore)
-            self.events = PostgresLedgerRecorder(self.datastore)
-            self.snapshots = PostgresSnapshotRecorder(self.datastore)
+        try:
+            if location.kind == "sqlite":
+                self._open_sqlite(location)
+            else:
+                self._open_postgres(location)
+        except (OSError, sqlite3.Error, PersistenceError, psycopg.Error) as e:
+            if location.kind == "postgresql":  # the pool says only that it got no connection: ask once, directly
+                probe(location)
+            raise StoreUnreachable(f"Cannot use the store ({location.description}): {_one_line(e)}") from e
+        upgrade_users_table(self.datastore)  # a store made by an earlier release
         self.accounts = AccountStore(self.datastore)
         self.head_log = HeadLog(self.datastore)
+
+    def _open_sqlite(self, location: DatabaseLocation) -> None:
+        path = Path(location.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        owner_only(path)
+        self.path = str(path)
+        self.datastore = SQLiteDatastore(
+            self.path, pool_size=self.settings.pool_size, max_overflow=10, pool_timeout=30.0, lock_timeout=30
+        )
+        sqlite.create_tables(self.datastore)
+        self.events = sqlite.SQLiteLedgerRecorder(self.datastore, self.path)
+        self.snapshots = SQLiteSnapshotRecorder(self.datastore)
+
+    def _open_postgres(self, location: DatabaseLocation) -> None:
+        self.datastore = PostgresDatastore(
+            dbname=location.dbname,
+            host=location.host,
+            port=location.port,
+            user=location.user,
+            password=location.password,
+            schema=location.schema,
+            pool_size=self.settings.pool_size,
+            max_overflow=self.settings.pool_size,
+            connect_timeout=10,
+            idle_in_transaction_session_timeout=30,
+        )
+        create_tables(self.datastore)
+        self.events = PostgresLedgerRecorder(self.datastore)
+        self.snapshots = PostgresSnapshotRecorder(self.datastore)
 
     def application_recorder(self) -> ApplicationRecorder:
         return self.events
@@ -145,6 +164,52 @@ class LedgerFactory(InfrastructureFactory[TrackingRecorder]):
         if close is not None:
             close()
         self.datastore.close()
+
+
+class StoreUnreachable(Exception):
+    """The store cannot be reached or opened; the message says which store (never its password) and why, in one
+    line."""
+
+
+def probe(location: DatabaseLocation, timeout: int = 10) -> None:
+    """Connect to a PostgreSQL store once, directly: ``StoreUnreachable`` with the server's (or the network's) reason
+    if that fails. A connection pool reports only that it got no connection in time."""
+    if location.kind != "postgresql":
+        return
+    try:
+        psycopg.connect(host=location.host, port=location.port, user=location.user, password=location.password,
+                        dbname=location.dbname, connect_timeout=timeout).close()
+    except psycopg.Error as e:
+        raise StoreUnreachable(f"Cannot reach the store ({location.description}): {_one_line(e)}") from None
+
+
+def _one_line(error: BaseException) -> str:
+    text = "; ".join(line.strip() for line in str(error).splitlines() if line.strip()) or type(error).__name__
+    return redact_url(text)
+
+
+def owner_only(path: Path) -> None:
+    """Create the SQLite file readable and writable by its owner only (SQLite then makes its -wal and -shm files
+    the same), or make an existing one so, saying so. A store holds children's records: nobody else on the
+    machine may read it."""
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+        return
+    except FileExistsError:
+        pass
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = file.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            try:
+                file.chmod(mode & 0o700)
+                log.warning("%s could be read by other users of this machine (mode %o): now by its owner only",
+                            file, mode)
+            except PermissionError:
+                log.warning("%s can be read by other users of this machine (mode %o), and this process may not "
+                            "change that: chmod 600 it", file, mode)
 
 
 def ledger_env(settings: Settings | None = None, **extra: str) -> dict[str, str]:

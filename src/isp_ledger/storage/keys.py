@@ -11,6 +11,25 @@ import secrets
 from pathlib import Path
 
 
+def exposure(key_dir: Path) -> list[str]:
+    """Warnings, one line each, about the key directory or a key in it that users other than its owner may read
+    (or change): anyone who can read the keys can forge receipts and unmask the UPN index."""
+    warnings = []
+    try:
+        files = [key_dir, *sorted(key_dir.glob("*.key"))]
+        modes = [(path, path.stat().st_mode & 0o777) for path in files]
+    except FileNotFoundError:
+        return []  # not made yet: it will be made owner-only
+    for path, mode in modes:
+        if mode & 0o066:  # group or others may read or write it (list, add or replace keys, for the directory)
+            kind = "key directory" if path == key_dir else "key file"
+            fix = "700" if path == key_dir else "600"
+            warnings.append(f"The {kind} {path} can be read or changed by other users of this "
+                            f"machine (mode {mode:o}); "
+                            f"make it the owner's alone: chmod {fix} {path}")
+    return warnings
+
+
 class KeyRing:
     def __init__(self, key_dir: Path) -> None:
         self.key_dir = key_dir

@@ -10,6 +10,13 @@ are written once and never updated.
 ``isp_head_log`` is the transparency log of plan heads (``transparency.py``), appended to when events are stored
 (SQLite) or numbered (PostgreSQL). A store created before it existed has it filled, once, with each plan's head
 when the table is created (``create_tables`` in ``sqlite.py`` and ``postgres_schema.py``).
+
+``isp_setting_details`` keeps each setting's name and local authority (``calendars.py``), every version with who
+changed it and when, like the setting's calendar: a setting's own record, not an event of any plan.
+
+``isp_users`` gained its last five columns after the first release: a store made before them has them added at
+start-up (``USER_COLUMNS_ADDED``, applied by ``accounts.upgrade_users_table``), and the index that keeps e-mail
+addresses unique (``USERS_EMAIL_INDEX``) is made then too, once the column exists.
 """
 
 from __future__ import annotations
@@ -45,7 +52,12 @@ SQLITE_TABLES = (
         role TEXT NOT NULL,
         setting_urn TEXT,
         token_hash TEXT NOT NULL UNIQUE,
-        created_at TEXT NOT NULL) WITHOUT ROWID""",
+        created_at TEXT NOT NULL,
+        email TEXT,
+        email_key TEXT,
+        created_by TEXT,
+        disabled_at TEXT,
+        disabled_by TEXT) WITHOUT ROWID""",
     """CREATE TABLE IF NOT EXISTS isp_head_log (
         position INTEGER PRIMARY KEY,
         plan_id TEXT NOT NULL,
@@ -55,6 +67,14 @@ SQLITE_TABLES = (
         prev_entry_hash TEXT NOT NULL,
         entry_hash TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS isp_head_log_plan ON isp_head_log (plan_id, position)",
+    """CREATE TABLE IF NOT EXISTS isp_setting_details (
+        setting_urn TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        local_authority TEXT,
+        changed_at TEXT NOT NULL,
+        changed_by TEXT NOT NULL,
+        PRIMARY KEY (setting_urn, version)) WITHOUT ROWID""",
 )
 
 POSTGRES_TABLES = (
@@ -96,7 +116,12 @@ POSTGRES_TABLES = (
         role text NOT NULL,
         setting_urn text,
         token_hash text NOT NULL UNIQUE,
-        created_at timestamptz NOT NULL)""",
+        created_at timestamptz NOT NULL,
+        email text,
+        email_key text,
+        created_by text,
+        disabled_at timestamptz,
+        disabled_by text)""",
     """CREATE TABLE IF NOT EXISTS {schema}.isp_head_log (
         position bigint PRIMARY KEY,
         plan_id uuid NOT NULL,
@@ -106,4 +131,24 @@ POSTGRES_TABLES = (
         prev_entry_hash text NOT NULL,
         entry_hash text NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS isp_head_log_plan ON {schema}.isp_head_log (plan_id, position)",
+    """CREATE TABLE IF NOT EXISTS {schema}.isp_setting_details (
+        setting_urn text NOT NULL,
+        version integer NOT NULL,
+        name text NOT NULL,
+        local_authority text,
+        changed_at text NOT NULL,
+        changed_by text NOT NULL,
+        PRIMARY KEY (setting_urn, version))""",
 )
+
+# Columns of isp_users added after the first release, as (name, SQLite type, PostgreSQL type). ``email_key`` is the
+# address case-folded, so that uniqueness ignores case; ``created_by`` and ``disabled_by`` hold a user id, or NULL
+# for the command line.
+USER_COLUMNS_ADDED = (
+    ("email", "TEXT", "text"),
+    ("email_key", "TEXT", "text"),
+    ("created_by", "TEXT", "text"),
+    ("disabled_at", "TEXT", "timestamptz"),
+    ("disabled_by", "TEXT", "text"),
+)
+USERS_EMAIL_INDEX = "isp_users_email_key"

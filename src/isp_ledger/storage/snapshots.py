@@ -26,8 +26,10 @@ from eventsourcing.persistence import AggregateRecorder, EventStore, Mapper, Tra
 # The shape of the plan's state that snapshots hold. Change it whenever that shape changes (an attribute of
 # ``PlanState``, the fields of a record, an event's data as upcast), and say what it is:
 #   1  as written before snapshots recorded a format (they carry none);
-#   2  the records of sessions carry ``starts_at``, those of acknowledgements ``given_by`` and ``method``.
-SNAPSHOT_FORMAT = 2
+#   2  the records of sessions carry ``starts_at``, those of acknowledgements ``given_by`` and ``method``;
+#   3  a record struck out as recorded in error carries its ``voided`` mark, and an item struck out whole has the
+#      status ``voided`` (``EntryVoided``).
+SNAPSHOT_FORMAT = 3
 FORMAT_KEY = "format"
 _UNMARKED = 1
 _TIMESTAMPS = ("_created_on", "_modified_on")

@@ -26,7 +26,7 @@ from isp_ledger.config import Settings
 from isp_ledger.domain.plan import Plan
 from isp_ledger.snapshotting import Snapshotter
 from isp_ledger.storage.accounts import AccountStore
-from isp_ledger.storage.calendars import CalendarStore
+from isp_ledger.storage.calendars import CalendarStore, SettingDetailsStore
 from isp_ledger.storage.companions import Companion
 from isp_ledger.storage.factory import PERSISTENCE_MODULE, LedgerFactory
 from isp_ledger.storage.headlog import HeadLog
@@ -49,6 +49,7 @@ class PlanStore(Application[UUID]):
         self.settings: Settings = self.factory.settings
         self.accounts: AccountStore = self.factory.accounts
         self.calendars = CalendarStore(self.factory.datastore)
+        self.setting_details = SettingDetailsStore(self.factory.datastore)
         self.keys = KeyRing(self.settings.key_dir)
         self._upn_secret = self.keys.secret("upn-index")
         assert self.snapshots is not None

@@ -47,6 +47,7 @@ def record_acknowledgement(plan_id: PlanId, body: AcknowledgementCreate, user: C
 @router.post("/{plan_id}/corrections", tags=["corrections"], **common)
 def correct(plan_id: PlanId, body: CorrectionCreate, user: CurrentUser, ledger: LedgerDep,
             options: WriteOptions) -> JSONResponse:
-    """Say that an earlier entry was recorded wrongly, without rewriting it (CONTRACT.md §5)."""
+    """Say that an earlier entry was recorded wrongly, without rewriting it (CONTRACT.md §5): correct some of its
+    fields (`changes`), or strike it out as recorded in error (`"void": true`)."""
     return written(ledger.commands.correct(user, plan_id, event_id=body.event_id, reason=body.reason,
-                                           changes=body.changes, **options))
+                                           changes=body.changes, void=body.void, **options))

@@ -51,20 +51,22 @@ def plan_timeline(
                 raise ValueError(before_version)
         except (ValueError, TypeError):
             raise InvalidInput.field("cursor", "cursor is not one this service gave out") from None
-    _require_visible(user, ledger, read_side, plan_id)
+    setting_urn = _require_visible(user, ledger, read_side, plan_id)
     view, freshness = read_side.for_user(timeline.Timeline.name, user.user_id, plan_id)
     entries, next_version = timeline.entries(view, plan_id, limit=limit, before_version=before_version,
                                              recorded_from=from_, recorded_to=to, kinds=kinds)
     next_cursor = encode_cursor([next_version]) if next_version is not None else None
-    return JSONResponse({"entries": entries, "next_cursor": next_cursor}, headers=freshness.headers())
+    return JSONResponse({"setting": ledger.setting_details.shown(setting_urn), "entries": entries,
+                         "next_cursor": next_cursor}, headers=freshness.headers())
 
 
-def _require_visible(user: access.User, ledger: LedgerDep, read_side: ReadSideDep, plan_id: PlanId) -> None:
+def _require_visible(user: access.User, ledger: LedgerDep, read_side: ReadSideDep, plan_id: PlanId) -> str:
+    """The plan's setting, once the caller may read the plan."""
     setting_urn = current_plan.setting_of(read_side.view(current_plan.CurrentPlans.name), plan_id)
     if setting_urn is None:
-        ledger.plans.require_visible(user, plan_id)
-    else:
-        access.require(user, setting_urn, Action.READ, plan_id)
+        return ledger.plans.require_visible(user, plan_id).setting_urn
+    access.require(user, setting_urn, Action.READ, plan_id)
+    return setting_urn
 
 
 POINT = ("a version number, a date (YYYY-MM-DD, Europe/London), or an instant (ISO-8601 with offset, e.g. "

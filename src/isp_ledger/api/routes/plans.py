@@ -109,7 +109,7 @@ def get_plan(
     if as_of is not None or as_at is not None:
         return JSONResponse(ledger.history.plan_document(user, plan_id, as_of=as_of, as_at=as_at))
     view, freshness = read_side.for_user(current_plan.CurrentPlans.name, user.user_id, plan_id)
-    stored = current_plan.read(view, plan_id) if freshness.fresh else None
+    stored = current_plan.read(view, plan_id, ledger.history.today()) if freshness.fresh else None
     if stored is None:  # not projected yet, or behind what is stored: the event log is the truth
         document = ledger.history.plan_document(user, plan_id)
         headers = {"ETag": f'"{document["version"]}"', "ISP-Ledger-Source": "event-log"}

@@ -1,5 +1,6 @@
-"""A setting's reports: reviews due and quality gaps (CONTRACT.md §6); its school calendar and planned versus
-delivered provision (§8)."""
+"""A setting's details: its name and local authority (CONTRACT.md §4); its reports: reviews due and quality gaps
+(§6); its school calendar and planned versus delivered provision (§8). Every report names the setting as people
+are shown it (``setting``: its name with its URN)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,19 @@ from fastapi.responses import JSONResponse
 
 from isp_ledger import access
 from isp_ledger.api.deps import CurrentUser, LedgerDep
-from isp_ledger.api.read_side import ReadSideDep
-from isp_ledger.api.reports import Calendar, CalendarHistory, QualityReport, ReviewsDue, SettingDelivery
+from isp_ledger.api.read_side import Freshness, ReadSideDep
+from isp_ledger.api.reports import (
+    Calendar,
+    CalendarHistory,
+    QualityReport,
+    ReviewsDue,
+    SettingDelivery,
+    SettingDetails,
+)
 from isp_ledger.api.routes.deliveries import FROM, TO, window
-from isp_ledger.api.schemas import CalendarUpdate
+from isp_ledger.api.schemas import CalendarUpdate, SettingUpdate
 from isp_ledger.domain.errors import InvalidInput
+from isp_ledger.domain.quality import delivery_window
 from isp_ledger.domain.stamp import london_date
 from isp_ledger.domain.validation import Urn
 from projections import delivery, quality, reviews_due
@@ -38,20 +47,48 @@ def reviews_due_report(urn: str, user: CurrentUser, ledger: LedgerDep, read_side
     view, freshness = read_side.for_user(reviews_due.ReviewsDue.name, user.user_id)
     today = london_date(ledger.clock.now())
     plans = reviews_due.report(view, urn, today)
-    return JSONResponse({"setting_urn": urn, "as_of": today.isoformat(), "plans": plans},
-                        headers=freshness.headers())
+    return JSONResponse({"setting_urn": urn, "setting": ledger.setting_details.shown(urn), "as_of": today.isoformat(),
+                         "plans": plans}, headers=freshness.headers())
 
 
 @router.get("/{urn}/quality", responses={200: {"model": QualityReport}})
 def quality_report(urn: str, user: CurrentUser, ledger: LedgerDep, read_side: ReadSideDep) -> JSONResponse:
-    """Per open plan, the gaps a SENCO must fix."""
+    """Per open plan, the gaps a SENCO must fix on the day asked, each with a stable code: a provision delivered
+    at under 75% of its planned sessions over the last six school weeks is judged by the delivery figures."""
     urn = _urn(urn)
     access.require_staff_of(user, urn)
     view, freshness = read_side.for_user(quality.Quality.name, user.user_id)
     today = london_date(ledger.clock.now())
-    plans = quality.report(view, urn, today)
-    return JSONResponse({"setting_urn": urn, "as_of": today.isoformat(), "plans": plans},
-                        headers=freshness.headers())
+    weeks = delivery_window(ledger.calendars.school_calendar(urn), today)
+    delivered = None
+    if weeks is not None:
+        delivery_view, delivery_freshness = read_side.for_user(delivery.Delivery.name, user.user_id)
+        delivered = delivery.provision_figures(delivery_view, urn, *weeks, ledger.calendars.school_calendar)
+        freshness = _staler(freshness, delivery_freshness)
+    plans = quality.report(view, urn, today, delivered, weeks)
+    return JSONResponse({"setting_urn": urn, "setting": ledger.setting_details.shown(urn), "as_of": today.isoformat(),
+                         "plans": plans}, headers=freshness.headers())
+
+
+def _staler(first: Freshness, second: Freshness) -> Freshness:
+    """An answer drawn from two read models is as fresh as the less fresh of them."""
+    return first if not first.fresh or second.fresh else second
+
+
+@router.get("/{urn}", response_model=SettingDetails)
+def get_setting(urn: str, user: CurrentUser, ledger: LedgerDep) -> dict[str, Any]:
+    """The setting's name and local authority, with its version and who last changed them (version 0, no name,
+    when none were ever set); ``shown_as`` is the setting as people are shown it."""
+    return ledger.setting_details.details(user, _urn(urn))
+
+
+@router.put("/{urn}", response_model=SettingDetails)
+def put_setting(urn: str, body: SettingUpdate, user: CurrentUser, ledger: LedgerDep) -> dict[str, Any]:
+    """Set the setting's name (required) and local authority (its SENCO or an administrator). Earlier versions are
+    kept; bundles, timelines and reports show the current name with the URN."""
+    fields = body.model_dump(mode="json")
+    return ledger.setting_details.set_details(user, _urn(urn), name=fields.get("name"),
+                                              local_authority=fields.get("local_authority"))
 
 
 @router.get("/{urn}/calendar", response_model=Calendar)
@@ -94,4 +131,5 @@ def delivery_report(
     view, freshness = read_side.for_user(delivery.Delivery.name, user.user_id)
     report = delivery.setting_report(view, urn, start, end, ledger.calendars.school_calendar)
     report["calendar_version"] = ledger.calendars.setting_calendar(user, urn)["version"]
+    report["setting"] = ledger.setting_details.shown(urn)
     return JSONResponse(report, headers=freshness.headers())
