@@ -7,7 +7,7 @@ import itertools
 import json
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
@@ -26,6 +26,7 @@ from stdnum.gb import upn
 
 from isp_ledger.access import User
 from isp_ledger.bundle.build import build_bundle
+from isp_ledger.domain.calendar import NOT_SET
 from isp_ledger.storage.chain import canonical
 
 
@@ -178,12 +179,13 @@ class DeliveryBench:
 
     def sessions(self) -> Result:
         requests = max(1, WRITES // self.GROUP)
-        days = itertools.cycle(self.start + dt.timedelta(days=d) for d in range(1, 390))
+        slots = self._slots()
 
         def app() -> int:
             for _ in range(requests):
+                day, starts_at = next(slots)
                 self.ledger.commands.record_session(self.bench.admin, entries=self.entries, session={
-                    "date": next(days).isoformat(), "status": "delivered", "minutes": 30,
+                    "date": day, "starts_at": starts_at, "status": "delivered", "minutes": 30,
                     "delivered_by": "Mrs Patel (TA)", "note": "Worked on blending CVC words"})
             return requests * self.GROUP
 
@@ -209,6 +211,16 @@ class DeliveryBench:
                       "pupil-sessions/s")
 
 
+    def _slots(self) -> Iterator[tuple[str, str]]:
+        """A session is recorded once (CONTRACT.md §8): distinct slots, each school day of the year from the start
+        at every minute of a long school day."""
+        for offset in range(1, 390):
+            day = self.start + dt.timedelta(days=offset)
+            if NOT_SET.is_school_day(day):
+                for minute in range(7 * 60, 19 * 60):
+                    yield day.isoformat(), f"{minute // 60:02d}:{minute % 60:02d}"
+
+
 class BundleBench:
     """Issue 4: building the evidence bundle (JSON, as served) of a plan with a school year of history, against
     fetching that plan's stored rows with psycopg on an open connection."""
@@ -231,7 +243,7 @@ class BundleBench:
         day, sessions = opened, 0
         while day < dt.date.today():
             day += dt.timedelta(days=1)
-            if day.weekday() >= 5:
+            if not NOT_SET.is_school_day(day):  # no session on a weekend or a bank holiday
                 continue
             for index, provision in enumerate(provisions):
                 if index == 1 and day.weekday() != 2:

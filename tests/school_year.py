@@ -4,7 +4,8 @@ need a long history (evidence bundles), and to look at one.
 September 2026 to July 2027 at setting 123456: a Targeted plan with two barriers, two provisions (small-group
 phonics three times a week, a one-to-one social-skills session weekly), adjustments and outcomes; the school's
 holidays; sessions logged most weeks, some missed (staff absent, school trip clash, pupil absent), a run of weeks
-where nothing was logged; a reduction of phonics agreed in January but recorded a fortnight late (back-dated); a
+where nothing was logged (the social-skills sessions of it typed in three weeks later: late entries); a
+reduction of phonics agreed in January but recorded a fortnight late (back-dated); a
 wrong number corrected; three reviews; parents' views, a disagreement and an agreement; progress measured.
 """
 
@@ -91,6 +92,14 @@ def script_school_year(ledger: Ledger, clock: FakeClock, senco: User, teacher: U
                                                 reason="Agreed with parent at the January meeting: "
                                                 "two longer sessions fit the timetable better")
             reduction_event_id = str(result.body["event_id"])
+        if day == dt.date(2027, 3, 1):
+            # The social-skills sessions of the fortnight nothing was logged, typed in from the learning mentor's
+            # notes three weeks later: late entries.
+            at(clock, day, 9)
+            for held in ("2027-02-04", "2027-02-11"):
+                ledger.commands.record_session(teacher, entries=[{"plan_id": str(plan_id), "provision_id": social}],
+                                               session={"date": held, "status": "delivered",
+                                                        "note": "Typed up from the learning mentor's notes"})
         if calendar.is_school_day(day):
             _sessions_of_the_day(ledger, clock, teacher, plan_id, phonics, social, day, phonics_weekly, note)
         if day == dt.date(2027, 1, 8):

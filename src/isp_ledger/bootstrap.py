@@ -31,16 +31,17 @@ def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None) -> L
     plans = Plans(store, settings.plan_cache_size)
     writes = WritePath(store, plans, clock)
     signer = Signer(store.keys)
+    calendars = Calendars(store.calendars, clock, settings.late_entry_days)
     return Ledger(
         store=store,
         clock=clock,
         signer=signer,
         plans=plans,
         writes=writes,
-        commands=PlanCommands(writes),
-        history=PlanHistory(plans, clock),
+        commands=PlanCommands(writes, calendars),
+        history=PlanHistory(plans, calendars, clock),
         integrity=Integrity(plans, signer, clock),
-        calendars=Calendars(store.calendars, clock),
+        calendars=calendars,
         accounts=Accounts(store.accounts),
         setting_details=SettingDetails(store.setting_details, clock),
     )

@@ -120,6 +120,10 @@ class Settings(BaseModel):
         description="failed authentications allowed from one client address at once, and then per minute; past "
                     "that its requests with a bad token are answered 429",
     )
+    late_entry_days: int = Field(
+        5, ge=1, le=60,
+        description="school days after a session's date after which recording it makes it a late entry",
+    )
 
     @field_validator("database_url")
     @classmethod

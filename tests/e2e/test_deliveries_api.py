@@ -7,6 +7,7 @@ Tests start on Friday 20 November 2026 (the ``clock`` fixture). Plans are opened
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any, cast
 
@@ -159,8 +160,8 @@ def test_a_missed_session_says_why(api: Api) -> None:
 def test_who_may_log_a_session(api: Api) -> None:
     ours = pupil(api)
     theirs = pupil(api, who="other_senco", setting=OTHER_SETTING)
-    for who in ("teacher", "senco", "admin"):
-        logged(log(api, [ours], "2026-11-16", who=who), 1)
+    for who, date in (("teacher", "2026-11-16"), ("senco", "2026-11-17"), ("admin", "2026-11-18")):
+        logged(log(api, [ours], date, who=who), 1)
     logged(log(api, [theirs], "2026-11-16", who="other_teacher"), 1)
     for who in ("parent", "professional", "complaint_handler"):
         assert_problem(log(api, [ours], "2026-11-16", who=who), 403)
@@ -272,8 +273,12 @@ def test_the_same_idempotency_key_records_a_session_once(api: Api) -> None:
     different = log(api, group, "2026-11-17", headers=key)
     assert_problem(different, 422, field="Idempotency-Key")
     assert all(api.event_count(plan_id) == 4 for plan_id, _ in group)
-    # Keys are per user: the SENCO's same key is a request of their own.
-    logged(log(api, group, "2026-11-16", who="senco", headers=key), 2)
+    # Keys are per user: the SENCO's same key is a request of their own, not a replay of the teacher's; and as
+    # the same session was already recorded, the rules of sessions refuse it (not counted twice).
+    again_by_senco = log(api, group, "2026-11-16", who="senco", headers=key)
+    assert_problem(again_by_senco, 409, rule="session_already_recorded", detail_contains=body["entries"][0]["event_id"])
+    assert "idempotent-replayed" not in again_by_senco.headers
+    logged(log(api, group, "2026-11-17", who="senco", headers=key), 2)
 
 
 def test_a_logged_session_can_be_corrected(api: Api) -> None:
@@ -298,8 +303,13 @@ def test_a_logged_session_can_be_corrected(api: Api) -> None:
 
 def test_the_calendar_is_set_by_the_senco_and_read_by_the_setting(api: Api) -> None:
     empty = api.get(CALENDAR, "teacher").json()
+    bank_holidays = empty.pop("bank_holidays")  # counted without being entered: this school year's and the next
     assert empty == {"setting_urn": SETTING, "version": 0, "holidays": [], "closures": [], "changed_at": None,
                      "changed_by": None}
+    assert bank_holidays[:3] == [{"date": "2026-12-25", "name": "Christmas Day"},
+                                 {"date": "2026-12-26", "name": "Boxing Day"},
+                                 {"date": "2026-12-28", "name": "Boxing Day (observed)"}]
+    assert bank_holidays[-1] == {"date": "2028-08-28", "name": "Late Summer Bank Holiday"}
     response = api.client.put(CALENDAR, json=AUTUMN, headers=api.headers("senco"))
     assert response.status_code == 200, response.text
     stored = response.json()
@@ -370,8 +380,14 @@ def test_plan_report_counts_school_days_as_in_force_on_each_day(api: Api) -> Non
     totals = report(api, f"/v1/plans/{plan_id}/delivery", **{"from": "2026-10-19", "to": "2026-11-20"})["totals"]
     assert numbers(totals) == tally(12.6, 405, delivered=7, delivered_minutes=210, rate=0.56, unrecorded=3.6,
                                     pupil_absent=1, school_closed=1)
-    assert (rows[speech]["location"], rows[speech]["status"]) == ("in_class", "active")
-    # Single weeks: a full week, a half-term week, the week of the INSET day, the week of the amendment.
+    # The speech group's ends_on (17 November) has passed: it is ended from the 18th without anyone recording it.
+    assert (rows[speech]["location"], rows[speech]["status"]) == ("in_class", "ended")
+    # Weeks still to come owe nothing yet (counted up to today); once they have passed, they owe what they should.
+    for start, end in (("2026-11-23", "2026-11-27"), ("2027-05-03", "2027-05-07")):
+        assert plan_report(api, plan_id, start, end)[phonics]["planned_sessions"] == 0, start
+    api.clock.set(dt.datetime(2027, 5, 10, 12, tzinfo=dt.UTC))
+    # Single weeks: a full week, a half-term week, the week of the INSET day, the week of the amendment, and the
+    # week of the May Day bank holiday.
     for start, end, sessions in (("2026-10-19", "2026-10-23", 3), ("2026-10-26", "2026-10-30", 0),
                                  ("2026-11-09", "2026-11-13", 2.4), ("2026-11-16", "2026-11-20", 2.4),
                                  ("2026-11-23", "2026-11-27", 2), ("2027-05-03", "2027-05-07", 1.6)):

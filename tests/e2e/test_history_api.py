@@ -101,8 +101,8 @@ def test_the_events_form_a_hash_chain(api: Api) -> None:
     assert len({e["hash"] for e in events}) == len(events)
     for event in events:
         # hash = SHA-256 of the canonical JSON of the event as stored (everything shown but the hash itself and
-        # the backdated flag, which is derived from the two times).
-        stored = {k: v for k, v in event.items() if k not in ("hash", "backdated")}
+        # the backdated and late flags, which are derived from the two times).
+        stored = {k: v for k, v in event.items() if k not in ("hash", "backdated", "late")}
         assert hashlib.sha256(rfc8785.dumps(stored)).hexdigest() == event["hash"], event["version"]
 
 

@@ -95,6 +95,21 @@ def _clear_a_backdated_flag(bundle: Bundle) -> int:
     return index
 
 
+def _blame_a_missed_session_on_the_pupil(bundle: Bundle) -> int:
+    sessions = bundle["delivery"]["provisions"][0]["sessions"]
+    index = next(i for i, x in enumerate(sessions) if x["missed_reason"] == "staff_absent")
+    sessions[index]["missed_reason"] = "pupil_absent"
+    return index
+
+
+def _clear_a_late_flag(bundle: Bundle) -> tuple[int, int]:
+    provisions = bundle["delivery"]["provisions"]
+    where = next((p, i) for p, provision in enumerate(provisions) for i, x in enumerate(provision["sessions"])
+                 if x["late"])
+    provisions[where[0]]["sessions"][where[1]]["late"] = False
+    return where
+
+
 def _version_of(text: str) -> int:
     version: int = orjson.loads(text)["event"]["version"]
     return version
@@ -124,8 +139,10 @@ TAMPERINGS: dict[str, tuple[Callable[[Bundle], Any], Callable[[Bundle, Any], str
                      "shows 91, but the events give 75"),
     "the delivery rate on the cover": (
         lambda b: b["summary"]["delivery"].update(delivery_rate=1.0),
+        # Good Friday (26 March 2027), a bank holiday in term time, is not a school day; two social-skills sessions
+        # were typed in late.
         lambda b, _: "The cover summary was edited: summary.delivery.delivery_rate shows 1.0, but the events "
-                     "give 0.84"),
+                     "give 0.86"),
     "a review's summary": (
         lambda b: b["reviews"][0].update(summary="Provision to be reduced."),
         lambda b, _: "The reviews were edited: reviews[0].summary shows \"Provision to be reduced.\", but the events "
@@ -142,9 +159,16 @@ TAMPERINGS: dict[str, tuple[Callable[[Bundle], Any], Callable[[Bundle, Any], str
         lambda b, _: "The change log was edited: changes[0].summary shows \"Plan opened for Amara Okafor at the "
                      "Targeted tier;"),
     "a missed session's reason": (
-        lambda b: b["delivery"]["provisions"][0]["missed"][0].update(missed_reason="pupil_absent"),
-        lambda b, _: "delivery.provisions[0].missed[0].missed_reason shows \"pupil_absent\", but the events give "
-                     "\"staff_absent\""),
+        _blame_a_missed_session_on_the_pupil,
+        lambda b, index: f"delivery.provisions[0].sessions[{index}].missed_reason shows \"pupil_absent\", but the "
+                         "events give \"staff_absent\""),
+    "a late entry's flag": (
+        _clear_a_late_flag,
+        lambda b, where: f"delivery.provisions[{where[0]}].sessions[{where[1]}].late shows false, but the events "
+                         "give true"),
+    "the school days after which an entry is late": (
+        lambda b: b["delivery"].update(late_entry_days=60),
+        lambda b, _: "The cover summary was edited: summary.delivery.late_sessions shows 2, but the events give 0"),
     "an event dropped from the middle": (
         lambda b: _version_of(b["events"].pop(20)),
         lambda b, version: f"at version {version}: version {version} is missing (found {version + 1} next) — an "

@@ -45,7 +45,8 @@ def test_the_demo_schools_quality_report_flags_only_real_gaps(demo_ledger: Ledge
     delivered = None
     if window is not None:
         delivered = delivery.provision_figures(projector.models[delivery.Delivery.name].view, urn, *window,
-                                               ledger.calendars.school_calendar)
+                                               ledger.calendars.school_calendar,
+                                               late_entry_days=ledger.calendars.late_entry_days)
     rows = quality.report(projector.models[quality.Quality.name].view, urn, today, delivered, window)
     found = Counter(gap["code"] for row in rows for gap in row["gaps"])
     assert not set(found) & REAL_GAPS_ONLY, found

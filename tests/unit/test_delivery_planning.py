@@ -161,7 +161,8 @@ def test_delivered_missed_by_reason_and_unrecorded() -> None:
         "planned_sessions": 6, "delivered_sessions": 2, "missed_sessions": 2,
         "missed_by_reason": {"pupil_absent": 1, "staff_absent": 1, "timetable_clash": 0, "school_closed": 0,
                              "pupil_declined": 0, "other": 0},
-        "unrecorded_sessions": 2, "planned_minutes": 180, "delivered_minutes": 55, "delivery_rate": 0.33,
+        "unrecorded_sessions": 2, "extra_sessions": 0, "late_sessions": 0, "planned_minutes": 180,
+        "delivered_minutes": 55, "delivery_rate": 0.33,
     }
 
 

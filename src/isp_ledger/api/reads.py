@@ -188,6 +188,8 @@ class PlanEvent(Read):
     recorded_at: Instant
     agreed_on: Day
     backdated: bool = Field(description="agreed_on is earlier than the London date of recorded_at")
+    late: bool = Field(description="a session recorded more than ISP_LEDGER_LATE_ENTRY_DAYS school days after "
+                                    "the day it happened (agreed_on), by the setting's calendar")
     actor: Actor
     reason: str | None
     data: dict[str, Any]
@@ -234,6 +236,8 @@ class TimelineEntry(Read):
     recorded_at: Instant
     agreed_on: Day
     backdated: bool
+    late: bool = Field(description="a session recorded more than ISP_LEDGER_LATE_ENTRY_DAYS school days after "
+                                    "the day it happened (agreed_on), by the setting's calendar")
     actor: Actor
     item_id: str | None = Field(description="the item, outcome or provision the entry is about")
     corrects: EntryRef | None = Field(description="for a correction: the entry it corrects")

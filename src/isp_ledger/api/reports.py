@@ -69,11 +69,18 @@ class QualityReport(Read):
 
 
 class Tally(Read):
-    planned_sessions: float
+    """Figures as shown: planned sessions and minutes rounded half up to 2 places month by month, every total the
+    sum of its parts as shown; ``planned + extra = delivered + missed + unrecorded``."""
+
+    planned_sessions: float = Field(description="counted on school days up to counted_to")
     delivered_sessions: int
     missed_sessions: int
     missed_by_reason: dict[str, int]
-    unrecorded_sessions: float
+    unrecorded_sessions: float = Field(description="planned but recorded neither delivered nor missed, month by month")
+    extra_sessions: float = Field(description="recorded beyond those planned, in months where more were recorded "
+                                              "than planned (planned sessions are spread evenly over school days)")
+    late_sessions: int = Field(description="sessions recorded more than ISP_LEDGER_LATE_ENTRY_DAYS school days "
+                                           "after they happened (counted in delivered or missed too)")
     planned_minutes: float
     delivered_minutes: int
     delivery_rate: float | None = Field(description="delivered over planned sessions; null when none were planned")
@@ -92,6 +99,7 @@ class PlanDelivery(Read):
     plan_id: str
     from_: Day = Field(alias="from")
     to: Day
+    counted_to: Day = Field(description="the last day counted: 'to', or today if that is earlier")
     provisions: list[ProvisionDelivery]
     totals: Tally
 
@@ -120,12 +128,18 @@ class SettingDelivery(Read):
     setting: SettingShown
     from_: Day = Field(alias="from")
     to: Day
+    counted_to: Day = Field(description="the last day counted: 'to', or today if that is earlier")
     totals: Tally
     by_provision_type: list[TypeDelivery]
     by_location: list[LocationDelivery]
     by_tier: list[TierDelivery]
     plans: list[PlanDeliveryRow]
     calendar_version: int
+
+
+class BankHoliday(Read):
+    date: Day
+    name: str
 
 
 class Calendar(Read):
@@ -135,6 +149,9 @@ class Calendar(Read):
     closures: list[dt.date]
     changed_at: Instant | None
     changed_by: Actor | None
+    bank_holidays: list[BankHoliday] | None = Field(
+        None, description="England's bank holidays of this school year and the next: never school days, without "
+                          "being entered")
 
 
 class CalendarHistory(Read):

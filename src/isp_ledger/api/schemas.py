@@ -69,6 +69,7 @@ HELP = {
 }
 SESSION_HELP = {
     "date": "the day of the session; also each entry's agreed_on; not after today",
+    "starts_at": "the time it started (HH:MM): needed only to record two sessions of a provision on one day",
     "minutes": "delivered sessions only; default: the provision's minutes",
     "missed_reason": "required when missed",
     "delivered_by": "who ran it, if not the provision's usual deliverer",
@@ -183,7 +184,8 @@ class Holiday(Body):
 
 
 class CalendarUpdate(Body):
-    holidays: list[Holiday] = Field(description="inclusive date ranges: half terms, holidays, bank holidays")
+    holidays: list[Holiday] = Field(description="inclusive date ranges: half terms and holidays (England's bank "
+                                                "holidays count without being entered)")
     closures: list[dt.date] = Field(description="single days the setting is closed (INSET days, snow days)")
 
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, create_model
 from pydantic import Field as PydanticField
 
-from isp_ledger.domain.delivery import OrNone
+from isp_ledger.domain.delivery import OrNone, TimeOfDay
 from isp_ledger.domain.validation import (
     EARLIEST_DATE,
     LATEST_DATE,
@@ -65,7 +65,8 @@ def rules(spec: Field) -> dict[str, Any]:
     if isinstance(spec, OrNone):
         return rules(spec.spec)
     if isinstance(spec, Text):
-        return {"minLength": 0 if spec.allow_empty else 1, "maxLength": spec.max_length}
+        pattern = {"pattern": TimeOfDay.PATTERN.pattern} if isinstance(spec, TimeOfDay) else {}
+        return {"minLength": 0 if spec.allow_empty else 1, "maxLength": spec.max_length, **pattern}
     if isinstance(spec, Choice):
         return {"enum": [*spec.options, *([] if spec.required else [None])]}
     if isinstance(spec, Integer):

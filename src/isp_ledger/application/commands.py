@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 from isp_ledger import access
 from isp_ledger.access import Action, User
 from isp_ledger.application.base import Change, Idempotency, WriteResult
+from isp_ledger.application.calendars import Calendars
 from isp_ledger.application.writes import UpnClaimed, WritePath, write_answer
 from isp_ledger.domain import delivery
 from isp_ledger.domain.errors import FieldError, InvalidInput, LedgerError, RuleViolation
@@ -18,8 +19,9 @@ from isp_ledger.domain.stamp import Stamp
 
 
 class PlanCommands:
-    def __init__(self, writes: WritePath) -> None:
+    def __init__(self, writes: WritePath, calendars: Calendars) -> None:
         self.writes = writes
+        self.calendars = calendars  # a session is checked against the school calendar of its setting
 
     def open_plan(
         self, user: User, *, pupil: dict[str, Any], setting_urn: str, tier: str, ehcp_reference: str | None = None,
@@ -142,7 +144,8 @@ class PlanCommands:
 
         Each entry becomes a ``SessionRecorded`` event on its plan, sharing a ``session_id``; every entry is
         checked before anything is stored, and the events of all the plans go to the store in one write, each
-        chained to its own plan. A refused entry is named by its place in ``entries``.
+        chained to its own plan. A refused entry is named by its place in ``entries``. Each is checked against
+        the school calendar of its plan's setting, as it stands when the session is recorded.
         """
         access.require_role_may(user, Action.RECORD_DELIVERY)
         targets = delivery.clean_entries(entries)
@@ -158,7 +161,8 @@ class PlanCommands:
             recorded = []
             for index, (plan_id, provision_id) in enumerate(targets):
                 try:
-                    plans[plan_id].record_session(by, provision_id, session, session_id)
+                    plans[plan_id].record_session(by, provision_id, session, session_id,
+                                                  calendar_of=self.calendars.school_calendar)
                 except LedgerError as e:
                     raise _in_entry(index, plan_id, e) from None
                 recorded.append((provision_id, plans[plan_id].pending_events[-1]))

@@ -11,10 +11,11 @@ from uuid import UUID
 from isp_ledger import access
 from isp_ledger.access import Action, User
 from isp_ledger.application.base import Clock
+from isp_ledger.application.calendars import Calendars
 from isp_ledger.application.plans import Plans
 from isp_ledger.domain.diff import diff_documents
 from isp_ledger.domain.diff import is_empty as diff_is_empty
-from isp_ledger.domain.errors import InvalidInput, NotFound
+from isp_ledger.domain.errors import InvalidInput, LedgerError, NotFound
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.stamp import LONDON, ONE_MICROSECOND, format_instant, is_backdated, london_date
 from isp_ledger.domain.view import plan_document
@@ -22,8 +23,9 @@ from isp_ledger.storage.chain import unseal
 
 
 class PlanHistory:
-    def __init__(self, plans: Plans, clock: Clock) -> None:
+    def __init__(self, plans: Plans, calendars: Calendars, clock: Clock) -> None:
         self.plans = plans
+        self.calendars = calendars  # which sessions were recorded late
         self.clock = clock
 
     def today(self) -> str:
@@ -81,16 +83,27 @@ class PlanHistory:
 
     def plan_events(self, user: User, plan_id: UUID) -> list[dict[str, Any]]:
         self.plans.require_visible_record(user, plan_id)
+        late = self.late_sessions(plan_id)
         events = []
         for version, state in self.plans.store.stored_rows(plan_id):
             try:
                 envelope = unseal(state)
                 envelope["backdated"] = is_backdated(envelope["agreed_on"], envelope["recorded_at"])
+                envelope["late"] = envelope["event_id"] in late
             except (ValueError, KeyError, TypeError) as e:
                 envelope = {"version": version, "damaged": True,
                             "detail": f"stored event cannot be read ({e.__class__.__name__}); run verify"}
             events.append(envelope)
         return events
+
+    def late_sessions(self, plan_id: UUID) -> set[str]:
+        """The event ids of the plan's sessions recorded late (CONTRACT.md §8); none for a record that cannot be
+        folded (its events show as damaged)."""
+        try:
+            plan = self.plans.current(plan_id)
+        except LedgerError:
+            return set()
+        return self.calendars.late_sessions(plan)
 
 
 def _instant_of(point: int | dt.date | dt.datetime | None, end_of_day: bool) -> int | dt.datetime | None:

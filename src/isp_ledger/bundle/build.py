@@ -53,21 +53,25 @@ HOW_TO_VERIFY = [
     "the plan without its log disagreeing.",
     "To check that nothing was added or removed since, ask the service for GET /v1/plans/{plan_id}/verify, or "
     "POST the receipt to /v1/receipts/verify: the history up to the receipt must be unchanged.",
-    "The school calendar used to count planned sessions is part of the bundle but not of the signed record; "
-    "compare its holidays and closures with the school's published term dates. Nor are the setting's name (the "
-    "record names the setting by its URN), the date the bundle was made and the name of the person it was made "
-    "for.",
+    "The school calendar used to count planned sessions and late entries (with England's bank holidays listed), "
+    "and the number of school days after which a session's entry counts as late, are part of the bundle but not "
+    "of the signed record; compare the holidays and closures with the school's published term dates. Nor are the "
+    "setting's name (the record names the setting by its URN), the date the bundle was made and the name of the "
+    "person it was made for.",
 ]
 
 
 def resolve_period(ledger: Ledger, opened_on: str, start: dt.date | None, end: dt.date | None) -> Period:
-    """The bundle's period: by default from the day the plan was opened to today (Europe/London)."""
+    """The bundle's period: by default from the day the plan was opened to today (Europe/London), and never past
+    today."""
     today = london_date(ledger.clock.now())
-    if end is not None and end > today:
-        raise InvalidInput.field("to", f"must not be after today ({today.isoformat()}, Europe/London)")
-    end = end or today
+    # A bundle holds what has happened: a 'to' still to come is taken as today, as the delivery reports count
+    # planned sessions up to today at the latest, so that the two give the same figures.
+    end = min(end, today) if end is not None else today
     if start is None:
         start = min(dt.date.fromisoformat(opened_on), end)
+    if start > today:
+        raise InvalidInput.field("from", f"must not be after today ({today.isoformat()}, Europe/London)")
     if start > end:
         raise InvalidInput.field("from", "must not be after 'to'")
     if (end - start).days > MAX_PERIOD_DAYS:
@@ -87,7 +91,7 @@ def build_bundle(ledger: Ledger, user: User, plan_id: UUID, start: dt.date | Non
     period = resolve_period(ledger, replayed.plan.state["opened_on"], start, end)
     settings = plan_settings(replayed.plan)
     calendars = {urn: ledger.calendars.school_calendar(urn) for urn in settings}
-    content = derive(replayed, period, calendars)
+    content = derive(replayed, period, calendars, ledger.calendars.late_entry_days)
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

@@ -23,30 +23,38 @@ from typing import Any
 
 import orjson
 
+from isp_ledger.bundle.delivery_v1 import delivery_report_v1
 from isp_ledger.bundle.wording_2026 import summarise as summarise_2026
 from isp_ledger.domain.calendar import SchoolCalendar
-from isp_ledger.domain.delivery import SESSION_EVENT, SESSIONS
+from isp_ledger.domain.delivery import SESSION_EVENT, SESSIONS, is_late
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.planning import (
     SchoolDays,
     Session,
     Tally,
+    in_force_on,
+    months_of,
     plan_schedule,
     provision_schedule,
     provision_type,
-    tally_provision,
+    tally_months,
 )
-from isp_ledger.domain.records import VOID_EVENT, VOIDED, is_voided
-from isp_ledger.domain.stamp import is_backdated, london_date
+from isp_ledger.domain.records import VOID_EVENT, fold_item, is_voided
+from isp_ledger.domain.sections import LIVE_STATUSES, PROVISIONS
+from isp_ledger.domain.stamp import is_backdated, london_date, london_day
 from isp_ledger.domain.summaries import summarise
 from isp_ledger.domain.view import plan_document
 from isp_ledger.domain.wording import EVENT_NAMES, kind_of
 from isp_ledger.storage.mapper import event_from_envelope
 
 FORMAT = "isp-ledger evidence bundle"
-# 2: the summaries of issue 11 (``domain/summaries.py``). A bundle is checked with the words of its own format
-# version (``summariser``), so a bundle made in 2026 still checks out after the wording improves.
+# Format 2 (issue 11): the delivery section lists every session with both dates, measures months apart and adds
+# up, counts bank holidays and late entries; the cover counts sessions; the summaries are the plain-English ones of
+# ``domain/summaries.py``. A bundle of format 1 is still checked as format 1 derived it: its delivery by
+# ``delivery_v1.py``, its summaries in the words of 2026 (``wording_2026.py``, see ``summariser``).
 FORMAT_VERSION = 2
+FORMAT_VERSIONS = (1, 2)
+DEFAULT_LATE_ENTRY_DAYS = 5  # ISP_LEDGER_LATE_ENTRY_DAYS unless set: a bundle says which it counted with
 # The sections of a bundle that are derived from its events, in the order a reader meets them.
 DERIVED = ("summary", "plan_at_start", "plan_at_end", "changes", "reviews", "parent_responses", "delivery")
 
@@ -120,15 +128,22 @@ def plan_settings(plan: Plan) -> list[str]:
     return sorted({terms.setting_urn for terms in plan_schedule(plan.records["plan"])})
 
 
-def derive(replayed: Replayed, period: Period, calendars: Mapping[str, SchoolCalendar]) -> dict[str, Any]:
-    """The derived sections of a bundle (:data:`DERIVED`), as JSON-native values."""
+def derive(replayed: Replayed, period: Period, calendars: Mapping[str, SchoolCalendar],
+           late_entry_days: int = DEFAULT_LATE_ENTRY_DAYS, format_version: int = FORMAT_VERSION) -> dict[str, Any]:
+    """The derived sections of a bundle (:data:`DERIVED`) of ``format_version``, as JSON-native values. Besides
+    the events, what they are derived from travels in the bundle's delivery section: the calendars and
+    ``late_entry_days``."""
     plan = replayed.plan
     at_start = plan_document(plan, period.start.isoformat())
     at_end = plan_document(plan, period.end.isoformat())
     changes = _changes(replayed, period)
     reviews = [r for r in (at_end or {}).get("reviews", []) if period.includes(r["agreed_on"], r["recorded_at"])]
     responses = _parent_responses(replayed, at_end, period)
-    delivery = delivery_report(plan, period, calendars)
+    if format_version == 1:
+        _require_calendars(plan, calendars)
+        delivery = delivery_report_v1(plan, period.start, period.end, calendars)
+    else:
+        delivery = delivery_report(plan, period, calendars, late_entry_days)
     content = {
         "summary": _cover(replayed, period, at_end=at_end, changes=changes, reviews=reviews, responses=responses,
                           delivery=delivery),
@@ -219,80 +234,96 @@ def _parent_responses(replayed: Replayed, at_end: dict[str, Any] | None, period:
 # ------------------------------------------------------------------------------------------------ delivery
 
 
-def delivery_report(plan: Plan, period: Period, calendars: Mapping[str, SchoolCalendar]) -> dict[str, Any]:
+def delivery_report(plan: Plan, period: Period, calendars: Mapping[str, SchoolCalendar],
+                    late_entry_days: int = DEFAULT_LATE_ENTRY_DAYS) -> dict[str, Any]:
     """Planned versus delivered per provision over the period, by the same arithmetic and with the same fields as
-    ``GET /v1/plans/{plan_id}/delivery`` (``domain/planning.py``), with each provision's missed sessions and a
-    month-by-month breakdown added."""
-    settings = plan_settings(plan)
-    missing = [urn for urn in settings if urn not in calendars]
-    if missing:
-        raise ReplayError(f"no school calendar for setting {', '.join(missing)}, so no sessions can be planned")
+    ``GET /v1/plans/{plan_id}/delivery`` (``domain/planning.py``; the period ends today at the latest, so it is
+    counted to its end), with a month-by-month breakdown whose months add up to each provision's figures, and
+    every session of the period listed with the day it happened and the day it was recorded, late entries
+    (``late_entry_days`` school days, by the calendar of the setting that day) and voided ones marked.
+
+    The calendars are carried with England's bank holidays listed, from the start of the period to the last day a
+    session of it was recorded: checked again elsewhere, with another version of the ``holidays`` package, the
+    bundle counts the same days.
+    """
+    settings = _require_calendars(plan, calendars)
     terms = plan_schedule(plan.records["plan"])
+    in_period = [r for r in plan.facts.get(SESSIONS, []) if period.covers(r["data"]["date"])]
+    last_recorded = max([period.end, *(dt.date.fromisoformat(london_day(r["recorded_at"])) for r in in_period)])
+    carried = {urn: calendars[urn].carried(period.start, last_recorded) for urn in settings}
     sessions: dict[str, list[Session]] = defaultdict(list)
-    missed: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for record in plan.facts.get(SESSIONS, []):
+    listed: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record in in_period:
         data = record["data"]
-        if not period.covers(data["date"]) or is_voided(record):
-            continue
         day = dt.date.fromisoformat(data["date"])
-        sessions[data["provision_id"]].append(
-            Session(data["provision_id"], day, data["status"], data["minutes"], data["missed_reason"]))
-        if data["status"] == "missed":
-            missed[data["provision_id"]].append({
-                "date": data["date"], "missed_reason": data["missed_reason"], "note": data.get("note"),
-                "version": record["version"], "corrected": bool(record["corrections"]),
-            })
-    months = _months(period)
-    # Counted once for the whole period: a month, or any run of days within the period, is counted by bisection.
-    school_days = {urn: SchoolDays(calendars[urn], period.start, period.end) for urn in settings}
+        recorded_on = london_day(record["recorded_at"])
+        setting_urn = (in_force_on(terms, day) or terms[0]).setting_urn
+        late = is_late(day, dt.date.fromisoformat(recorded_on), carried[setting_urn], late_entry_days)
+        listed[data["provision_id"]].append({
+            "date": data["date"], "starts_at": data.get("starts_at"), "status": data["status"],
+            "minutes": data["minutes"], "missed_reason": data["missed_reason"],
+            "delivered_by": data.get("delivered_by"), "note": data.get("note"),
+            "version": record["version"], "event_id": record["event_id"], "recorded_at": record["recorded_at"],
+            "recorded_on": recorded_on, "recorded_by": record["actor"], "late": late,
+            "corrected": bool(record["corrections"]), "voided": record.get("voided"),
+        })
+        if not is_voided(record):
+            sessions[data["provision_id"]].append(
+                Session(data["provision_id"], day, data["status"], data["minutes"], data["missed_reason"], late))
+    months = months_of(period.start, period.end)
+    school_days = {urn: SchoolDays(carried[urn], period.start, period.end) for urn in settings}
     provisions, total = [], Tally()
-    monthly_total = [Tally() for _ in months]
+    monthly_total = {month: Tally() for month, _, _ in months}
     for item_id in plan.section_items["provisions"]:
-        item = plan.items[item_id]
-        if item["status"] == VOIDED:
-            continue
-        schedule = provision_schedule(item_id, plan.records[item_id])
-
-        def tally(start: dt.date, end: dt.date, schedule: Any = schedule, item_id: str = item_id) -> Tally:
-            within = [s for s in sessions[item_id] if start <= s.day <= end]
-            found = tally_provision(schedule, terms, within, start, end, school_days=school_days.__getitem__)
-            return found.get("", Tally())
-
-        whole = tally(period.start, period.end)
+        item = fold_item(item_id, plan.records[item_id], period.end.isoformat())
+        if item is None or is_voided(plan.records[item_id][0]):
+            continue  # agreed after the period (it owed nothing in it), or recorded in error
+        by_month = tally_months(provision_schedule(item_id, plan.records[item_id]), terms, sessions[item_id],
+                                period.start, period.end, school_days=school_days.__getitem__)
+        whole = Tally()
+        shown_months = []
+        for month, _, _ in months:
+            part = by_month.get((month, ""), Tally())
+            whole.add(part)
+            monthly_total[month].add(part)
+            shown_months.append({"month": month, **part.as_json()})
         total.add(whole)
-        by_month = []
-        for index, (month, start, end) in enumerate(months):
-            part = tally(start, end)
-            monthly_total[index].add(part)
-            by_month.append({"month": month, **part.as_json()})
         provisions.append({
             "provision_id": item_id, "description": item["description"], "delivered_by": item["delivered_by"],
-            "location": item["location"], "provision_type": provision_type(plan, item), "status": item["status"],
-            "sessions_per_week": item["sessions_per_week"], "minutes_per_session": item["minutes_per_session"],
-            **whole.as_json(),
-            "missed": sorted(missed[item_id], key=lambda m: (m["date"], m["version"])),
-            "by_month": by_month,
+            "location": item["location"], "provision_type": provision_type(plan, item),
+            "status": _status_at(item, period.end), "sessions_per_week": item["sessions_per_week"],
+            "minutes_per_session": item["minutes_per_session"], **whole.as_json(),
+            "sessions": sorted(listed[item_id], key=lambda s: (s["date"], s["starts_at"] or "", s["version"])),
+            "by_month": shown_months,
         })
     return {
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
-        "calendars": {urn: calendars[urn].as_json() for urn in settings},
+        "counted_to": period.end.isoformat(),
+        "late_entry_days": late_entry_days,
+        "calendars": {urn: carried[urn].carried_json(period.start, last_recorded) for urn in settings},
         "provisions": provisions,
         "totals": total.as_json(),
-        "by_month": [{"month": month, **t.as_json()} for (month, _, _), t in zip(months, monthly_total, strict=True)],
+        "by_month": [{"month": month, **t.as_json()} for month, t in monthly_total.items()],
     }
 
 
-def _months(period: Period) -> list[tuple[str, dt.date, dt.date]]:
-    """The calendar months the period touches, each clipped to it: ("2026-09", first day, last day)."""
-    months = []
-    start = period.start
-    while start <= period.end:
-        following = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-        end = min(period.end, following - dt.timedelta(days=1))
-        months.append((start.strftime("%Y-%m"), start, end))
-        start = following
-    return months
+def _require_calendars(plan: Plan, calendars: Mapping[str, SchoolCalendar]) -> list[str]:
+    """The settings the plan has belonged to, each of which must have a calendar to count by."""
+    settings = plan_settings(plan)
+    missing = [urn for urn in settings if urn not in calendars]
+    if missing:
+        raise ReplayError(f"no school calendar for setting {', '.join(missing)}, so no sessions can be planned")
+    return settings
+
+
+def _status_at(item: dict[str, Any], day: dt.date) -> str:
+    """A provision's status on ``day``: ended from the day after its ``ends_on``, whether or not anyone recorded
+    its end."""
+    status = str(item["status"])
+    if status in LIVE_STATUSES and item.get("ends_on") and item["ends_on"] < day.isoformat():
+        return PROVISIONS.ended_status
+    return status
 
 
 # ------------------------------------------------------------------------------------------------ the cover
@@ -324,6 +355,7 @@ def _cover(replayed: Replayed, period: Period, *, at_end: dict[str, Any] | None,
         "acknowledgements": len(responses["acknowledgements"]),
         "contributions": len(responses["contributions"]),
         "delivery": delivery["totals"],
+        **({"sessions": _session_counts(delivery)} if "late_entry_days" in delivery else {}),  # format 2
         "events": len(replayed.envelopes),
         "version": last["version"],
         "head_hash": last["hash"],
@@ -335,3 +367,14 @@ def _voided_count(changes: list[dict[str, Any]]) -> dict[str, int]:
     otherwise. (Sessions of provision struck out are counted with the delivery's sessions.)"""
     count = sum(1 for c in changes if "voided" in c)
     return {"voided": count} if count else {}
+def _session_counts(delivery: dict[str, Any]) -> dict[str, int]:
+    """The sessions of the period as the cover counts them: recorded, back-dated (recorded after the day they
+    happened), late entries and voided ones (recorded in error, struck out, counting for nothing)."""
+    listed = [s for p in delivery["provisions"] for s in p["sessions"]]
+    return {
+        "recorded": len(listed),
+        "backdated": sum(1 for s in listed if s["recorded_on"] > s["date"]),
+        "late": sum(1 for s in listed if s["late"] and not s["voided"]),
+        "voided": sum(1 for s in listed if s["voided"]),
+        "late_entry_days": delivery["late_entry_days"],
+    }

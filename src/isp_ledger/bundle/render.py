@@ -249,7 +249,11 @@ def _month_chart(months: list[dict[str, Any]]) -> dict[str, Any] | None:
         x = 45 + index * slot + (slot - 2 * width) / 2
         planned_h = height * m["planned_sessions"] / top
         delivered_h = height * m["delivered_sessions"] / top
-        columns.append({"month": m["month"], "x": x, "width": width, "label_x": x + width,
+        month = dt.date.fromisoformat(m["month"] + "-01")
+        # The month under its column, and the year under the first and under each January: labels that fit.
+        columns.append({"month": m["month"], "label": f"{month:%b}",
+                        "year": str(month.year) if index == 0 or month.month == 1 else "",
+                        "x": x, "width": width, "label_x": x + width,
                         "planned": m["planned_sessions"], "planned_h": planned_h, "planned_y": base - planned_h,
                         "delivered": m["delivered_sessions"], "delivered_h": delivered_h,
                         "delivered_y": base - delivered_h})

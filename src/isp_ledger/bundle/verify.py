@@ -29,7 +29,17 @@ import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from isp_ledger.bundle.content import DERIVED, FORMAT, Period, ReplayError, derive, replay, summariser
+from isp_ledger.bundle.content import (
+    DEFAULT_LATE_ENTRY_DAYS,
+    DERIVED,
+    FORMAT,
+    FORMAT_VERSIONS,
+    Period,
+    ReplayError,
+    derive,
+    replay,
+    summariser,
+)
 from isp_ledger.domain.calendar import SchoolCalendar
 from isp_ledger.domain.wording import in_words, instant_in_words, shorten
 from isp_ledger.storage.chain import Verification, unseal, verify_chain
@@ -234,14 +244,25 @@ def _check_log_entry(check: BundleCheck, receipt: dict[str, Any], key: Ed25519Pu
 def _check_content(check: BundleCheck, bundle: dict[str, Any], rows: list[tuple[int, bytes]]) -> None:
     try:
         period = Period(dt.date.fromisoformat(bundle["period"]["from"]), dt.date.fromisoformat(bundle["period"]["to"]))
-        calendars = {urn: SchoolCalendar.from_json(c) for urn, c in bundle["delivery"]["calendars"].items()}
+        format_version = bundle.get("format_version")
+        if format_version not in FORMAT_VERSIONS:
+            raise ValueError(f"format_version {format_version!r} is not one this version of isp-ledger knows "
+                             f"({', '.join(map(str, FORMAT_VERSIONS))}); a later version may check it")
+        # Format 1 counted no bank holiday the school had not entered.
+        bank_holidays: dict[str, Any] = {"bank_holidays": []} if format_version == 1 else {}
+        calendars = {urn: SchoolCalendar.from_json({**c, **bank_holidays})
+                     for urn, c in bundle["delivery"]["calendars"].items()}
+        late_entry_days = bundle["delivery"].get("late_entry_days", DEFAULT_LATE_ENTRY_DAYS)
+        if type(late_entry_days) is not int or late_entry_days < 1:
+            raise ValueError(f"late_entry_days is {late_entry_days!r}, not a number of school days")
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         check.fail(f"The bundle's period or school calendars cannot be read ({e.__class__.__name__}: {e}), so what "
                    "it shows cannot be recomputed.")
         return
     try:
         envelopes = [unseal(raw) for _, raw in rows]
-        derived = derive(replay(envelopes, summariser(bundle.get("format_version"))), period, calendars)
+        derived = derive(replay(envelopes, summariser(format_version)), period, calendars, late_entry_days,
+                         format_version)
     except ReplayError as e:
         check.fail(f"What the bundle shows cannot be recomputed: {e}.")
         return
@@ -316,6 +337,6 @@ def describe(bundle: dict[str, Any], check: BundleCheck, *, key_given: bool) -> 
     if not key_given:
         lines.append(f"    The key was taken from the bundle itself: compare key id {check.key_id} with the service's "
                      "(GET /v1/keys), or run again with --key.")
-    lines.append("    The planned sessions were counted with the school calendar in the bundle, which is not part of "
-                 "the signed record.")
+    lines.append("    The planned sessions and late entries were counted with the school calendar in the bundle, which "
+                 "is not part of the signed record.")
     return lines

@@ -1,18 +1,22 @@
 """A real-looking English school calendar for any school year, as a maintained primary school publishes it.
 
 Three terms from early September to late July; a week's half term at the end of October, in mid-February and at
-the end of May; two weeks at Christmas and two around Easter; the early May bank holiday; five INSET (staff
-training) days when pupils stay at home: the first two days of September, the first day of the spring term, the
-Monday after the May half term and the last day of the autumn term. Local authorities set slightly different
-dates; these follow the usual pattern (for 2025-26: term from 1 September, half term 27-31 October, Christmas
-22 December to 4 January, half term 16-20 February, Easter 30 March to 10 April, 4 May, half term 25-29 May,
-last day 22 July).
+the end of May; two weeks at Christmas and two around Easter; five INSET (staff training) days when pupils stay at
+home: the first two days of September, the first day of the spring term, the Monday after the May half term and
+the last day of the autumn term. England's bank holidays are never school days and are not entered: the ledger
+counts them itself (``isp_ledger.domain.calendar``, by the ``holidays`` package), and Easter, which the Easter
+holidays surround, is found from the same package's Good Friday. Local authorities set slightly different dates;
+these follow the usual pattern (for 2025-26: term from 1 September, half term 27-31 October, Christmas 22
+December to 4 January, half term 16-20 February, Easter 30 March to 10 April, half term 25-29 May, last day 22
+July).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+
+from isp_ledger.domain.calendar import ENGLAND
 
 DAY = dt.timedelta(days=1)
 
@@ -46,7 +50,7 @@ class SchoolYear:
 
     def is_school_day(self, day: dt.date) -> bool:
         return (self.first_day <= day <= self.last_day and day.weekday() < 5 and day not in self.inset_days
-                and self.holiday_on(day) is None)
+                and self.holiday_on(day) is None and ENGLAND.name_of(day) is None)
 
     def review_windows(self) -> tuple[dt.date, dt.date, dt.date]:
         """The Mondays of the weeks when this school holds its termly reviews: mid-November, early March, late
@@ -65,11 +69,10 @@ def school_year(start_year: int) -> SchoolYear:
     spring_term = dt.date(next_year, 1, 2)
     if spring_term.weekday() >= 3:  # never back for a day or two before a weekend
         spring_term = _monday_on_or_after(spring_term)
-    if dt.date(next_year, 1, 1).weekday() >= 5 and spring_term.day <= 3:
-        spring_term += DAY  # that Monday is the New Year bank holiday, moved from the weekend
+    while ENGLAND.name_of(spring_term) is not None:
+        spring_term += DAY  # the New Year bank holiday, moved from a weekend to the Monday
     february = _monday_on_or_after(dt.date(next_year, 2, 15))  # the third Monday of February
     easter = easter_sunday(next_year)
-    may_day = _monday_on_or_after(dt.date(next_year, 5, 1))
     whitsun = _monday_on_or_before(dt.date(next_year, 5, 31))  # the late May bank holiday's week
     last_day = dt.date(next_year, 7, 22)
     while last_day.weekday() >= 5:
@@ -79,7 +82,6 @@ def school_year(start_year: int) -> SchoolYear:
         Holiday("Christmas holidays", christmas, spring_term - DAY),
         Holiday("February half term", february, february + 4 * DAY),
         Holiday("Easter holidays", easter - 6 * DAY, easter + 5 * DAY),
-        Holiday("Early May bank holiday", may_day, may_day),
         Holiday("May half term", whitsun, whitsun + 4 * DAY),
         Holiday("Summer holidays", last_day + DAY, dt.date(next_year, 8, 31)),
     )
@@ -94,16 +96,10 @@ def school_year_of(day: dt.date) -> int:
 
 
 def easter_sunday(year: int) -> dt.date:
-    """Easter Sunday in the Gregorian calendar (the anonymous Gregorian algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    el = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * el) // 451
-    month, day = divmod(h + el - 7 * m + 114, 31)
-    return dt.date(year, month, day + 1)
+    """Easter Sunday: two days after Good Friday, a bank holiday of England (the ``holidays`` package)."""
+    good_friday = next(day for day, name in ENGLAND.between(dt.date(year, 3, 1), dt.date(year, 4, 30))
+                       if name == "Good Friday")
+    return good_friday + 2 * DAY
 
 
 def _weekday_on_or_after(day: dt.date) -> dt.date:

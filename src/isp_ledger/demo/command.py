@@ -48,5 +48,6 @@ def _read_models(ledger: Ledger, report: DemoReport, progress: Callable[[int, in
     projector.catch_up(progress)
     view = projector.models[delivery.Delivery.name].view
     totals: dict[str, Any] = delivery.setting_report(view, report.setting_urn, report.first_day, report.today,
-                                                      ledger.calendars.school_calendar)["totals"]
+                                                      ledger.calendars.school_calendar, today=report.today,
+                                                      late_entry_days=ledger.calendars.late_entry_days)["totals"]
     return totals

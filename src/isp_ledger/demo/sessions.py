@@ -6,7 +6,8 @@ log them: present pupils as delivered, absent ones as missed. Sessions are misse
 schools, most often because the pupil is off (illness comes in spells, and more in winter), then because the
 member of staff is off or covering a class, clashes with trips, rehearsals and SATs, a child too upset to take
 part, and one afternoon when the school closed early. Most sessions are logged at the end of the day; now and
-then a whole day's register is typed up the next morning (back-dated), and a few are never logged at all.
+then a whole day's register is typed up the next morning (back-dated), once in a while one is mislaid and typed up
+two or three weeks later (late entries), and a few are never logged at all.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -145,8 +147,14 @@ class Register:
                     by_logger[call.logger].append(call)
         on_time: list[Call] = []
         for calls in by_logger.values():
-            if self.rng.random() < 0.03:
+            chance = self.rng.random()
+            if chance < 0.03:
                 self.deferred.append((day, calls))
+            elif chance < 0.036:
+                # A register mislaid and typed up two or three weeks later: late entries, which a complaint panel
+                # will want to see with both dates.
+                found = self.school.school_day_after(day, self.rng.randint(8, 15))
+                self.school.task(found, 8 * 60 + 20, self._typed_up(day, calls))
             else:
                 on_time += calls
         self.log(day, on_time, minute=35)
@@ -155,12 +163,20 @@ class Register:
         """Yesterday's registers that were not typed up in time, logged first thing (back-dated)."""
         waiting, self.deferred = self.deferred, []
         for day, calls in waiting:
-            still = []
-            for call in calls:
-                members = [m for m in call.members if m.plan.open_on(today) and m.provision.in_force(day)]
-                if members:
-                    still.append(Call(call.logger, members, call.session))
-            self.log(today, still, minute=5, hour=8)
+            self._log_held(day, calls, today, 5)
+
+    def _typed_up(self, held: dt.date, calls: list[Call]) -> Callable[[dt.date], None]:
+        """Typing up a mislaid register of ``held``, on the day it is found."""
+        return lambda today: self._log_held(held, calls, today, 20)
+
+    def _log_held(self, held: dt.date, calls: list[Call], today: dt.date, minute: int) -> None:
+        """Registers of sessions held on ``held``, typed up at 8 o'clock on ``today``, for the pupils still there."""
+        still = []
+        for call in calls:
+            members = [m for m in call.members if m.plan.open_on(today) and m.provision.in_force(held)]
+            if members:
+                still.append(Call(call.logger, members, call.session))
+        self.log(today, still, minute=minute, hour=8)
 
     def log(self, today: dt.date, calls: list[Call], *, minute: int, hour: int = 15) -> None:
         school = self.school

@@ -173,6 +173,12 @@ def _field_errors(plan: PlanState, by: Stamp, located: Located, corrected: Recor
             refusal = delivery.provision_refusal(plan, data["provision_id"], data["date"])
             if refusal is not None:
                 errors.append(FieldError("provision_id" if refusal[0] == "not_a_provision" else "date", refusal[1]))
+        clash = delivery.same_slot(plan, data["provision_id"], data["date"], data.get("starts_at"),
+                                   other_than=original["event_id"])
+        if clash is not None:  # corrected onto a session already recorded: it would be counted twice
+            errors.append(FieldError("date", f"another session of this provision is recorded that day (entry "
+                                             f"{clash['version']}, event {clash['event_id']}); give each its "
+                                             "starts_at, or void the one recorded in error"))
     elif event_type == "ProgressRecorded":
         outcome = plan.items[data["outcome_id"]]
         if agreed < outcome["added_on"]:

@@ -13,16 +13,18 @@ that state; the commands on the plan itself and on the items of its sections are
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
 from isp_ledger.domain import codes, delivery, events, facts, rules
+from isp_ledger.domain.calendar import NOT_SET, SchoolCalendar
 from isp_ledger.domain.corrections import prepare_correction
 from isp_ledger.domain.errors import InvalidInput, RuleViolation
 from isp_ledger.domain.fields import OPTIONAL_REASON, PUPIL_FIELDS, REASON, clean_agreed_on
-from isp_ledger.domain.records import is_paused_on
+from isp_ledger.domain.records import fold_plan, is_paused_on
 from isp_ledger.domain.sections import SECTIONS, Section
 from isp_ledger.domain.stamp import ONE_MICROSECOND, Stamp
 from isp_ledger.domain.state import GENESIS_HASH, Located, PlanState
@@ -304,12 +306,18 @@ class Plan(PlanState, Aggregate):
                       **cleaned)
         return acknowledgement_id
 
-    def record_session(self, by: Stamp, provision_id: str, session: dict[str, Any], session_id: str) -> None:
+    def record_session(self, by: Stamp, provision_id: str, session: dict[str, Any], session_id: str, *,
+                       calendar_of: Callable[[str], SchoolCalendar] = lambda urn: NOT_SET) -> None:
         """Record this pupil's part in a session of provision, delivered or missed (``session`` as for
-        :func:`delivery.clean_session`; a group's entries share ``session_id``)."""
+        :func:`delivery.clean_session`; a group's entries share ``session_id``). ``calendar_of`` gives a setting's
+        school calendar by its URN: a session is recorded only on a school day of the setting the plan was in."""
         self.require_open()
         cleaned = delivery.clean_session(session, by.today.isoformat())
         refusal = delivery.provision_refusal(self, provision_id, cleaned["date"])
+        if refusal is None:
+            in_force = fold_plan(self.records["plan"], cleaned["date"])
+            setting_urn = in_force["setting_urn"] if in_force else self.setting_urn
+            refusal = delivery.session_refusal(self, provision_id, cleaned, calendar_of(setting_urn))
         if refusal is not None:
             rule, detail = refusal
             if rule == "not_a_provision":

@@ -5,8 +5,8 @@ The rules, each shown with exact numbers in ``tests/unit/test_delivery_planning.
 * A provision owes sessions on the school days on which it was in force. Each such day owes
   ``sessions_per_week / 5``, so a full week of five school days owes ``sessions_per_week``, and a week with three
   school days (a bank holiday and a closure, or the start of a provision on a Wednesday) owes three fifths of it.
-* School days are Monday to Friday minus the setting's holidays and closures (``calendar.py``), by the calendar
-  as it stands now.
+* School days are Monday to Friday minus England's bank holidays and the setting's holidays and closures
+  (``calendar.py``), by the calendar as it stands now.
 * "In force" is read as of each day, as the plan document's ``as_of`` is: a provision is owed from the day it was
   agreed and within its ``starts_on`` .. ``ends_on``; an amendment (3 sessions a week to 2) applies from the day
   it was agreed; a provision ended on a day owes nothing from that day; a plan owes nothing before it was opened
@@ -16,12 +16,27 @@ The rules, each shown with exact numbers in ``tests/unit/test_delivery_planning.
   pause over one full school week owes exactly ``sessions_per_week`` fewer, and a pause from a Wednesday to the
   Friday three fifths of it fewer. A paused provision may be amended: the amendment's terms apply once it is owed
   again.
-* ``unrecorded = planned - delivered - missed``, never below zero, for each provision; a total's unrecorded
-  sessions are the sum of its provisions' (one provision's extra sessions do not make up for another's gaps).
+* Planned sessions are counted up to today at the latest (:func:`counted_to`; the answers say ``counted_to``): a
+  day still to come owes nothing yet, so a report to the end of term asked in December is right on the day it is
+  read.
+* Each month is measured apart (calendar months clipped to the window, and within a month each set of the plan's
+  terms apart, as when its tier changed): ``unrecorded = planned - delivered - missed`` when that is positive,
+  otherwise ``extra = delivered + missed - planned``, so that ``planned + extra = delivered + missed +
+  unrecorded`` on every line. A month's gap is not made up by another month's extra sessions, nor one provision's
+  by another's; planned sessions are spread evenly over school days, so a month with more of a provision's usual
+  days than average shows extra sessions rather than planned < delivered + missed without a reason.
+* A session recorded more than ``late_entry_days`` school days after its date is a late entry (``delivery.is_late``):
+  it counts as what it says (delivered or missed) and also in ``late_sessions``. A voided session counts for
+  nothing: callers leave it out.
 
-Numbers are kept exact (fractions) and rounded half up to two decimal places only when shown; the delivery
-rate is ``delivered / planned`` (``None`` when nothing was planned), rounded the same way. A delivered session
-whose minutes were not given counts the provision's ``minutes_per_session`` in force that day.
+How figures are rounded, so that the parts shown always add up to the totals shown: exact numbers (fractions)
+are rounded half up to two decimal places once, for each provision's planned sessions and minutes in each month
+(and set of the plan's terms); every other figure is a whole number, or computed from those shown figures, and a
+figure for a longer period or for more provision (a provision over the window, a plan, a setting, a tier) is the
+sum of the figures shown for its parts. So months add up to the total, provisions to the plan's total, plans to the
+setting's. The delivery rate is ``delivered / planned`` as shown (``None`` when nothing was planned), rounded half up
+to two places. A delivered session whose minutes were not given counts the provision's ``minutes_per_session`` in
+force that day.
 """
 
 from __future__ import annotations
@@ -149,75 +164,168 @@ class SchoolDays:
         return bisect.bisect_right(self._days, end) - bisect.bisect_left(self._days, start)
 
 
+def months_of(start: dt.date, end: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The calendar months from ``start`` to ``end``, each clipped to them: ("2026-09", first day, last day)."""
+    months = []
+    while start <= end:
+        following = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        months.append((start.strftime("%Y-%m"), start, min(end, following - ONE_DAY)))
+        start = following
+    return months
+
+
+def counted_to(end: dt.date, today: dt.date) -> dt.date:
+    """The last day a report counts: its ``to``, or today if that is earlier (what is still to come is neither
+    delivered nor missing)."""
+    return min(end, today)
+
+
+# ------------------------------------------------------------------------------------------------ the figures
+
+HUNDREDTH = Decimal("0.01")
+
+
+def rounded(value: Fraction) -> Decimal:
+    """An exact number as shown: rounded half up to two decimal places."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return exact.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+def shown(value: Fraction) -> float:
+    return float(rounded(value))
+
+
 @dataclass
 class Tally:
-    """Planned and recorded sessions of one provision (:meth:`plan`, :meth:`record`), or summed over many
-    (:meth:`add`)."""
+    """Planned and recorded sessions of one provision in one month (under one set of the plan's terms), or the sum
+    of such months (:meth:`add`). Figures are as shown: planned sessions and minutes rounded month by month, every
+    other figure whole or a sum of shown figures, so that ``planned + extra = delivered + missed + unrecorded``
+    holds exactly on every line."""
 
-    planned_sessions: Fraction = Fraction(0)
-    planned_minutes: Fraction = Fraction(0)
+    planned_sessions: Decimal = Decimal(0)
+    planned_minutes: Decimal = Decimal(0)
     delivered_sessions: int = 0
     delivered_minutes: int = 0
     missed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MISSED_REASONS, 0))
-    summed_unrecorded: Fraction | None = None  # a sum's: its parts' unrecorded sessions
-
-    def unrecorded(self) -> Fraction:
-        if self.summed_unrecorded is not None:
-            return self.summed_unrecorded
-        return max(Fraction(0), self.planned_sessions - self.delivered_sessions - sum(self.missed.values()))
-
-    def plan(self, stretch: Stretch, school_days: int) -> None:
-        sessions = Fraction(school_days) * Fraction(str(stretch.sessions_per_week)) / SCHOOL_WEEK
-        self.planned_sessions += sessions
-        self.planned_minutes += sessions * stretch.minutes_per_session
-
-    def record(self, status: str, minutes: int, missed_reason: str | None) -> None:
-        if status == "delivered":
-            self.delivered_sessions += 1
-            self.delivered_minutes += minutes
-        else:
-            self.missed[missed_reason or "other"] += 1
+    unrecorded_sessions: Decimal = Decimal(0)
+    extra_sessions: Decimal = Decimal(0)
+    late_sessions: int = 0
 
     def add(self, other: Tally) -> None:
-        self.summed_unrecorded = (self.summed_unrecorded or Fraction(0)) + other.unrecorded()
         self.planned_sessions += other.planned_sessions
         self.planned_minutes += other.planned_minutes
         self.delivered_sessions += other.delivered_sessions
         self.delivered_minutes += other.delivered_minutes
         for reason, count in other.missed.items():
             self.missed[reason] += count
+        self.unrecorded_sessions += other.unrecorded_sessions
+        self.extra_sessions += other.extra_sessions
+        self.late_sessions += other.late_sessions
+
+    def unrecorded(self) -> Decimal:
+        return self.unrecorded_sessions
 
     def as_json(self) -> dict[str, Any]:
-        missed = sum(self.missed.values())
-        unrecorded = self.unrecorded()
-        rate = Fraction(self.delivered_sessions) / self.planned_sessions if self.planned_sessions else None
+        rate = None
+        if self.planned_sessions:
+            rate = float((self.delivered_sessions / self.planned_sessions).quantize(HUNDREDTH, ROUND_HALF_UP))
         return {
-            "planned_sessions": shown(self.planned_sessions),
+            "planned_sessions": float(self.planned_sessions),
             "delivered_sessions": self.delivered_sessions,
-            "missed_sessions": missed,
+            "missed_sessions": sum(self.missed.values()),
             "missed_by_reason": dict(self.missed),
-            "unrecorded_sessions": shown(unrecorded),
-            "planned_minutes": shown(self.planned_minutes),
+            "unrecorded_sessions": float(self.unrecorded_sessions),
+            "extra_sessions": float(self.extra_sessions),
+            "late_sessions": self.late_sessions,
+            "planned_minutes": float(self.planned_minutes),
             "delivered_minutes": self.delivered_minutes,
-            "delivery_rate": shown(rate) if rate is not None else None,
+            "delivery_rate": rate,
         }
 
 
-def shown(value: Fraction) -> float:
-    """An exact number as shown: rounded half up to two decimal places."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+@dataclass
+class _Month:
+    """The exact figures of one provision in one month under one set of the plan's terms, before they are shown."""
+
+    planned: Fraction = Fraction(0)
+    planned_minutes: Fraction = Fraction(0)
+    delivered: int = 0
+    delivered_minutes: int = 0
+    missed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MISSED_REASONS, 0))
+    late: int = 0
+
+    def plan(self, stretch: Stretch, school_days: int) -> None:
+        sessions = Fraction(school_days) * Fraction(str(stretch.sessions_per_week)) / SCHOOL_WEEK
+        self.planned += sessions
+        self.planned_minutes += sessions * stretch.minutes_per_session
+
+    def record(self, session: Session, minutes: int) -> None:
+        if session.status == "delivered":
+            self.delivered += 1
+            self.delivered_minutes += minutes
+        else:
+            self.missed[session.missed_reason or "other"] += 1
+        self.late += session.late
+
+    def shown(self) -> Tally:
+        planned = rounded(self.planned)
+        recorded = self.delivered + sum(self.missed.values())
+        return Tally(planned, rounded(self.planned_minutes), self.delivered, self.delivered_minutes,
+                     dict(self.missed), max(Decimal(0), planned - recorded), max(Decimal(0), recorded - planned),
+                     self.late)
 
 
 @dataclass(frozen=True)
 class Session:
-    """A recorded session, as the reports need it."""
+    """A recorded session, as the reports need it (``late``: a late entry, ``delivery.is_late``). A voided session is
+    never one: it counts for nothing."""
 
     provision_id: str
     day: dt.date
     status: str
     minutes: int | None
     missed_reason: str | None
+    late: bool = False
+
+
+def tally_months(
+    provision: list[ProvisionTerms],
+    plan: list[PlanTerms],
+    sessions: Iterable[Session],
+    start: dt.date,
+    end: dt.date,
+    *,
+    school_days: Callable[[str], SchoolDays],
+    group: Callable[[PlanTerms], str | None] = lambda terms: "",
+) -> dict[tuple[str, str], Tally]:
+    """One provision's figures over ``start`` .. ``end``, month by month (``"2026-09"``) and by ``group`` of the
+    plan's terms in force (one group, ``""``, by default; a group of ``None`` is left out, as days under another
+    setting are from its report).
+
+    Each month is measured apart, and apart again for each set of the plan's terms in it (a change of tier): a
+    month's gap is not made up by another month's extra sessions. ``school_days(setting_urn)`` gives the window's
+    school days by that setting's calendar; ``sessions`` are the provision's sessions, each counted under the
+    plan's terms in force on its day, those outside the window passed over.
+    """
+    leaves: dict[tuple[str, PlanTerms], _Month] = {}
+    for month, first, last in months_of(start, end):
+        for stretch in owed(provision, plan, first, last):
+            count = school_days(stretch.plan.setting_urn).count(stretch.start, stretch.end)
+            leaves.setdefault((month, stretch.plan), _Month()).plan(stretch, count)
+    for session in sessions:
+        if not start <= session.day <= end:
+            continue
+        minutes = session.minutes
+        if minutes is None:
+            minutes = (in_force_on(provision, session.day) or provision[0]).minutes_per_session
+        terms = in_force_on(plan, session.day) or plan[0]
+        leaves.setdefault((session.day.strftime("%Y-%m"), terms), _Month()).record(session, minutes)
+    tallies: dict[tuple[str, str], Tally] = {}
+    for (month, terms), leaf in sorted(leaves.items(), key=lambda item: (item[0][0], item[0][1].effective_on)):
+        key = group(terms)
+        if key is not None:
+            tallies.setdefault((month, key), Tally()).add(leaf.shown())
+    return tallies
 
 
 def tally_provision(
@@ -230,26 +338,12 @@ def tally_provision(
     school_days: Callable[[str], SchoolDays],
     group: Callable[[PlanTerms], str | None] = lambda terms: "",
 ) -> dict[str, Tally]:
-    """One provision's tallies over ``start`` .. ``end``, by ``group`` of the plan's terms in force (one group,
-    ``""``, by default; a group of ``None`` is left out, as days under another setting are from its report).
-
-    ``school_days(setting_urn)`` gives the window's school days by that setting's calendar; ``sessions`` are the
-    provision's sessions within the window, each counted under the plan's terms in force on its day.
-    """
+    """One provision's figures over ``start`` .. ``end`` by ``group``: the sums of its months
+    (:func:`tally_months`)."""
     tallies: dict[str, Tally] = {}
-    for stretch in owed(provision, plan, start, end):
-        key = group(stretch.plan)
-        if key is not None:
-            count = school_days(stretch.plan.setting_urn).count(stretch.start, stretch.end)
-            tallies.setdefault(key, Tally()).plan(stretch, count)
-    for session in sessions:
-        key = group(in_force_on(plan, session.day) or plan[0])
-        if key is None:
-            continue
-        minutes = session.minutes
-        if minutes is None:
-            minutes = (in_force_on(provision, session.day) or provision[0]).minutes_per_session
-        tallies.setdefault(key, Tally()).record(session.status, minutes, session.missed_reason)
+    for (_, key), tally in tally_months(provision, plan, sessions, start, end, school_days=school_days,
+                                        group=group).items():
+        tallies.setdefault(key, Tally()).add(tally)
     return tallies
 
 

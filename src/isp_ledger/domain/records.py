@@ -226,6 +226,7 @@ def is_paused_on(item: dict[str, Any], day: str) -> bool:
     return until is None or day <= until
 
 
+
 def fold_plan(records: list[Record], as_of: str | None = None) -> dict[str, Any] | None:
     """Plan-level state (pupil, tier, status) as in force on ``as_of``, or ``None`` if not yet opened."""
     state: dict[str, Any] | None = None

@@ -6,7 +6,7 @@ A setting's calendar and its delivery report are under ``/v1/settings`` (``setti
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -54,8 +54,9 @@ def plan_delivery(
     from_: Annotated[dt.date | None, FROM] = None,
     to: Annotated[dt.date | None, TO] = None,
 ) -> JSONResponse:
-    """Per provision of the plan: sessions planned (by the setting's calendar), delivered, missed (by reason)
-    and unrecorded, minutes planned and delivered, and the delivery rate."""
+    """Per provision of the plan: sessions planned (by the setting's calendar, up to today at the latest:
+    ``counted_to``), delivered, missed (by reason), unrecorded and extra, late entries, minutes planned and
+    delivered, and the delivery rate. Months are measured apart and shown figures add up: see the README."""
     start, end = window(ledger, from_, to)
     setting_urn = current_plan.setting_of(read_side.view(current_plan.CurrentPlans.name), plan_id)
     if setting_urn is None:
@@ -63,8 +64,14 @@ def plan_delivery(
     else:
         access.require(user, setting_urn, Action.READ, plan_id)
     view, freshness = read_side.for_user(delivery.Delivery.name, user.user_id, plan_id)
-    report = delivery.plan_report(view, plan_id, start, end, ledger.calendars.school_calendar)
+    report = delivery.plan_report(view, plan_id, start, end, ledger.calendars.school_calendar, **counting(ledger))
     return JSONResponse(report, headers=freshness.headers())
+
+
+def counting(ledger: Ledger) -> dict[str, Any]:
+    """What a delivery report counts by besides its window: today (planned sessions are counted up to it at the
+    latest) and the school days after which a session's entry is late."""
+    return {"today": london_date(ledger.clock.now()), "late_entry_days": ledger.calendars.late_entry_days}
 
 
 def window(ledger: Ledger, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:

@@ -14,6 +14,7 @@ from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId
 from isp_ledger.api.params import bounded_instant
 from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.api.reads import PlanDiff, Timeline
+from isp_ledger.domain.delivery import SESSION_EVENT
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.validation import parse_date
 from isp_ledger.domain.wording import KINDS
@@ -55,6 +56,10 @@ def plan_timeline(
     view, freshness = read_side.for_user(timeline.Timeline.name, user.user_id, plan_id)
     entries, next_version = timeline.entries(view, plan_id, limit=limit, before_version=before_version,
                                              recorded_from=from_, recorded_to=to, kinds=kinds)
+    # Late entries of sessions (CONTRACT.md §8) are counted with the setting's calendar as it stands, on reading.
+    late = ledger.history.late_sessions(plan_id) if any(e["type"] == SESSION_EVENT for e in entries) else set()
+    for entry in entries:
+        entry["late"] = entry["event_id"] in late
     next_cursor = encode_cursor([next_version]) if next_version is not None else None
     return JSONResponse({"setting": ledger.setting_details.shown(setting_urn), "entries": entries,
                          "next_cursor": next_cursor}, headers=freshness.headers())

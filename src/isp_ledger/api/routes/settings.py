@@ -21,7 +21,7 @@ from isp_ledger.api.reports import (
     SettingDelivery,
     SettingDetails,
 )
-from isp_ledger.api.routes.deliveries import FROM, TO, window
+from isp_ledger.api.routes.deliveries import FROM, TO, counting, window
 from isp_ledger.api.schemas import CalendarUpdate, SettingUpdate
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.quality import delivery_window
@@ -63,7 +63,8 @@ def quality_report(urn: str, user: CurrentUser, ledger: LedgerDep, read_side: Re
     delivered = None
     if weeks is not None:
         delivery_view, delivery_freshness = read_side.for_user(delivery.Delivery.name, user.user_id)
-        delivered = delivery.provision_figures(delivery_view, urn, *weeks, ledger.calendars.school_calendar)
+        delivered = delivery.provision_figures(delivery_view, urn, *weeks, ledger.calendars.school_calendar,
+                                               late_entry_days=ledger.calendars.late_entry_days)
         freshness = _staler(freshness, delivery_freshness)
     plans = quality.report(view, urn, today, delivered, weeks)
     return JSONResponse({"setting_urn": urn, "setting": ledger.setting_details.shown(urn), "as_of": today.isoformat(),
@@ -129,7 +130,7 @@ def delivery_report(
     start, end = window(ledger, from_, to)
     access.require_staff_of(user, urn)
     view, freshness = read_side.for_user(delivery.Delivery.name, user.user_id)
-    report = delivery.setting_report(view, urn, start, end, ledger.calendars.school_calendar)
+    report = delivery.setting_report(view, urn, start, end, ledger.calendars.school_calendar, **counting(ledger))
     report["calendar_version"] = ledger.calendars.setting_calendar(user, urn)["version"]
     report["setting"] = ledger.setting_details.shown(urn)
     return JSONResponse(report, headers=freshness.headers())
