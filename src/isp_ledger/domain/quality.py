@@ -278,9 +278,12 @@ def _delivery_gap(provision: Mapping[str, Any], figures: Mapping[str, Any],
         reasons = ", ".join(f"{n} {MISSED_REASON_NAMES[reason]}" for reason, n in figures["missed_by_reason"].items()
                             if n)
         parts.append(f"{figures['missed_sessions']} missed ({reasons})")
-    if figures["unrecorded_sessions"]:
-        parts.append(f"{_number(figures['unrecorded_sessions'])} not recorded")
-    then = ("Find out why, and record any sessions not yet logged." if figures["unrecorded_sessions"] else
+    # Over the window as one: the delivery report measures each month apart (a month's sessions logged beyond the
+    # plan do not make up another month's), but this sentence must add up as it reads.
+    unrecorded = max(0.0, planned - delivered - figures["missed_sessions"])
+    if unrecorded:
+        parts.append(f"{_number(unrecorded)} not recorded")
+    then = ("Find out why, and record any sessions not yet logged." if unrecorded else
             "Find out why, and agree with the parents how the sessions missed will be made up.")
     return _gap("provision_under_delivered", provision["id"], (
         f"The provision {_quoted(provision['description'])} was delivered at {round(rate * 100)}% of its planned "
