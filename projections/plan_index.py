@@ -2,11 +2,18 @@
 
 The pupil's UPN is kept only as the keyed digest the write side uses for its open-plan index, so a lookup by
 UPN works without the UPN being stored in clear here.
+
+A search by name matches pupils whose given or family name contains each word of the search, ignoring case,
+accents and punctuation ("zoe" finds Zoë, "oneill" finds O'Neill, "okafor br" finds Zoë Okafor-Brontë). It is
+done here, in Python, over the rows the other filters leave, in the listing's order and a page at a time: the
+same on SQLite and PostgreSQL (whose case rules differ for letters outside ASCII), with no column to keep in step,
+and still possible once names are kept encrypted.
 """
 
 from __future__ import annotations
 
 import base64
+import unicodedata
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -52,6 +59,24 @@ class PlanIndex(DirtyPlans):
                 state["tier"], state["status"], next_review_due(plan), state["opened_on"], plan.version)
 
 
+NAME_SCAN = 500  # rows read at a time while searching by name
+
+
+def name_key(text: str) -> str:
+    """``text`` as a search by name compares it: lower case, no accents, no apostrophes, hyphens as spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = "".join(" " if c in "-‐‑–—_." else c for c in plain if c not in "'’‘`")
+    return " ".join(plain.split())
+
+
+def name_matches(terms: list[str], given_name: str, family_name: str) -> bool:
+    """Whether each term (a word of the search, as :func:`name_key` gives it) is in the pupil's name."""
+    name = name_key(f"{given_name} {family_name}")
+    squeezed = name.replace(" ", "")
+    return all(term in name or term in squeezed for term in terms)
+
+
 def search(
     view: View,
     *,
@@ -59,10 +84,44 @@ def search(
     upn_key: str | None = None,
     tier: str | None = None,
     status: str | None = None,
+    name: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Plans matching the filters, by family name then given name; ``setting_urns`` None means any setting."""
+    """Plans matching the filters, by family name then given name; ``setting_urns`` None means any setting;
+    ``name``, when given, as :func:`name_matches` says."""
+    terms = name_key(name).split() if name is not None else []
+    if not terms:
+        return _page(view, setting_urns=setting_urns, upn_key=upn_key, tier=tier, status=status, limit=limit,
+                     cursor=cursor)
+    found: list[dict[str, Any]] = []
+    while len(found) <= limit:
+        rows, more = _page(view, setting_urns=setting_urns, upn_key=upn_key, tier=tier, status=status,
+                           limit=NAME_SCAN, cursor=cursor)
+        found += [row for row in rows if name_matches(terms, row["given_name"], row["family_name"])]
+        if more is None:
+            break
+        cursor = more
+    plans = found[:limit]
+    next_cursor = _cursor_after(plans[-1]) if len(found) > limit else None
+    return plans, next_cursor
+
+
+def _cursor_after(plan: dict[str, Any]) -> str:
+    return encode_cursor([plan["family_name"], plan["given_name"], plan["plan_id"]])
+
+
+def _page(
+    view: View,
+    *,
+    setting_urns: list[str] | None,
+    upn_key: str | None,
+    tier: str | None,
+    status: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the plans matching the filters the database can apply, and the cursor after it."""
     where: list[str] = []
     params: list[Any] = []
     if setting_urns is not None:
@@ -88,10 +147,7 @@ def search(
     params.append(limit + 1)
     rows = view.sql.fetch(view.q(statement), params)
     plans = [dict(zip(COLUMNS, row, strict=True)) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = plans[-1]
-        next_cursor = encode_cursor([last["family_name"], last["given_name"], last["plan_id"]])
+    next_cursor = _cursor_after(plans[-1]) if len(rows) > limit else None
     return plans, next_cursor
 
 

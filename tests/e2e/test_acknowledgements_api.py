@@ -38,8 +38,8 @@ def test_whose_response_is_shown_in_the_document_the_timeline_and_the_bundle(api
     assert (event["data"]["given_by"], event["data"]["method"]) == ("Pat Okafor", "in_person")
 
     [entry] = api.get(f"/v1/plans/{plan_id}/timeline", kind="acknowledgement").json()["entries"]
-    assert entry["summary"] == ("Pat Okafor (parent) disagreed with version 2 of the plan, in person, saying "
-                                "“Phonics was cut without asking us”; recorded by Sam Senco.")
+    assert entry["summary"] == ("Pat Okafor (parent) disagreed with the plan as it stood on 20 November 2026, in "
+                                "person, saying “Phonics was cut without asking us”; recorded by Sam Senco.")
 
     bundle = api.get(f"/v1/plans/{plan_id}/bundle").json()
     [response] = bundle["parent_responses"]["acknowledgements"]

@@ -126,11 +126,11 @@ def test_the_bundle_shows_the_plan_at_both_ends_every_change_and_the_sessions(ap
     assert by_version[6]["event_id"] == w["amended"]["event_id"]
     assert by_version[3]["recorded_at"] == w["provision"]["recorded_at"]
     assert by_version[6]["summary"].startswith(
-        "Provision amended: Small-group phonics with a trained TA now 2 sessions")
+        "Provision “Small-group phonics with a trained TA” changed: the number of sessions a week from 3 to 2.")
     # The correction names the entry it corrects, and that entry names its correction.
     assert by_version[7]["corrects"]["version"] == 3
     assert by_version[7]["corrects"]["event_id"] == w["provision"]["event_id"]
-    assert "minutes a session 30 → 25" in by_version[7]["summary"]
+    assert "the length of each session was corrected from 30 minutes to 25 minutes" in by_version[7]["summary"]
     assert [(c["version"], c["event_id"]) for c in by_version[3]["corrected_by"]] == [
         (7, w["correction"]["event_id"])]
     assert all(c["corrected_by"] == [] for c in changes if c["version"] != 3)

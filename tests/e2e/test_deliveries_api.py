@@ -120,8 +120,8 @@ def test_a_group_session_is_recorded_on_every_plan_in_its_chain_and_history(api:
             {k: v for k, v in documents[plan_id].items() if k not in ("version", "recorded_at")}
         timeline = api.get(f"/v1/plans/{plan_id}/timeline", kind="delivery").json()["entries"]
         assert [e["summary"] for e in timeline] == [
-            "Session delivered: Small-group phonics with a trained TA, 25 minutes, by a teaching assistant. "
-            "Note: Worked on CCVC words."]
+            "Session of “Small-group phonics with a trained TA” delivered on 19 November 2026, 25 minutes. "
+            "Note: “Worked on CCVC words”."]
         assert timeline[0]["backdated"] is True
     # Nor does a session change the setting's reviews-due report, or its quality report but for how much of each
     # provision was delivered (a gap of the quality report since issue 11).
@@ -152,7 +152,8 @@ def test_a_missed_session_says_why(api: Api) -> None:
     logged(log(api, [(plan_id, provision_id)], "2026-11-20", "missed", missed_reason="timetable_clash",
                delivered_by="class teacher"), 1)
     [entry] = api.get(f"/v1/plans/{plan_id}/timeline", kind="delivery").json()["entries"]
-    assert entry["summary"] == "Session missed: Small-group phonics with a trained TA. Reason: timetable clash."
+    assert entry["summary"] == ("Session of “Small-group phonics with a trained TA” on 20 November 2026 missed "
+                                "because of a timetable clash.")
     assert entry["backdated"] is False
 
 
@@ -291,7 +292,10 @@ def test_a_logged_session_can_be_corrected(api: Api) -> None:
     bad = {**correction, "changes": {"date": "2026-09-04"}}  # before the provision started
     assert_problem(api.post(f"/v1/plans/{plan_id}/corrections", bad), 422, field="changes.date")
     newest = api.get(f"/v1/plans/{plan_id}/timeline").json()["entries"][0]
-    assert newest["summary"].startswith("Correction to the session entry of 2026-11-16"), newest["summary"]
+    assert newest["summary"] == (
+        "Correction to the delivered session of “Small-group phonics with a trained TA” on 16 November 2026: the "
+        "session was corrected from “delivered” to “missed”; the reason the session was missed was corrected to "
+        "“pupil absent” (none had been recorded). Reason: She was absent; logged by mistake.")
 
 
 # ---------------------------------------------------------------- the calendar

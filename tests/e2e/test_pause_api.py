@@ -64,8 +64,8 @@ def test_a_paused_provision_shows_paused_until_resumed(api: Api) -> None:
 
     entries = api.get(f"/v1/plans/{plan_id}/timeline", kind="provision").json()["entries"]
     assert [e["summary"] for e in entries[:2]] == [
-        "Provision resumed: small-group phonics.",
-        "Provision paused: small-group phonics until 2027-01-08. Reason: exam fortnight.",
+        "Provision “small-group phonics” restarted on 18 November 2026.",
+        "Provision “small-group phonics” paused from 16 November 2026 until 8 January 2027. Reason: exam fortnight.",
     ]
 
 

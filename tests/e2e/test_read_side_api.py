@@ -161,16 +161,19 @@ def test_timeline_is_newest_first_with_both_times_the_actor_and_the_backdated_fl
 def test_timeline_summaries_are_one_plain_english_line_each(api: Api) -> None:
     story = _story(api)
     summaries = {e["version"]: e["summary"] for e in timeline(api, story["plan"])["entries"]}
-    assert summaries[1] == "Plan opened at the Targeted tier for Amara Okafor; first review due 2026-12-01."
-    assert summaries[2] == ("Barrier identified: Finds it hard to blend sounds when decoding unfamiliar words "
-                            "(cognition and learning; specific learning difficulty).")
-    assert summaries[3] == ("Provision agreed: Small-group phonics with a trained TA, 3 sessions a week of 30 "
-                            "minutes, in a group of 4, withdrawn from class, by a teaching assistant, from 2026-09-07.")
-    assert summaries[4] == ("Provision amended: Small-group phonics with a trained TA now 2 sessions a week (was 3). "
-                            "Reason: Timetable change agreed with parent.")
-    assert summaries[5] == ("Review held on 2026-11-19 with Sam Senco (SENCO), Pat Parent (parent); "
-                            "next review due 2027-03-19.")
-    assert summaries[6] == "Pupil's voice added: “I like the phonics group”."
+    assert summaries[1] == ("Plan opened for Amara Okafor at the Targeted tier; the first review is due by 1 "
+                            "December 2026.")
+    assert summaries[2] == ("Barrier to learning identified: “Finds it hard to blend sounds when decoding unfamiliar "
+                            "words” (cognition and learning: specific learning difficulty).")
+    assert summaries[3] == ("Provision agreed: “Small-group phonics with a trained TA”, 3 sessions a week of 30 "
+                            "minutes, in a group of 4, withdrawn from class, by a teaching assistant, from 7 September "
+                            "2026.")
+    assert summaries[4] == ("Provision “Small-group phonics with a trained TA” changed: the number of sessions a week "
+                            "from 3 to 2. Reason: Timetable change agreed with parent.")
+    assert summaries[5] == ("Review held on 19 November 2026 with Sam Senco (SENCO) and Pat Parent (parent); the "
+                            "parent's and the child's views are recorded. What was decided: “Good progress; continue "
+                            "provision, review in spring.” The next review is due by 19 March 2027.")
+    assert summaries[6] == "Amara's own views added: “I like the phonics group”."
 
 
 def test_summaries_use_an_before_a_vowel(api: Api) -> None:
@@ -184,9 +187,9 @@ def test_summaries_use_an_before_a_vowel(api: Api) -> None:
         item=True)
     summaries = [e["summary"] for e in timeline(api, plan_id, limit="2")["entries"]]
     assert summaries == [
-        "Professional advice from an educational psychologist added: “Working memory is weak”.",
-        "Provision agreed: Small-group phonics with a trained TA, 1 session a week of 30 minutes, one-to-one, "
-        "in class, by an occupational therapist, from 2026-09-07.",
+        "Advice from an educational psychologist added: “Working memory is weak”.",
+        "Provision agreed: “Small-group phonics with a trained TA”, 1 session a week of 30 minutes, one-to-one, "
+        "in class, by an occupational therapist, from 7 September 2026.",
     ]
 
 
@@ -219,10 +222,11 @@ def test_a_correction_entry_points_at_the_entry_it_corrects(api: Api) -> None:
     assert correction["corrects"] == {"version": 3, "event_id": story["written"][3]["event_id"]}
     assert correction["actor"] == actor(api, "senco")
     assert correction["summary"].startswith(
-        "Correction to the provision agreed entry of 2026-09-07 (version 3): minutes a session 30 → 25.")
+        "Correction to the provision “Small-group phonics with a trained TA” as agreed on 7 September 2026: the "
+        "length of each session was corrected from 30 minutes to 25 minutes.")
     # The corrected entry stays as it was recorded, and lists the correction made to it.
-    assert corrected["summary"].startswith("Provision agreed: Small-group phonics with a trained TA, 3 sessions a "
-                                           "week of 30 minutes")
+    assert corrected["summary"].startswith("Provision agreed: “Small-group phonics with a trained TA”, 3 sessions "
+                                           "a week of 30 minutes")
     assert corrected["corrected_by"] == [{"version": 7, "event_id": story["written"][7]["event_id"]}]
     assert all(entries[v]["corrects"] is None and entries[v]["corrected_by"] == [] for v in (1, 2, 4, 5, 6))
 
@@ -233,8 +237,9 @@ def test_a_correction_entry_says_why_the_record_was_wrong(api: Api) -> None:
     story = _story(api)
     [correction] = timeline(api, story["plan"], kind="correction")["entries"]
     assert correction["summary"] == (
-        "Correction to the provision agreed entry of 2026-09-07 (version 3): minutes a session 30 → 25. "
-        "Reason: The agreement says 25 minutes a session.")
+        "Correction to the provision “Small-group phonics with a trained TA” as agreed on 7 September 2026: the "
+        "length of each session was corrected from 30 minutes to 25 minutes. Reason: The agreement says 25 minutes "
+        "a session.")
 
 
 def test_timeline_pages_walk_every_entry_once(api: Api) -> None:

@@ -85,8 +85,8 @@ def test_a_session_recorded_in_error_is_struck_out_and_counts_for_nothing(api: A
     assert entries[written["version"]]["kind"] == "correction"
     assert entries[written["version"]]["item_id"] == ids["provision"]
     assert entries[written["version"]]["summary"] == (
-        "Struck out as recorded in error: the session of 16 November 2026 for “Small-group phonics with a trained "
-        f"TA” (delivered) (entry {twice['version']}); it no longer counts. Reason: The same session, logged twice.")
+        "Struck out as recorded in error: the delivered session of “Small-group phonics with a trained TA” on 16 "
+        "November 2026; it no longer counts. Reason: The same session, logged twice.")
     assert entries[twice["version"]]["voided"] == {
         "version": written["version"], "event_id": written["event_id"], "recorded_at": written["recorded_at"],
         "actor": struck["actor"], "reason": "The same session, logged twice"}

@@ -143,6 +143,21 @@ TAMPERINGS: dict[str, tuple[Callable[[Bundle], Any], Callable[[Bundle, Any], str
         # were typed in late.
         lambda b, _: "The cover summary was edited: summary.delivery.delivery_rate shows 1.0, but the events "
                      "give 0.86"),
+    "a review's summary": (
+        lambda b: b["reviews"][0].update(summary="Provision to be reduced."),
+        lambda b, _: "The reviews were edited: reviews[0].summary shows \"Provision to be reduced.\", but the events "
+                     "give \"Good progress; continue provision, review in spring.\""),
+    "a parent's response": (
+        lambda b: b["parent_responses"]["acknowledgements"][-1].update(response="agree"),
+        lambda b, _: "The parent responses were edited: parent_responses.acknowledgements[1].response shows "
+                     "\"agree\", but the events give \"disagree\""),
+    "a summary of the change log": (
+        lambda b: b["changes"][1].update(summary="Barrier to learning identified: none."),
+        lambda b, _: "The change log was edited: changes[1].summary shows \"Barrier to learning identified: none.\""),
+    "a bundle of today said to be of 2026, to be checked in the words of 2026": (
+        lambda b: b.update(format_version=1),
+        lambda b, _: "The change log was edited: changes[0].summary shows \"Plan opened for Amara Okafor at the "
+                     "Targeted tier;"),
     "a missed session's reason": (
         _blame_a_missed_session_on_the_pupil,
         lambda b, index: f"delivery.provisions[0].sessions[{index}].missed_reason shows \"pupil_absent\", but the "

@@ -72,14 +72,14 @@ def test_the_summary_says_whose_response_how_and_who_recorded_it() -> None:
     p = plan()
     p.record_acknowledgement(SENCO, {"version": 1, "response": "agree", "given_by": "Pat Okafor",
                                      "method": "in_person"})
-    assert last_summary(p) == ("Pat Okafor (parent) agreed with version 1 of the plan, in person; recorded by "
-                               "Sam Senco.")
+    assert last_summary(p) == ("Pat Okafor (parent) agreed with the plan as it stood on 20 November 2026, in "
+                               "person; recorded by Sam Senco.")
     p.record_acknowledgement(SENCO, {"version": 1, "response": "disagree", "given_by": "Pat Okafor",
                                      "method": "signed_form", "comment": "Too few sessions"})
-    assert last_summary(p) == ("Pat Okafor (parent) disagreed with version 1 of the plan, on a signed form, saying "
-                               "“Too few sessions”; recorded by Sam Senco.")
+    assert last_summary(p) == ("Pat Okafor (parent) disagreed with the plan as it stood on 20 November 2026, on a "
+                               "signed form, saying “Too few sessions”; recorded by Sam Senco.")
     p.record_acknowledgement(PARENT, {"version": 1, "response": "seen"})
-    assert last_summary(p) == "Pat Okafor (parent) saw version 1 of the plan."
+    assert last_summary(p) == "Pat Okafor (parent) saw the plan as it stood on 20 November 2026."
 
 
 def test_whose_response_and_how_can_be_put_right_but_not_removed() -> None:
@@ -90,7 +90,7 @@ def test_whose_response_and_how_can_be_put_right_but_not_removed() -> None:
               changes={"given_by": "Sam Okafor", "method": "phone"})
     [shown] = plan_document(p)["acknowledgements"]  # type: ignore[index]
     assert (shown["given_by"], shown["corrected"]) == ("Sam Okafor", True)
-    assert "whose response Pat Okafor → Sam Okafor" in last_summary(p)
+    assert "the name of the parent who responded was corrected from “Pat Okafor” to “Sam Okafor”" in last_summary(p)
     with pytest.raises(InvalidInput) as error:
         p.correct(SENCO, event_id=event_id, reason="Unknown", changes={"method": None})
     assert {e.field for e in error.value.errors} == {"changes.method"}

@@ -303,10 +303,12 @@ def test_summaries_say_what_happened() -> None:
     session(plan, provision, "2026-11-17", minutes=20, delivered_by="class teacher", note="Covered for the TA")
     session(plan, provision, "2026-11-18", "missed", missed_reason="pupil_absent")
     first, second, third = cast(list[Plan.Event], plan.collect_events()[-3:])
-    assert summarise(first, plan) == "Session delivered: Small-group phonics, 30 minutes, by a teaching assistant."
-    assert summarise(second, plan) == ("Session delivered: Small-group phonics, 20 minutes, by a class teacher. "
-                                       "Note: Covered for the TA.")
-    assert summarise(third, plan) == "Session missed: Small-group phonics. Reason: pupil absent."
+    # The provision says who delivers it; a session names who led it only when its entry does.
+    assert summarise(first, plan) == "Session of “Small-group phonics” delivered on 16 November 2026, 30 minutes."
+    assert summarise(second, plan) == ("Session of “Small-group phonics” delivered on 17 November 2026, 20 minutes, "
+                                       "led by a class teacher. Note: “Covered for the TA”.")
+    assert summarise(third, plan) == ("Session of “Small-group phonics” on 18 November 2026 missed because Amara "
+                                      "was absent.")
 
 
 # ------------------------------------------------------------------ the calendar

@@ -262,10 +262,11 @@ def test_the_timeline_says_a_provision_was_paused_and_resumed() -> None:
     pause(plan, provision, "2026-11-16", until="2027-01-08", reason="exam fortnight")
     paused_event = cast(Plan.Event, plan.pending_events[-1])
     assert summarise(paused_event, before) == (
-        "Provision paused: small-group phonics until 2027-01-08. Reason: exam fortnight.")
+        "Provision “small-group phonics” paused from 16 November 2026 until 8 January 2027. Reason: exam fortnight.")
     before = copy.deepcopy(plan)
     plan.resume_item(BY, "provisions", provision, agreed_on="2026-11-18")
-    assert summarise(cast(Plan.Event, plan.pending_events[-1]), before) == "Provision resumed: small-group phonics."
+    assert summarise(cast(Plan.Event, plan.pending_events[-1]), before) == (
+        "Provision “small-group phonics” restarted on 18 November 2026.")
     assert kind_of("ProvisionPaused") == kind_of("ProvisionResumed") == "provision"
 
 

@@ -22,7 +22,7 @@ from isp_ledger.domain.errors import InvalidInput, LedgerError
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.sections import SECTIONS
 from isp_ledger.domain.stamp import Actor, Stamp
-from isp_ledger.domain.validation import Choice, Field, IdList, Integer, PositiveNumber, Text
+from isp_ledger.domain.validation import Choice, Date, Field, IdList, Integer, PositiveNumber, Text
 from isp_ledger.users import check_new_user
 from tests import samples
 
@@ -72,7 +72,12 @@ def test_a_body_has_the_fields_required_ones_choices_and_limits_of_its_specifica
         if isinstance(spec, Integer):
             assert (documented["minimum"], documented["maximum"]) == (spec.minimum, spec.maximum), name
         if isinstance(spec, PositiveNumber):
-            assert (documented["exclusiveMinimum"], documented["maximum"]) == (0, spec.maximum), name
+            lowest = documented.get("minimum", documented.get("exclusiveMinimum"))
+            assert (lowest, documented["maximum"]) == (spec.minimum or 0, spec.maximum), name
+            if spec.places is not None:
+                assert documented["multipleOf"] == 10**-spec.places, name
+        if isinstance(spec, Date):
+            assert (documented["formatMinimum"], documented["formatMaximum"]) == ("1900-01-01", "2199-12-31"), name
         if isinstance(spec, IdList):
             assert (documented["minItems"], documented["maxItems"]) == (spec.minimum, spec.maximum), name
 

@@ -275,20 +275,20 @@ def test_the_diff_lists_what_was_struck_out_in_between_and_only_then() -> None:
     assert "voided" not in changes["provisions"] and "voided" not in changes["reviews"]
 
 
+# Entries are named as a correction names them (domain/record_wording.py), with no entry or version number.
 @pytest.mark.parametrize(("entry", "words"), [
-    ("session", "the session of 16 November 2026 for “Small-group phonics with a trained TA” (delivered)"),
+    ("session", "the delivered session of “Small-group phonics with a trained TA” on 16 November 2026"),
     ("contribution", "the parent's view added on 17 November 2026"),
-    ("progress", "the progress measured on 18 November 2026"),
+    ("progress", "the progress towards “Reads CVC and CCVC words accurately” measured on 18 November 2026"),
     ("acknowledgement", "the parent's response of 20 November 2026"),
     ("review", "the review held on 19 November 2026"),
-    ("adjustment", "the adjustment “Seated near the front, away from the door”, agreed on 8 September 2026"),
+    ("adjustment", "the adjustment “Seated near the front, away from the door” as agreed on 8 September 2026"),
 ])
 def test_the_summary_of_a_void_says_what_was_struck_out_and_why(entry: str, words: str) -> None:
     plan, ids = full_plan()
     target = event_of(plan, ids.get(entry, entry))
-    version = plan.locate(target).record["version"]  # type: ignore[union-attr]
     events = plan.collect_events()
     plan.void(LATER, event_id=target, reason="Logged twice")
     [void] = plan.collect_events()
     assert summarise(void, replay(events)) == (  # type: ignore[arg-type]
-        f"Struck out as recorded in error: {words} (entry {version}); it no longer counts. Reason: Logged twice.")
+        f"Struck out as recorded in error: {words}; it no longer counts. Reason: Logged twice.")

@@ -17,6 +17,7 @@ from isp_ledger import __version__
 from isp_ledger.api import problems
 from isp_ledger.api.deps import current_user
 from isp_ledger.api.middleware import AuthFailureLimit, BodyLimit, SecurityHeaders
+from isp_ledger.api.params import known_parameters_only
 from isp_ledger.api.read_side import ReadSide
 from isp_ledger.api.routes import (
     bundle,
@@ -95,10 +96,12 @@ def create_app(ledger: Ledger | None = None, *, close_ledger: bool | None = None
     build_stack = app.build_middleware_stack
     app.build_middleware_stack = lambda: SecurityHeaders(build_stack())  # type: ignore[method-assign]
     for module in (plans, sections, facts, history, integrity, settings, deliveries, bundle, me, users, grants):
-        # Authenticate before anything else is looked at, so an unknown caller learns nothing (401 first).
-        app.include_router(module.router, dependencies=[Depends(current_user)])
+        # Authenticate before anything else is looked at, so an unknown caller learns nothing (401 first); then
+        # refuse a query parameter the route does not take, rather than answer as if it were not there.
+        app.include_router(module.router, dependencies=[Depends(current_user), Depends(known_parameters_only)])
 
-    @app.get("/healthz", tags=["operations"], responses=HEALTH_RESPONSES)
+    @app.get("/healthz", tags=["operations"], responses=HEALTH_RESPONSES,
+             dependencies=[Depends(known_parameters_only)])
     def healthz(request: Request) -> JSONResponse:
         """Whether the service is up and its store answers: needs no token, and says nothing more. With an
         administrator's token, also the version, the store, each read model's lag and any damaged plans."""
@@ -123,7 +126,7 @@ def create_app(ledger: Ledger | None = None, *, close_ledger: bool | None = None
                                  "damaged_plans": projector.damaged}
         return JSONResponse(body)
 
-    @app.get("/metrics", tags=["operations"], response_class=Response)
+    @app.get("/metrics", tags=["operations"], response_class=Response, dependencies=[Depends(known_parameters_only)])
     def metrics() -> Response:
         """Prometheus metrics: projection lag per read model."""
         registry = CollectorRegistry()

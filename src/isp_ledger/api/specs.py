@@ -21,6 +21,8 @@ from pydantic import Field as PydanticField
 
 from isp_ledger.domain.delivery import OrNone, TimeOfDay
 from isp_ledger.domain.validation import (
+    EARLIEST_DATE,
+    LATEST_DATE,
     SHORT_TEXT,
     Attendees,
     Choice,
@@ -70,7 +72,14 @@ def rules(spec: Field) -> dict[str, Any]:
     if isinstance(spec, Integer):
         return {"minimum": spec.minimum, "maximum": spec.maximum}
     if isinstance(spec, PositiveNumber):
-        return {"exclusiveMinimum": 0, "maximum": spec.maximum}
+        bounds: dict[str, Any] = ({"exclusiveMinimum": 0} if spec.minimum is None else {"minimum": spec.minimum})
+        bounds["maximum"] = spec.maximum
+        if spec.places is not None:
+            bounds["multipleOf"] = 10**-spec.places
+        return bounds
+    if isinstance(spec, Date):
+        # JSON Schema has no range for dates; these are the keywords validators that check formats understand.
+        return {"formatMinimum": EARLIEST_DATE.isoformat(), "formatMaximum": LATEST_DATE.isoformat()}
     if isinstance(spec, IdList):
         return {"minItems": spec.minimum, "maxItems": spec.maximum, "uniqueItems": True}
     if isinstance(spec, Attendees):

@@ -172,15 +172,19 @@ def timeline_read(start: dt.date | None, end: dt.date | None, kinds: Sequence[st
                    asked(**{"from": start, "to": end, "kind": ",".join(kinds) if kinds else None}))
 
 
-def diff_read(start: int | dt.datetime | None, end: int | dt.datetime | None) -> Reading:
-    def point(value: int | dt.datetime | None, default: str) -> str:
+def diff_read(start: int | dt.date | dt.datetime | None, end: int | dt.date | dt.datetime | None) -> Reading:
+    def point(value: int | dt.date | dt.datetime | None, default: str, edge: str) -> str:
         if value is None:
             return default
-        return f"version {value}" if isinstance(value, int) else f"the record at {instant_words(value)}"
+        if isinstance(value, int):
+            return f"version {value}"
+        if isinstance(value, dt.datetime):
+            return f"the record at {instant_words(value)}"
+        return f"the record as it stood {edge} {day_words(value)}"
 
-    return Reading("What changed in the plan", f"Compared {point(start, 'the plan before it was opened')} with "
-                                               f"{point(end, 'the plan as it stands')}",
-                   asked(**{"from": start, "to": end}))
+    return Reading("What changed in the plan",
+                   f"Compared {point(start, 'the plan before it was opened', 'at the start of')} with "
+                   f"{point(end, 'the plan as it stands', 'at the end of')}", asked(**{"from": start, "to": end}))
 
 
 def delivery_read(start: dt.date, end: dt.date) -> Reading:

@@ -18,7 +18,7 @@ from isp_ledger.domain.diff import diff_documents
 from isp_ledger.domain.diff import is_empty as diff_is_empty
 from isp_ledger.domain.errors import InvalidInput, LedgerError, NotFound
 from isp_ledger.domain.plan import Plan
-from isp_ledger.domain.stamp import format_instant, is_backdated, london_date
+from isp_ledger.domain.stamp import LONDON, ONE_MICROSECOND, format_instant, is_backdated, london_date
 from isp_ledger.domain.view import plan_document
 from isp_ledger.storage.chain import unseal
 
@@ -50,13 +50,20 @@ class PlanHistory:
         self.access_log.shown(user, current, plan_read(as_of, as_at))
         return document
 
-    def plan_diff(self, user: User, plan_id: UUID, start: int | dt.datetime | None,
-                  end: int | dt.datetime | None) -> dict[str, Any]:
-        """What changed in the record between two points, each a version or an instant (``None``: before the
-        plan was opened for ``start``, as it stands now for ``end``)."""
+    def plan_diff(self, user: User, plan_id: UUID, start: int | dt.date | dt.datetime | None,
+                  end: int | dt.date | dt.datetime | None) -> dict[str, Any]:
+        """What changed in the record between two points, each a version, a date or an instant (``None``: before
+        the plan was opened for ``start``, as it stands now for ``end``). A date is a London day: ``start`` the
+        record as it stood when the day began, ``end`` as it stood when the day ended, so that the changes
+        recorded on the days from ``start`` to ``end`` are what the diff shows (as the timeline's dates read)."""
         current = self.plans.require_visible(user, plan_id)
         points = []
-        for name, point in (("from", start), ("to", end)):
+        first, last = _instant_of(start, False), _instant_of(end, True)
+        both_days = all(isinstance(p, dt.date) and not isinstance(p, dt.datetime) for p in (start, end))
+        if (both_days and start > end) or (  # type: ignore[operator]  # two dates, as just checked
+                isinstance(first, dt.datetime) and isinstance(last, dt.datetime) and first > last):
+            raise InvalidInput.field("from", "must not be after 'to'")
+        for name, point in (("from", first), ("to", last)):
             if isinstance(point, int) and point > current.version:
                 raise InvalidInput.field(name, f"the plan has only {current.version} versions")
             points.append(self.plans.at_point(plan_id, point) if point is not None else None)
@@ -66,9 +73,9 @@ class PlanHistory:
         if before is not None and before.version > after.version:
             raise InvalidInput.field("from", "must not be after 'to'")
         # Each side as of the London date of its point: a provision whose ends_on passed in between is ended.
-        now = plan_document(after, None, self.today() if end is None else _day_of(end, after))
+        now = plan_document(after, None, self.today() if last is None else _day_of(last, after))
         assert now is not None  # a plan folded to a version has been opened
-        old = plan_document(before, None, _day_of(start, before)) if before is not None and start is not None else None
+        old = plan_document(before, None, _day_of(first, before)) if before is not None and first is not None else None
         changes = diff_documents(old, now)
         self.access_log.shown(user, current, diff_read(start, end))
         return {
@@ -103,6 +110,14 @@ class PlanHistory:
         except LedgerError:
             return set()
         return self.calendars.late_sessions(plan)
+
+
+def _instant_of(point: int | dt.date | dt.datetime | None, end_of_day: bool) -> int | dt.datetime | None:
+    """A date as the last instant before its London day began (or, ``end_of_day``, before the next began)."""
+    if isinstance(point, dt.datetime) or not isinstance(point, dt.date):
+        return point
+    day = point + dt.timedelta(days=1) if end_of_day else point
+    return dt.datetime.combine(day, dt.time(), tzinfo=LONDON) - ONE_MICROSECOND
 
 
 def _day_of(point: int | dt.datetime, plan: Plan) -> str:

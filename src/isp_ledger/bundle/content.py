@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ import orjson
 
 from isp_ledger.bundle.access import access_section
 from isp_ledger.bundle.delivery_v1 import delivery_report_v1
+from isp_ledger.bundle.wording_2026 import summarise as summarise_2026
 from isp_ledger.domain.calendar import SchoolCalendar
 from isp_ledger.domain.delivery import SESSION_EVENT, SESSIONS, is_late
 from isp_ledger.domain.plan import Plan
@@ -49,8 +50,9 @@ from isp_ledger.storage.mapper import event_from_envelope
 
 FORMAT = "isp-ledger evidence bundle"
 # Format 2 (issue 11): the delivery section lists every session with both dates, measures months apart and adds
-# up, counts bank holidays and late entries; the cover counts sessions. A bundle of format 1 is still checked as
-# format 1 derived it (``delivery_v1.py``).
+# up, counts bank holidays and late entries; the cover counts sessions; the summaries are the plain-English ones of
+# ``domain/summaries.py``. A bundle of format 1 is still checked as format 1 derived it: its delivery by
+# ``delivery_v1.py``, its summaries in the words of 2026 (``wording_2026.py``, see ``summariser``).
 FORMAT_VERSION = 2
 FORMAT_VERSIONS = (1, 2)
 DEFAULT_LATE_ENTRY_DAYS = 5  # ISP_LEDGER_LATE_ENTRY_DAYS unless set: a bundle says which it counted with
@@ -95,14 +97,24 @@ class Replayed:
     summaries: list[str | None]  # one line per event (None for sessions of provision, which the delivery shows)
 
 
-def replay(envelopes: Sequence[dict[str, Any]]) -> Replayed:
-    """The plan folded from its events (each as stored, unsealed), with a one-line summary of each."""
+Summariser = Callable[[Plan.Event, Plan | None], str]
+
+
+def summariser(format_version: Any) -> Summariser:
+    """The words a bundle of ``format_version`` shows its entries in: the 2026 wording for version 1, today's
+    for every later version."""
+    return summarise_2026 if format_version == 1 else summarise
+
+
+def replay(envelopes: Sequence[dict[str, Any]], summarise_event: Summariser = summarise) -> Replayed:
+    """The plan folded from its events (each as stored, unsealed), with a one-line summary of each (in today's
+    words, unless ``summarise_event`` says otherwise)."""
     plan: Plan | None = None
     summaries: list[str | None] = []
     try:
         for envelope in envelopes:
             event = event_from_envelope(envelope)
-            summaries.append(None if envelope["type"] == SESSION_EVENT else _summary(event, plan))
+            summaries.append(None if envelope["type"] == SESSION_EVENT else _summary(summarise_event, event, plan))
             plan = event.mutate(plan)
     except ReplayError:
         raise
@@ -114,9 +126,9 @@ def replay(envelopes: Sequence[dict[str, Any]]) -> Replayed:
     return Replayed(plan, envelopes, summaries)
 
 
-def _summary(event: Plan.Event, before: Plan | None) -> str:
+def _summary(summarise_event: Summariser, event: Plan.Event, before: Plan | None) -> str:
     try:
-        return summarise(event, before)
+        return summarise_event(event, before)
     except KeyError:  # a kind of entry with no summary of its own: its name says what it was
         name = type(event).__name__
         return EVENT_NAMES.get(name, name).capitalize() + "."

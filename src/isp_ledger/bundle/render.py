@@ -17,12 +17,11 @@ from isp_ledger.domain.codes import MISSED_REASONS
 from isp_ledger.domain.diff import diff_documents
 from isp_ledger.domain.fields import setting_shown_as
 from isp_ledger.domain.sections import SECTIONS
-from isp_ledger.domain.stamp import LONDON, is_backdated
+from isp_ledger.domain.stamp import LONDON, is_backdated, london_date
 from isp_ledger.domain.wording import (
     AREA_NAMES,
     CATEGORY_NAMES,
     CONTRIBUTION_NAMES,
-    FIELD_NAMES,
     LOCATION_NAMES,
     NEED_TYPE_NAMES,
     RESPONSE_METHOD_NAMES,
@@ -30,6 +29,9 @@ from isp_ledger.domain.wording import (
     ROLE_NAMES,
     STATUS_NAMES,
     TIER_NAMES,
+    in_words,
+    instant_in_words,
+    shorten,
 )
 from isp_ledger.domain.wording import MISSED_REASON_NAMES as SESSION_MISSED_REASON_NAMES
 
@@ -69,6 +71,16 @@ def _instant(value: str | None) -> str:
     return f"{local.day} {local:%b %Y, %H:%M}"
 
 
+def _long_instant(value: str | None) -> str:
+    """An instant inside a sentence: "10:05 on 14 March 2026" (London time)."""
+    return instant_in_words(value) if value else "—"
+
+
+def _instant_day(value: str | None) -> str:
+    """The London day of an instant, in words: "14 March 2026"."""
+    return in_words(london_date(dt.datetime.fromisoformat(value))) if value else "—"
+
+
 def _month(value: str) -> str:
     return dt.date.fromisoformat(value + "-01").strftime("%b %Y")
 
@@ -106,14 +118,15 @@ def _weekly(value: float | int) -> str:
 
 
 _environment.filters.update(
-    day=_day, short_day=_short_day, instant=_instant, month=_month, number=_number, percent=_percent,
+    day=_day, short_day=_short_day, instant=_instant, long_instant=_long_instant, instant_day=_instant_day,
+    month=_month, number=_number, percent=_percent,
     weekly=_weekly, shown=_shown,
     tier=lambda v: TIER_NAMES.get(v, v), area=lambda v: AREA_NAMES.get(v, v),
     need=lambda v: NEED_TYPE_NAMES.get(v, v), location=lambda v: LOCATION_NAMES.get(v, v),
     missed_reason=lambda v: MISSED_REASON_NAMES.get(v, v), role=lambda v: ROLE_NAMES.get(v, v),
     status=lambda v: STATUS_NAMES.get(v, v), response=lambda v: RESPONSE_NAMES.get(v, v),
     contribution=lambda v: CONTRIBUTION_NAMES.get(v, v), category=lambda v: CATEGORY_NAMES.get(v, v),
-    field=lambda v: FIELD_NAMES.get(v, v.replace("_", " ")), backdated=is_backdated,
+    backdated=is_backdated,
 )
 
 
@@ -261,7 +274,7 @@ def _tick_step(largest: float) -> int:
 
 
 def _wrap(text: str, width: int, lines: int) -> list[str]:
-    """``text`` on at most ``lines`` lines of about ``width`` characters, the last cut short with "…"."""
+    """``text`` on at most ``lines`` lines of about ``width`` characters, the last shortened at a word with "…"."""
     words, result, line = text.split(), [], ""
     for word in words:
         if line and len(line) + 1 + len(word) > width:
@@ -272,4 +285,4 @@ def _wrap(text: str, width: int, lines: int) -> list[str]:
     result.append(line)
     if len(result) > lines:
         result = [*result[: lines - 1], " ".join(result[lines - 1 :])]
-    return [r if len(r) <= width else r[: width - 1].rstrip() + "…" for r in result]
+    return [shorten(r, width) for r in result]

@@ -39,8 +39,10 @@ from isp_ledger.bundle.content import (
     derive,
     replay,
     shown_section,
+    summariser,
 )
 from isp_ledger.domain.calendar import SchoolCalendar
+from isp_ledger.domain.wording import in_words, instant_in_words, shorten
 from isp_ledger.storage.chain import Verification, unseal, verify_chain
 from isp_ledger.storage.signing import check_signature, check_statement, key_id, load_public_key
 
@@ -54,6 +56,7 @@ SECTION_NAMES = {
     "delivery": "the planned and delivered provision",
     "access": "who was granted access",
 }
+PLURAL_SECTIONS = frozenset({"reviews", "parent_responses"})  # "The reviews were edited"
 _CHAIN_HINTS = (
     ("does not match its hash", "that event's text was edited after it was sealed"),
     ("not in canonical form", "that event's text was edited after it was sealed"),
@@ -259,7 +262,8 @@ def _check_content(check: BundleCheck, bundle: dict[str, Any], rows: list[tuple[
                    "it shows cannot be recomputed.")
         return
     try:
-        derived = derive(replay([unseal(raw) for _, raw in rows]), period, calendars, late_entry_days,
+        envelopes = [unseal(raw) for _, raw in rows]
+        derived = derive(replay(envelopes, summariser(format_version)), period, calendars, late_entry_days,
                          format_version)
     except ReplayError as e:
         check.fail(f"What the bundle shows cannot be recomputed: {e}.")
@@ -267,7 +271,8 @@ def _check_content(check: BundleCheck, bundle: dict[str, Any], rows: list[tuple[
     for section in DERIVED:
         difference = first_difference(shown_section(bundle, section), shown_section(derived, section), section)
         if difference is not None:
-            check.fail(f"{SECTION_NAMES[section].capitalize()} was edited: {difference}.")
+            verb = "were" if section in PLURAL_SECTIONS else "was"
+            check.fail(f"{SECTION_NAMES[section].capitalize()} {verb} edited: {difference}.")
 
 
 def first_difference(shown: Any, expected: Any, path: str) -> str | None:
@@ -310,8 +315,9 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _show(value: Any) -> str:
+    """A value as a problem quotes it: its JSON, shortened at a word when long (never cut mid-word)."""
     text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 80 else text[:79] + "…"
+    return text if len(text) <= 80 else shorten(text, 80)
 
 
 def describe(bundle: dict[str, Any], check: BundleCheck, *, key_given: bool) -> list[str]:
@@ -321,10 +327,11 @@ def describe(bundle: dict[str, Any], check: BundleCheck, *, key_given: bool) -> 
     pupil = summary["pupil"]
     lines = [
         f"Evidence bundle for plan {bundle['plan_id']} ({pupil['given_name']} {pupil['family_name']}), "
-        f"{period['from']} to {period['to']}.",
+        f"from {in_words(period['from'])} to {in_words(period['to'])}.",
         f"OK  {check.events_checked} events chain unbroken from version 1 to {check.events_checked}; "
         f"head hash {check.head_hash}.",
-        f"OK  the receipt for that head is signed by key {check.key_id} (Ed25519), recorded {receipt['recorded_at']}.",
+        f"OK  the receipt for that head is signed by key {check.key_id} (Ed25519), recorded at "
+        f"{instant_in_words(receipt['recorded_at'])} ({receipt['recorded_at']}).",
         f"OK  the plan at the start and at the end, the {summary['changes']} entries of the change log, the reviews, "
         "the parent responses and the delivery figures are exactly what the chained events give.",
         *(f"    {note}" for note in check.notes),

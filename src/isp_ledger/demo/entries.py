@@ -119,11 +119,7 @@ def acknowledge(school: School, s: PlanState, signed_on: dt.date, *, not_before:
 def close(school: School, s: PlanState, day: dt.date) -> None:
     if not s.open_on(day):
         return
-    if day in school.last_days:
-        reason = ("Left at the end of Year 6 for secondary school; the plan and its history shared with the new "
-                  "school's SENCO at the transition review")
-    else:
-        reason = "Family moved to Leeds; the plan's evidence bundle given to the new school's SENCO"
+    reason = texts.CLOSING_REASONS["end_of_primary" if day in school.last_days else "moved_away"]
     s.wrote(school.ledger.commands.close_plan(school.senco, s.id, reason=reason).body)
     s.closed_on = day
     school.count_written(1, day)

@@ -119,7 +119,7 @@ def describe(report: DemoReport, delivery: dict[str, Any] | None = None) -> list
     base = "http://127.0.0.1:8000"
     lines += [
         "",
-        "[bold]Try it[/bold] (run [bold]isp-ledger serve[/bold] in another terminal first), as the SENCO:",
+        "[bold]Try it[/bold] (run [bold]./dev serve[/bold] in another terminal first), as the SENCO:",
         f"  export TOKEN={report.token('senco')}",
         f'  curl -s "{base}/v1/plans?setting_urn={report.setting_urn}" -H "Authorization: Bearer $TOKEN"',
         f'  curl -s "{base}/v1/plans/{plan}/timeline?limit=10" -H "Authorization: Bearer $TOKEN"',

@@ -111,5 +111,13 @@ MISSED_NOTES = {
                        "Too upset after lunch to take part"),
     "other": ("With the school nurse", "Collected early by a parent for an appointment"),
 }
+# Why a plan is closed. Nothing here says the record was sent anywhere: the ledger cannot yet move a plan to
+# another school (CONTRACT.md §12), so a reason that said so would be a claim the record cannot back; a school
+# can give the new school the plan's evidence bundle.
+CLOSING_REASONS = {
+    "end_of_primary": "Left at the end of Year 6 for secondary school; needs and provision talked through with the "
+                      "new school's SENCO at the transition review, and the plan's evidence bundle given to them",
+    "moved_away": "Family moved to Leeds; the plan's evidence bundle given to the new school's SENCO",
+}
 SHORT_SESSION_NOTES = ("Started late: assembly overran", "Cut short for the fire alarm test",
                        "Shortened: group arrived late from PE")

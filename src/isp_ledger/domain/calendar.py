@@ -23,15 +23,15 @@ from typing import Any
 import holidays as holiday_package
 
 from isp_ledger.domain.errors import FieldError, InvalidInput
-from isp_ledger.domain.validation import parse_date
+from isp_ledger.domain.validation import MAX_HOLIDAY_DAYS, parse_date
 
 MAX_HOLIDAYS = 200
 MAX_CLOSURES = 400
 SCHOOL_WEEK = 5  # Monday to Friday: a week of five school days delivers sessions_per_week in full
-# What a school can mean: dates of this century, and no holiday longer than a year (a long closure included).
+# What a school can mean: dates of this century, and no holiday longer than ten weeks.
 EARLIEST = dt.date(2000, 1, 1)
 LATEST = dt.date(2099, 12, 31)
-LONGEST_HOLIDAY_DAYS = 366
+LONGEST_HOLIDAY_DAYS = MAX_HOLIDAY_DAYS  # validation.py: a summer holiday is six or seven weeks
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -194,8 +194,9 @@ def _holiday(where: str, value: Any, errors: list[FieldError]) -> tuple[dt.date,
         errors.append(FieldError(f"{where}.end", f"must not be before start ({start.isoformat()})"))
         return None
     if (end - start).days >= LONGEST_HOLIDAY_DAYS:
-        errors.append(FieldError(f"{where}.end", f"a holiday lasts at most a year ({LONGEST_HOLIDAY_DAYS} days); "
-                                                 f"this one runs from {start.isoformat()} to {end.isoformat()}"))
+        errors.append(FieldError(f"{where}.end", f"a holiday lasts at most ten weeks ({LONGEST_HOLIDAY_DAYS} days); "
+                                                 f"this one runs from {start.isoformat()} to {end.isoformat()}: enter "
+                                                 "a longer closure as several holidays"))
         return None
     return start, end
 

@@ -17,7 +17,17 @@ from isp_ledger.domain.records import AGREED_ON_FIELD, Record
 from isp_ledger.domain.sections import BARRIERS, SECTION_OF_EVENT, SECTIONS
 from isp_ledger.domain.stamp import Stamp
 from isp_ledger.domain.state import Located, PlanState
-from isp_ledger.domain.validation import LONG_TEXT, SHORT_TEXT, Checker, Choice, Date, Field, Text
+from isp_ledger.domain.validation import (
+    LONG_TEXT,
+    SHORT_TEXT,
+    Checker,
+    Choice,
+    Date,
+    Field,
+    Text,
+    plan_dates,
+    pupil_age_error,
+)
 
 
 def correctable_fields(record: Record) -> dict[str, Field]:
@@ -100,7 +110,7 @@ def prepare_correction(
     if not isinstance(changes, dict):
         raise InvalidInput.field("changes", "must be an object of field: corrected value")
 
-    check = Checker("changes.")
+    check = Checker("changes.", dates=plan_dates(plan.state["pupil"]["date_of_birth"], by.today))
     specs = correctable_fields(record)
     if not changes:
         raise InvalidInput.field("changes", "name at least one field to correct")
@@ -110,7 +120,8 @@ def prepare_correction(
             allowed = ", ".join(specs) or "none"
             check.fail(key, f"cannot be corrected on a {record['type']} entry (correctable: {allowed})")
             continue
-        cleaned[key] = check.clean(key, specs[key], value)
+        # The pupil's own date of birth is what the window of a plan's dates is drawn from (its rule is their age).
+        cleaned[key] = check.clean(key, specs[key], value, windowed=not key.startswith("pupil."))
     check.done()
     cleaned = {k: v for k, v in cleaned.items() if v != records.current_value(record, k)}
     if not cleaned:
@@ -148,6 +159,8 @@ def _field_errors(plan: PlanState, by: Stamp, located: Located, corrected: Recor
         errors += rules.tier_errors(data["tier"], data["ehcp_reference"])
         if event_type == "PlanOpened":
             errors += rules.review_due_errors(agreed, data["next_review_due"])
+            if (age := pupil_age_error(data["pupil"]["date_of_birth"], agreed)) is not None:
+                errors.append(age)
     elif event_type == "ReviewHeld":
         errors += rules.review_due_errors(data["held_on"], data["next_review_due"])
     elif event_type == "ContributionRecorded":

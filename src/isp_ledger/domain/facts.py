@@ -25,7 +25,7 @@ from isp_ledger.domain.fields import (
 from isp_ledger.domain.sections import SECTIONS
 from isp_ledger.domain.stamp import Stamp
 from isp_ledger.domain.state import PlanState
-from isp_ledger.domain.validation import Checker
+from isp_ledger.domain.validation import Checker, plan_dates
 
 
 def check_progress(plan: PlanState, by: Stamp, outcome_id: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def check_progress(plan: PlanState, by: Stamp, outcome_id: str, fields: dict[str
     plan.require_open()
     plan.require_item("outcomes", outcome_id)
     outcome = plan.items[outcome_id]
-    check = Checker()
+    check = Checker(dates=plan_dates(plan.state["pupil"]["date_of_birth"], by.today))
     cleaned = check.clean_all(PROGRESS_FIELDS, fields)
     measured = cleaned["measured_on"]
     if measured and measured > by.today.isoformat():
@@ -52,7 +52,7 @@ def check_progress(plan: PlanState, by: Stamp, outcome_id: str, fields: dict[str
 def check_review(plan: PlanState, by: Stamp, fields: dict[str, Any]) -> dict[str, Any]:
     """A review once held (``held_on`` is its ``agreed_on``), setting when the next falls due."""
     plan.require_open()
-    check = Checker()
+    check = Checker(dates=plan_dates(plan.state["pupil"]["date_of_birth"], by.today))
     cleaned = check.clean_all(REVIEW_FIELDS, fields)
     held = cleaned["held_on"]
     if held and held > by.today.isoformat():

@@ -121,6 +121,14 @@ class Sharing(PlanState):
         why = check_revocation(self, by, grant_id, reason)
         self._trigger(events.AccessRevoked, by, by.today.isoformat(), why, grant_id=grant_id)
 
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        """Every event of the plan passes here: none may correct or strike out a grant or its revocation
+        (:func:`refuse_correction`), whichever command asks."""
+        target = kwargs.get("corrected_event_id") or kwargs.get("voided_event_id")
+        if target is not None:
+            refuse_correction(self, target)
+        super().trigger_event(event_class, **kwargs)  # type: ignore[misc]  # the Aggregate's, after this in Plan's bases
+
     def note(self, event: RecordedEvent) -> None:
         """Keep a grant's record under :data:`ACCESS`; every other entry as ``PlanState.note`` does."""
         if type(event).__name__ in GRANT_EVENTS:

@@ -28,7 +28,17 @@ from isp_ledger.domain.records import fold_plan, is_paused_on
 from isp_ledger.domain.sections import SECTIONS, Section
 from isp_ledger.domain.stamp import ONE_MICROSECOND, Stamp
 from isp_ledger.domain.state import GENESIS_HASH, Located, PlanState
-from isp_ledger.domain.validation import SHORT_TEXT, Checker, Choice, Date, Text, Urn
+from isp_ledger.domain.validation import (
+    SHORT_TEXT,
+    Checker,
+    Choice,
+    Date,
+    DateWindow,
+    Text,
+    Urn,
+    plan_dates,
+    pupil_age_error,
+)
 from isp_ledger.domain.voids import is_void_request, prepare_void
 
 
@@ -65,9 +75,8 @@ class Plan(grants.Sharing, PlanState, Aggregate):
     AcknowledgementRecorded = events.AcknowledgementRecorded
     SessionRecorded = events.SessionRecorded
     CorrectionRecorded = events.CorrectionRecorded
-    AccessGranted = events.AccessGranted
-    AccessRevoked = events.AccessRevoked
     EntryVoided = events.EntryVoided
+    AccessGranted, AccessRevoked = events.AccessGranted, events.AccessRevoked  # Sharing's commands (grants.py)
 
     def __init__(self) -> None:
         super().__init__()
@@ -100,8 +109,11 @@ class Plan(grants.Sharing, PlanState, Aggregate):
         tier_value = check.clean("tier", Choice(codes.TIERS), tier)
         reference = check.clean("ehcp_reference", Text(SHORT_TEXT, required=False), ehcp_reference)
         due = check.clean("next_review_due", Date(required=False), next_review_due)
-        if cleaned_pupil.get("date_of_birth") and agreed and cleaned_pupil["date_of_birth"] > by.today.isoformat():
+        born = cleaned_pupil.get("date_of_birth")
+        if born and born > by.today.isoformat():
             check.fail("pupil.date_of_birth", "must not be in the future")
+        elif born and agreed and (age := pupil_age_error(born, agreed)) is not None:
+            check.fail(age.field, age.message)
         if tier_value:
             check.errors.extend(rules.tier_errors(tier_value, reference))
         if agreed:
@@ -170,7 +182,7 @@ class Plan(grants.Sharing, PlanState, Aggregate):
     ) -> str:
         self.require_open()
         section = SECTIONS[section_name]
-        check = Checker()
+        check = Checker(dates=self.dates(by))
         agreed = clean_agreed_on(check, by, agreed_on)
         why = check.clean("reason", OPTIONAL_REASON, reason)
         cleaned = check.clean_all(section.fields, fields)
@@ -321,7 +333,6 @@ class Plan(grants.Sharing, PlanState, Aggregate):
                 void: bool | None = None) -> None:
         """Correct some fields of an earlier entry (``changes``), or, with ``void`` true instead, strike it out as
         recorded in error (:meth:`void`)."""
-        grants.refuse_correction(self, event_id)
         if is_void_request(changes, void):
             self.void(by, event_id=event_id, reason=reason)
             return
@@ -344,7 +355,6 @@ class Plan(grants.Sharing, PlanState, Aggregate):
     def void(self, by: Stamp, *, event_id: str, reason: str) -> None:
         """Strike out an entry recorded in error (rules in ``voids.py``): it stays in the history, marked, and
         counts for nothing from now on."""
-        grants.refuse_correction(self, event_id)
         check = Checker()
         why = check.clean("reason", REASON, reason)
         check.done()
@@ -353,6 +363,10 @@ class Plan(grants.Sharing, PlanState, Aggregate):
                       voided_version=target["version"])
 
     # ------------------------------------------------------------------ helpers
+
+    def dates(self, by: Stamp) -> DateWindow:
+        """The dates this plan's entries may name (``validation.plan_dates``)."""
+        return plan_dates(self.state["pupil"]["date_of_birth"], by.today)
 
     def _trigger(self, event_class: type[events.PlanEvent], by: Stamp, agreed_on: str, reason: str | None,
                  **data: Any) -> None:
@@ -376,7 +390,7 @@ class Plan(grants.Sharing, PlanState, Aggregate):
         fields), the date agreed and the reason."""
         self.require_open()
         section = self.require_item(section_name, item_id)
-        check = Checker()
+        check = Checker(dates=self.dates(by))
         agreed = clean_agreed_on(check, by, agreed_on)
         why = check.clean("reason", reason_field, reason)
         return section, self.items[item_id], check, agreed, why

@@ -72,7 +72,8 @@ PROVISIONS = Section(
         "barrier_ids": IdList(),
         "delivered_by": Text(SHORT_TEXT),
         "group_size": Integer(1, 40),
-        "sessions_per_week": PositiveNumber(35),
+        # From once in 20 weeks to seven a school day, in hundredths (1.5 a week; 0.33, once in three weeks).
+        "sessions_per_week": PositiveNumber(35, minimum=0.05, places=2),
         "minutes_per_session": Integer(1, 480),
         "location": Choice(codes.LOCATIONS),
         "starts_on": Date(),

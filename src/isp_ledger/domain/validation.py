@@ -7,6 +7,7 @@ reports every bad field at once, so one round trip shows the whole problem.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections.abc import Mapping
@@ -21,6 +22,18 @@ from isp_ledger.domain.errors import FieldError, InvalidInput
 SHORT_TEXT = 200
 MEDIUM_TEXT = 2_000
 LONG_TEXT = 10_000
+
+# The dates any record may name: wide enough for every pupil's life and far beyond, narrow enough that no date
+# arithmetic (a year later, the next day, an instant in any time zone) can leave what the calendar can hold.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+# The dates a plan's own entries may name (a provision's start and end, an outcome's target, a review, a pause):
+# within the pupil's life in SEND (0 to 25, CONTRACT.md §4) and no further ahead than a plan is ever made for.
+OLDEST_AGE = 25
+YEARS_AHEAD = 5
+# The longest single holiday a school calendar takes: a summer holiday is six or seven weeks; a longer closure is
+# entered as several.
+MAX_HOLIDAY_DAYS = 70
 
 
 class Field:
@@ -112,18 +125,27 @@ class Integer(Field):
 
 @dataclass(frozen=True)
 class PositiveNumber(Field):
+    """A number more than 0 (or at least ``minimum``) and at most ``maximum``, with at most ``places`` decimal
+    places when given."""
+
     maximum: float
+    minimum: float | None = None
+    places: int | None = None
 
     def clean(self, value: Any) -> int | float:
         if value is None:
             raise ValueError("is required")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValueError("must be a number")
-        if not 0 < value <= self.maximum:
+        if self.minimum is None and not 0 < value <= self.maximum:
             raise ValueError(f"must be more than 0 and at most {self.maximum:g} (got {value:g})")
+        if self.minimum is not None and not self.minimum <= value <= self.maximum:
+            raise ValueError(f"must be from {self.minimum:g} to {self.maximum:g} (got {value:g})")
+        if self.places is not None and abs(value * 10**self.places - round(value * 10**self.places)) > 1e-6:
+            raise ValueError(f"must have at most {self.places} decimal places (got {value!r})")
         if isinstance(value, float) and value.is_integer():
             return int(value)
-        return value
+        return round(value, self.places) if self.places is not None else value
 
 
 @dataclass(frozen=True)
@@ -209,17 +231,21 @@ class Urn(Field):
 
 
 def parse_date(value: Any) -> dt.date:
-    """An ISO ``YYYY-MM-DD`` date, from a string or a date; ``ValueError`` otherwise."""
+    """An ISO ``YYYY-MM-DD`` date from 1900 to 2199, from a string or a date; ``ValueError`` otherwise."""
     if isinstance(value, dt.datetime):
         raise ValueError("must be a date (YYYY-MM-DD), not a date and time")
+    day = None
     if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and len(value) == 10:
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ValueError(f"must be a date in the form YYYY-MM-DD (got {value!r})")
+        day = value
+    elif isinstance(value, str) and len(value) == 10:
+        with contextlib.suppress(ValueError):
+            day = dt.date.fromisoformat(value)
+    if day is None:
+        raise ValueError(f"must be a date in the form YYYY-MM-DD (got {value!r})")
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(f"must be a date from {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()} "
+                         f"(got {day.isoformat()})")
+    return day
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -234,19 +260,71 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-class Checker:
-    """Collects field errors so that one refusal lists every bad field."""
+@dataclass(frozen=True)
+class DateWindow:
+    """The dates a plan's entries may name (see :func:`plan_dates`)."""
 
-    def __init__(self, prefix: str = "") -> None:
+    earliest: dt.date
+    latest: dt.date
+    why: str
+
+    def error(self, day: str) -> str | None:
+        if day < self.earliest.isoformat():
+            return f"must not be before {self.earliest.isoformat()} ({self.why})"
+        if day > self.latest.isoformat():
+            return f"must not be after {self.latest.isoformat()} ({self.why})"
+        return None
+
+
+def plan_dates(date_of_birth: str, today: dt.date) -> DateWindow:
+    """The dates a pupil's plan may name: from their birth to the day before their 26th birthday (SEND covers ages
+    0 to 25), and at most five years after today."""
+    born = dt.date.fromisoformat(date_of_birth)
+    last_in_send = add_years(born, OLDEST_AGE + 1) - dt.timedelta(days=1)
+    ahead = add_years(today, YEARS_AHEAD)
+    if ahead < last_in_send:
+        return DateWindow(born, ahead, f"a plan's dates are at most {YEARS_AHEAD} years ahead")
+    return DateWindow(born, last_in_send, f"a plan's dates fall between the pupil's birth and their {OLDEST_AGE + 1}th "
+                                          "birthday")
+
+
+def pupil_age_error(date_of_birth: str, on: str) -> FieldError | None:
+    """Why a pupil born on ``date_of_birth`` cannot have a plan agreed ``on`` that day (SEND covers 0 to 25)."""
+    born = dt.date.fromisoformat(date_of_birth)
+    if on < date_of_birth:
+        return FieldError("agreed_on", f"must not be before the pupil's date of birth ({date_of_birth})")
+    if on >= add_years(born, OLDEST_AGE + 1).isoformat():
+        return FieldError("pupil.date_of_birth", f"makes the pupil older than {OLDEST_AGE} on {on}, the day the plan "
+                                                 f"was agreed; a plan covers ages 0 to {OLDEST_AGE}")
+    return None
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (29 February becomes 28 February in a year that has none)."""
+    return add_months(day, 12 * years)
+
+
+class Checker:
+    """Collects field errors so that one refusal lists every bad field. Given ``dates``, every date field it
+    cleans must also fall within them (the dates a plan's entries may name)."""
+
+    def __init__(self, prefix: str = "", *, dates: DateWindow | None = None) -> None:
         self.prefix = prefix
+        self.dates = dates
         self.errors: list[FieldError] = []
 
-    def clean(self, field: str, spec: Field, value: Any) -> Any:
+    def clean(self, field: str, spec: Field, value: Any, *, windowed: bool = True) -> Any:
+        """``value`` as ``spec`` records it (and, unless not ``windowed``, a date within ``dates``)."""
         try:
-            return spec.clean(value)
+            cleaned = spec.clean(value)
         except ValueError as e:
             self.fail(field, str(e))
             return None
+        if windowed and self.dates is not None and isinstance(spec, Date) and cleaned is not None:
+            problem = self.dates.error(cleaned)
+            if problem is not None:
+                self.fail(field, problem)
+        return cleaned
 
     def fail(self, field: str, message: str) -> None:
         self.errors.append(FieldError(self.prefix + field, message))

@@ -1,15 +1,23 @@
 """The plan's words: plain English for its codes, its events and its fields, as parents and staff read them in
-timelines, evidence bundles and pages.
+timelines, evidence bundles and pages, and the small rules every sentence of them keeps.
 
 The codes themselves are ``codes.py``'s: each table of names here is made from them, and names exactly the codes
 there are (importing this module fails if a code is added there without a name here, or a name outlives its code).
+
+Every sentence a parent reads follows the same rules (``tests/unit/test_wording_sentences.py`` holds them): dates in
+words ("14 March 2026"), never an internal name or a field name, never a word cut in half (a long text is
+shortened at a word boundary, with an ellipsis, and stays whole in the plan document), and a full stop at the end.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from isp_ledger.domain import codes
 from isp_ledger.domain.records import SESSION_EVENT
 from isp_ledger.domain.sections import LIVE_STATUSES, SECTION_OF_EVENT, SECTIONS
+from isp_ledger.domain.stamp import LONDON
 
 
 def named(code_list: tuple[str, ...], names: dict[str, str]) -> dict[str, str]:
@@ -39,7 +47,7 @@ CATEGORY_NAMES = as_words(codes.ADJUSTMENT_CATEGORIES)
 MISSED_REASON_NAMES = as_words(codes.MISSED_REASONS)
 CONTRIBUTION_NAMES = named(codes.CONTRIBUTION_KINDS, {"parent_view": "Parent's view", "pupil_voice": "Pupil's voice",
                                                       "professional_advice": "Professional advice"})
-# What a parent did with a version of the plan: "Parent agreed with version 9 of the plan".
+# What a parent did with the plan as it stood on a day: "Parent agreed with the plan as it stood on 3 May 2027".
 RESPONSE_VERBS = named(codes.ACKNOWLEDGEMENT_RESPONSES, {"agree": "agreed with", "disagree": "disagreed with",
                                                          "seen": "saw"})
 # How a parent gave a response staff recorded for them, after the verb: "agreed with the plan, in person".
@@ -55,35 +63,67 @@ STATUS_NAMES = {
                                  *codes.OUTCOME_RESULTS, "open", "closed"))
 }
 
+# Each field as a sentence names it, after "the": "the number of sessions a week was corrected from 3 to 2".
+# Every field a write or a correction can name is here (a test holds it), so no sentence shows a field's name;
+# a sentence naming several changes names them in this order.
 FIELD_NAMES = {
-    "sessions_per_week": "sessions a week",
-    "minutes_per_session": "minutes a session",
+    "description": "description",
+    "sessions_per_week": "number of sessions a week",
+    "minutes_per_session": "length of each session",
     "group_size": "group size",
-    "delivered_by": "delivered by",
+    "delivered_by": "person who delivers it",
+    "location": "place it happens",
     "starts_on": "start date",
     "ends_on": "end date",
-    "evidence_basis": "evidence basis",
-    "barrier_ids": "barriers addressed",
+    "evidence_basis": "evidence it is based on",
+    "barrier_ids": "barriers it addresses",
     "area_of_need": "area of need",
-    "need_type": "need type",
-    "success_criteria": "success criteria",
+    "need_type": "type of need",
+    "evidence": "evidence",
+    "category": "kind of adjustment",
+    "success_criteria": "way success will be judged",
     "target_date": "target date",
-    "agreed_on": "date agreed",
-    "held_on": "date held",
-    "next_review_due": "next review due",
-    "parent_views": "parent's views",
-    "pupil_views": "pupil's views",
-    "measured_on": "date measured",
+    "baseline": "starting point",
+    "target": "target",
+    "outcome": "result",
+    "until": "last day of the pause",
+    "agreed_on": "date it was agreed",
+    "reason": "reason given",
+    "tier": "tier of support",
     "ehcp_reference": "EHCP reference",
-    "pupil.given_name": "given name",
-    "pupil.family_name": "family name",
-    "pupil.date_of_birth": "date of birth",
-    "pupil.upn": "UPN",
-    "missed_reason": "reason missed",
+    "next_review_due": "date the next review is due",
+    "pupil.upn": "Unique Pupil Number (UPN)",
+    "pupil.given_name": "child's first name",
+    "pupil.family_name": "child's family name",
+    "pupil.date_of_birth": "child's date of birth",
+    "held_on": "date the review was held",
+    "attendees": "list of who attended",
+    "parent_views": "parent's views",
+    "pupil_views": "child's views",
+    "summary": "summary of what was decided",
+    "date": "date of the session",
+    "starts_at": "time the session started",
+    "status": "session",
+    "minutes": "length of the session",
+    "missed_reason": "reason the session was missed",
     "provision_id": "provision",
-    "given_by": "whose response",
-    "method": "how it was given",
+    "measured_on": "date progress was measured",
+    "value": "measurement",
+    "note": "note",
+    "source": "source",
+    "kind": "kind of view",
+    "profession": "profession",
+    "text": "text",
+    "response": "response",
+    "comment": "comment",
+    "given_by": "name of the parent who responded",
+    "method": "way the response was given",
 }
+# Fields named in the plural: "the barriers it addresses were corrected".
+PLURAL_FIELDS = frozenset({"barrier_ids", "parent_views", "pupil_views"})
+# Fields whose values are dates (shown in words).
+DATE_FIELDS = frozenset({"starts_on", "ends_on", "target_date", "until", "agreed_on", "next_review_due",
+                         "pupil.date_of_birth", "held_on", "measured_on", "date"})
 
 EVENT_NAMES = {
     "PlanOpened": "plan opened", "TierChanged": "tier changed", "PlanClosed": "plan closed",
@@ -118,3 +158,80 @@ ACCESS_EVENT_NAMES = {"AccessGranted": "access given", "AccessRevoked": "access 
 EVENT_NAMES.update(ACCESS_EVENT_NAMES)
 _FACT_KINDS.update(dict.fromkeys(ACCESS_EVENT_NAMES, "access"))
 KINDS = (*KINDS, "access")
+
+# ------------------------------------------------------------------------------------------------ sentences
+
+QUOTE_LIMIT = 300  # characters of someone's own words quoted in a one-line summary
+NAME_LIMIT = 90  # characters of an item's description when it names the item
+
+
+def in_words(day: str | dt.date) -> str:
+    """A date as people write it in a sentence: "7 September 2026"."""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    return f"{day.day} {day:%B %Y}"
+
+
+def instant_in_words(instant: str | dt.datetime) -> str:
+    """An instant as a London reader would say it: "10:05 on 14 March 2026"."""
+    if isinstance(instant, str):
+        instant = dt.datetime.fromisoformat(instant)
+    local = instant.astimezone(LONDON)
+    return f"{local:%H:%M} on {in_words(local.date())}"
+
+
+def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` on one line, cut at a word boundary with an ellipsis when longer than ``limit`` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
+def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """Someone's own words, in quotation marks: “Happy with the plan”."""
+    return f"“{shorten(text, limit)}”"
+
+
+def name_of(description: str) -> str:
+    """An item named by its description, in quotation marks (shortened when long)."""
+    return quoted(description, NAME_LIMIT)
+
+
+def joined(parts: list[str], conjunction: str = "and") -> str:
+    """"a", "a and b", "a, b and c"."""
+    if len(parts) <= 1:
+        return "".join(parts)
+    return f"{', '.join(parts[:-1])} {conjunction} {parts[-1]}"
+
+
+def with_article(noun: str) -> str:
+    """A role with its article ("a teaching assistant", "an educational psychologist"); anything written with a
+    capital is a name, a title or an acronym and stays as written ("Mrs O'Neill", "ELSA (Miss Khan)")."""
+    noun = shorten(noun, 80)
+    if not noun[:1].islower():
+        return noun
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+def sentence(text: str) -> str:
+    """``text`` ending as a sentence does: with a full stop, unless it already ends with one (or with a quotation
+    that does)."""
+    text = text.rstrip()
+    if text.endswith((".", "!", "?", ".”", "!”", "?”")):
+        return text
+    return text + "."
+
+
+def number(value: Any) -> str:
+    """A number as written: 3, 1.5 (never 3.0)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def plural(value: Any, word: str) -> str:
+    return word if value == 1 else word + "s"

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId, WriteOptions
+from isp_ledger.api.params import bounded_dates
 from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.api.reports import PlanDelivery
 from isp_ledger.api.schemas import DeliveryCreate, DeliveryWritten
@@ -71,6 +72,7 @@ def counting(ledger: Ledger) -> dict[str, Any]:
 
 def window(ledger: Ledger, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
     """A report's period: ``to`` defaults to today (Europe/London), ``from`` to the start of that school year."""
+    bounded_dates(("from", start), ("to", end))
     end = end or london_date(ledger.clock.now())
     start = start or dt.date(end.year if end.month >= 9 else end.year - 1, 9, 1)
     if start > end:

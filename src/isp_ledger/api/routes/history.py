@@ -9,11 +9,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId
+from isp_ledger.api.params import bounded_instant
 from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.api.reads import PlanDiff, Timeline
 from isp_ledger.application.access_log import timeline_read
 from isp_ledger.domain.delivery import SESSION_EVENT
 from isp_ledger.domain.errors import InvalidInput
+from isp_ledger.domain.validation import parse_date
 from isp_ledger.domain.wording import KINDS
 from projections import timeline
 from projections.plan_index import decode_cursor, encode_cursor
@@ -63,7 +65,8 @@ def plan_timeline(
                          "next_cursor": next_cursor}, headers=freshness.headers())
 
 
-POINT = "a version number, or an instant (ISO-8601 with offset, e.g. 2026-09-01T00:00:00+01:00)"
+POINT = ("a version number, a date (YYYY-MM-DD, Europe/London), or an instant (ISO-8601 with offset, e.g. "
+         "2026-09-01T00:00:00+01:00)")
 
 
 @router.get("/{plan_id}/diff", response_model=None, responses={200: {"model": PlanDiff}})
@@ -71,23 +74,34 @@ def plan_diff(
     plan_id: PlanId,
     user: CurrentUser,
     ledger: LedgerDep,
-    from_: Annotated[str | None, Query(alias="from", description=f"{POINT}; default: before the plan opened")] = None,
-    to: Annotated[str | None, Query(description=f"{POINT}; default: the plan as it stands")] = None,
+    from_: Annotated[str | None, Query(
+        alias="from", description=f"{POINT}; a date means the record as it stood when that day began (so the "
+                                  "changes recorded that day are included); default: before the plan opened")] = None,
+    to: Annotated[str | None, Query(
+        description=f"{POINT}; a date means the record as it stood at the end of that day; default: the plan as it "
+                    "stands")] = None,
 ) -> dict[str, Any]:
     """What changed in the record between two points, per section: items added, amended (field: before and
-    after) and ended; plan-level changes; reviews, contributions, acknowledgements and progress recorded."""
+    after) and ended; plan-level changes; reviews, contributions, acknowledgements and progress recorded.
+
+    Dates read as the timeline's do: `from=2026-09-01&to=2026-09-30` is every change recorded in September
+    (London days), whatever the day it was agreed."""
     return ledger.history.plan_diff(user, plan_id, _point("from", from_), _point("to", to))
 
 
-def _point(name: str, value: str | None) -> int | dt.datetime | None:
+def _point(name: str, value: str | None) -> int | dt.date | dt.datetime | None:
     if value is None:
         return None
-    if value.strip().isdigit():
+    value = value.strip()
+    if value.isdigit():
         return int(value)
+    if len(value) == 10:  # a date, as the timeline takes
+        try:
+            return parse_date(value)
+        except ValueError as e:
+            raise InvalidInput.field(name, str(e)) from None
     try:
-        instant = dt.datetime.fromisoformat(value.strip())
+        instant = dt.datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput.field(name, f"must be {POINT}") from None
-    if instant.tzinfo is None:
-        raise InvalidInput.field(name, "an instant must include a UTC offset, e.g. 2026-11-20T09:00:00+00:00")
-    return instant
+    return bounded_instant(name, instant)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from isp_ledger import access
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId, WriteOptions
+from isp_ledger.api.params import bounded_instant
 from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.api.reads import PlanDocument, PlanEvents
 from isp_ledger.api.reports import PlanListing
@@ -22,6 +23,7 @@ from isp_ledger.domain.validation import Upn, Urn
 from projections import current_plan, plan_index
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
+MAX_NAME_SEARCH = 200  # as long as a name may be (domain/validation.py SHORT_TEXT)
 
 
 @router.post("", status_code=201, response_model=WriteResponse)
@@ -48,12 +50,16 @@ def list_plans(
     read_side: ReadSideDep,
     setting_urn: Annotated[str | None, Query(description="6-digit URN of a setting")] = None,
     upn: Annotated[str | None, Query(description="a pupil's UPN")] = None,
+    name: Annotated[str | None, Query(
+        description="a pupil's name, or part of it: every word must be found in the given or family name, "
+                    "ignoring case, accents and punctuation (\"zoe okafor\", \"oneill\")")] = None,
     tier: Annotated[Literal["targeted", "targeted_plus", "specialist"] | None, Query()] = None,
     status: Annotated[Literal["open", "closed"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor from the previous page")] = None,
 ) -> JSONResponse:
-    """Plans the caller may see, by pupil name, a page at a time (from the plan index read model)."""
+    """Plans the caller may see, by pupil name, a page at a time (from the plan index read model); `name` searches
+    by name, the other parameters filter exactly."""
     settings = access.visible_settings(user)
     if setting_urn is not None:
         try:
@@ -67,10 +73,15 @@ def list_plans(
             upn_key = ledger.upn_key(Upn().clean(upn))
         except ValueError as e:
             raise InvalidInput.field("upn", str(e)) from None
+    if name is not None:
+        if not plan_index.name_key(name):
+            raise InvalidInput.field("name", "must name at least one letter or digit to search for")
+        if len(name) > MAX_NAME_SEARCH:
+            raise InvalidInput.field("name", f"must be at most {MAX_NAME_SEARCH} characters (got {len(name)})")
     view, freshness = read_side.for_user(plan_index.PlanIndex.name, user.user_id)
     try:
         plans, next_cursor = plan_index.search(view, setting_urns=settings, upn_key=upn_key, tier=tier,
-                                               status=status, limit=limit, cursor=cursor)
+                                               status=status, name=name, limit=limit, cursor=cursor)
     except ValueError as e:
         raise InvalidInput.field("cursor", str(e)) from None
     for plan in plans:
@@ -96,8 +107,8 @@ def get_plan(
     As it stands comes from the current-plan read model (after waiting for the caller's own last write);
     `as_of` and `as_at` are folded from the event log itself.
     """
-    if as_at is not None and as_at.tzinfo is None:
-        raise InvalidInput.field("as_at", "must include a UTC offset, e.g. 2026-11-20T09:00:00+00:00")
+    if as_at is not None:
+        as_at = bounded_instant("as_at", as_at)
     if as_of is not None or as_at is not None:
         return JSONResponse(ledger.history.plan_document(user, plan_id, as_of=as_of, as_at=as_at))
     plan = ledger.plans.require_visible(user, plan_id)  # decided by the plan's own events, never a read model
