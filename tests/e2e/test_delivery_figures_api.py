@@ -9,10 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
 from isp_ledger.bundle.verify import verify_bundle
-from isp_ledger.domain import events
 from tests.e2e.helpers import Api, assert_written
 from tests.e2e.test_deliveries_api import SETTING_REPORT, log, logged, pupil, report
 
@@ -137,7 +134,6 @@ def test_a_settings_groupings_each_add_up_to_its_total(api: Api) -> None:
 # ---------------------------------------------------------------- a voided session counts for nothing
 
 
-@pytest.mark.skipif(not hasattr(events, "EntryVoided"), reason="voids (CONTRACT.md §5) are built on another branch")
 def test_a_voided_session_counts_for_nothing_but_stays_listed(api: Api) -> None:
     plan_id, phonics = pupil(api)
     wrong = logged(log(api, [(plan_id, phonics)], "2026-11-16", "missed", missed_reason="pupil_absent"), 1)
