@@ -124,6 +124,14 @@ class Settings(BaseModel):
         5, ge=1, le=60,
         description="school days after a session's date after which recording it makes it a late entry",
     )
+    retention_years: int = Field(
+        31, ge=1, le=200,
+        description="years after the pupil's date of birth after which a closed plan is erased by `retention run`",
+    )
+    key_cache_seconds: float = Field(
+        300.0, ge=0, le=86_400,
+        description="how long a pupil's data key, once unwrapped, is kept in memory",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -92,7 +92,7 @@ class PlanHistory:
         events = []
         for version, state in self.plans.store.stored_rows(plan_id):
             try:
-                envelope = unseal(state)
+                envelope = self.plans.store.opened(unseal(state))
                 envelope["backdated"] = is_backdated(envelope["agreed_on"], envelope["recorded_at"])
                 envelope["late"] = envelope["event_id"] in late
             except (ValueError, KeyError, TypeError) as e:

@@ -4,6 +4,8 @@
   is a primary key, so the second of two simultaneous openings fails and records nothing.
 * :class:`RememberResponse` stores an ``Idempotency-Key``'s response with the events it produced, so a retry
   after a lost reply can never record them twice, not even across a crash.
+* :class:`DestroyDataKey` destroys a pupil's data key (CONTRACT.md §11) in the transaction that records the
+  erasure: the erasure is in the history exactly when the key is gone.
 * :class:`RecordGrant` / :class:`RecordRevocation` keep the index of access grants (``isp_grants``, see
   ``grants.py``) exactly in step with the ``AccessGranted`` and ``AccessRevoked`` events it indexes.
 """
@@ -54,7 +56,13 @@ class RecordRevocation:
     revoked_at: str
 
 
-Companion = ClaimUpn | ReleaseUpn | RememberResponse | RecordGrant | RecordRevocation
+@dataclass(frozen=True)
+class DestroyDataKey:
+    plan_id: UUID
+    erased_at: str
+
+
+Companion = ClaimUpn | ReleaseUpn | RememberResponse | RecordGrant | RecordRevocation | DestroyDataKey
 
 
 class VersionConflict(IntegrityError):

@@ -73,6 +73,7 @@ class LedgerFactory(InfrastructureFactory[TrackingRecorder]):
         self.datastore = SQLiteDatastore(
             self.path, pool_size=self.settings.pool_size, max_overflow=10, pool_timeout=30.0, lock_timeout=30
         )
+        sqlite.overwrite_deleted(self.datastore)
         sqlite.create_tables(self.datastore)
         self.events = sqlite.SQLiteLedgerRecorder(self.datastore, self.path)
         self.snapshots = SQLiteSnapshotRecorder(self.datastore)

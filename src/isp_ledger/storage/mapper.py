@@ -9,6 +9,13 @@ the hash); an envelope without one is of version 1, so every event stored before
 bytes and hash. Reading, :func:`event_from_envelope` upcasts older data with the class's ``upcast_vN_vN+1``
 methods (``domain/events.py``), as the library's own mapper does for its events: the service, the projections and
 the offline check of an evidence bundle all read events through it.
+
+Personal values (CONTRACT.md §11, ``domain/personal.py``) are stored only encrypted: the envelope keeps the event's
+structure in clear, each personal value of its ``data`` ``null``, and ``"sealed"``: the personal values, the reason
+and a parent's (or other non-staff) name as actor, encrypted under the plan's data key with the event's plan, version
+and type as associated data (``sealing.py``). The hash covers the envelope as stored, ciphertext included, so the
+chain verifies with or without the key, before an erasure and after it. Reading, :func:`open_envelope` puts the
+personal values back (or leaves them ``null`` once the key is destroyed).
 """
 
 from __future__ import annotations
@@ -22,35 +29,58 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
 from isp_ledger.domain.events import EVENT_CLASSES
+from isp_ledger.domain.personal import CLEAR_REASONS, actor_split, merge, split
 from isp_ledger.domain.plan import Plan
 from isp_ledger.storage.chain import seal, unseal
+from isp_ledger.storage.data_keys import PlanErased
+from isp_ledger.storage.sealing import SEALED, PlanSealer, event_aad
 
 EVENT_TYPES: dict[str, type[Plan.Event]] = {cls.__name__: cls for cls in EVENT_CLASSES}
 PLAN_TOPIC = get_topic(Plan)
 
 
 class ChainedMapper(Mapper[UUID]):
-    """Seals plan events into hash-chained envelopes. (Snapshots are stored apart: ``snapshots.py``.)"""
+    """Seals plan events into hash-chained envelopes, their personal values encrypted. (Snapshots are stored
+    apart: ``snapshots.py``.)"""
+
+    sealer: PlanSealer  # set by the store once its data keys are open
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         raise TypeError("plan events are stored with seal(), which chains them to their predecessor")
 
     def seal(self, event: Plan.Event, prev_hash: str) -> tuple[StoredEvent, str]:
         event_type = type(event).__name__
+        plan_id = str(event.originator_id)
+        data, personal = split(event.data())
+        actor, actor_name = actor_split(event.actor)
+        reason = event.reason
+        secret: dict[str, Any] = {}
+        if personal:
+            secret["data"] = personal
+        if actor_name is not None:
+            secret["actor_name"] = actor_name
+        if reason is not None and event_type not in CLEAR_REASONS:
+            secret["reason"], reason = reason, None
         event_body = {
             "type": event_type,
-            "plan_id": str(event.originator_id),
+            "plan_id": plan_id,
             "version": event.originator_version,
             "event_id": event.event_id,
             "recorded_at": event.recorded_at,
             "agreed_on": event.agreed_on,
-            "actor": event.actor,
-            "reason": event.reason,
-            "data": event.data(),
+            "actor": actor,
+            "reason": reason,
+            "data": data,
         }
         class_version = getattr(type(event), "class_version", 1)
         if class_version > 1:
             event_body["class_version"] = class_version
+        if secret:
+            token = self.sealer.seal(event.originator_id, event_aad(plan_id, event.originator_version, event_type),
+                                     secret)
+            if token is None:
+                raise PlanErased(f"Plan {plan_id} was erased: nothing personal may be recorded on it")
+            event_body[SEALED] = token
         state, digest = seal(event_body, prev_hash)
         stored = StoredEvent(
             originator_id=event.originator_id,
@@ -62,7 +92,31 @@ class ChainedMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> CanMutateAggregate[UUID]:
         envelope = unseal(stored_event.state)
-        return event_from_envelope(envelope)
+        return event_from_envelope(self.open(envelope))
+
+    def open(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        """The envelope with its personal values back (``null`` if the plan's key was destroyed)."""
+        token = envelope.get(SEALED)
+        if token is None:
+            return envelope
+        plan_id = envelope["plan_id"]
+        secret = self.sealer.open(UUID(plan_id), event_aad(plan_id, envelope["version"], envelope["type"]), token)
+        return open_envelope(envelope, secret)
+
+
+def open_envelope(envelope: dict[str, Any], secret: dict[str, Any] | None) -> dict[str, Any]:
+    """A stored envelope with the personal values its ``"sealed"`` held put back (``secret``, as decrypted; ``None``
+    when they are gone, which leaves each of them ``null``). Marks the result ``"erased"`` in that case."""
+    opened = {key: value for key, value in envelope.items() if key != SEALED}
+    if secret is None:
+        opened["erased"] = SEALED in envelope
+        return opened
+    opened["data"] = merge(envelope["data"], secret.get("data"))
+    if "actor_name" in secret:
+        opened["actor"] = {**envelope["actor"], "name": secret["actor_name"]}
+    if "reason" in secret:
+        opened["reason"] = secret["reason"]
+    return opened
 
 
 def event_from_envelope(envelope: dict[str, Any]) -> Plan.Event:

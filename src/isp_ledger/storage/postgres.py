@@ -48,6 +48,7 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from isp_ledger.storage.companions import (
     ClaimUpn,
+    DestroyDataKey,
     Companion,
     IdempotencyKeyTaken,
     RecordGrant,
@@ -98,6 +99,10 @@ class PostgresLedgerRecorder(ApplicationRecorder):
             schema,
         )
         self._revoke = q("UPDATE {schema}.isp_grants SET revoked_at = %s WHERE grant_id = %s", schema)
+        self._destroy_key = q(
+            "UPDATE {schema}.isp_data_keys SET wrapped = NULL, wrap_id = NULL, erased_at = %s WHERE plan_id = %s",
+            schema,
+        )
         self._select = q(
             "SELECT originator_version, topic, state FROM {schema}.isp_events WHERE originator_id = %s", schema
         )
@@ -180,6 +185,8 @@ class PostgresLedgerRecorder(ApplicationRecorder):
                                companion.relationship, companion.expires_on, companion.granted_at))
             elif isinstance(companion, RecordRevocation):
                 params.extend((companion.revoked_at, companion.grant_id))
+            elif isinstance(companion, DestroyDataKey):
+                params.extend((companion.erased_at, companion.plan_id))
             else:
                 params.extend((companion.user_id, companion.key, companion.fingerprint, companion.status_code,
                                companion.body))
@@ -199,7 +206,7 @@ class PostgresLedgerRecorder(ApplicationRecorder):
             parts.append(self._insert + SQL(", ").join([SQL("(%s, %s, %s, %s)")] * event_count))
             parts.append(self._note_unsequenced + SQL(", ").join([SQL("(%s, %s)")] * event_count))
         kinds = {ClaimUpn: self._claim, ReleaseUpn: self._release, RememberResponse: self._remember,
-                 RecordGrant: self._grant, RecordRevocation: self._revoke}
+                 RecordGrant: self._grant, RecordRevocation: self._revoke, DestroyDataKey: self._destroy_key}
         parts.extend(kinds[kind] for kind in companion_types)
         if len(parts) == 1:
             statement = parts[0]

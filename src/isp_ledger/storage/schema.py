@@ -214,3 +214,33 @@ POSTGRES_TABLES = (
         asked text NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS isp_access_log_plan ON {schema}.isp_access_log (plan_id, entry_id)",
 )
+
+
+# The pupils' data keys (CONTRACT.md §11, ``data_keys.py``): one per plan, stored only wrapped (AES-256-GCM) by a
+# service key from ``ISP_LEDGER_KEY_DIR`` (``wrap_id`` names which). An erased plan keeps its row with ``wrapped``
+# NULL and ``erased_at`` set: the key is gone, and the row says so. ``isp_meta`` holds facts about the store itself
+# (``encryption``: ``per-pupil`` once every event in it is stored encrypted, see ``migrate.py``).
+SQLITE_TABLES = (
+    *SQLITE_TABLES,
+    """CREATE TABLE IF NOT EXISTS isp_data_keys (
+        plan_id TEXT PRIMARY KEY,
+        wrap_id INTEGER,
+        wrapped BLOB,
+        created_at TEXT NOT NULL,
+        erased_at TEXT) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS isp_meta (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL) WITHOUT ROWID""",
+)
+POSTGRES_TABLES = (
+    *POSTGRES_TABLES,
+    """CREATE TABLE IF NOT EXISTS {schema}.isp_data_keys (
+        plan_id uuid PRIMARY KEY,
+        wrap_id integer,
+        wrapped bytea,
+        created_at text NOT NULL,
+        erased_at text)""",
+    """CREATE TABLE IF NOT EXISTS {schema}.isp_meta (
+        name text PRIMARY KEY,
+        value text NOT NULL)""",
+)

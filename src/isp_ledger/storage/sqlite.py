@@ -38,6 +38,7 @@ from isp_ledger.domain.stamp import format_instant
 from isp_ledger.storage import transparency
 from isp_ledger.storage.companions import (
     ClaimUpn,
+    DestroyDataKey,
     Companion,
     IdempotencyKeyTaken,
     RecordGrant,
@@ -80,6 +81,28 @@ class CommitSignal:
         with self.condition:
             self.condition.wait_for(lambda: self.generation != seen, timeout)
             return self.generation
+
+
+def overwrite_deleted(datastore: SQLiteDatastore) -> None:
+    """Have every connection of the store overwrite deleted content with zeros (``secure_delete``), so that a
+    destroyed data key or a purged row leaves no copy in the file's free pages (CONTRACT.md §11)."""
+    pool = datastore.pool
+    create = pool._create_connection
+
+    def create_overwriting() -> Any:
+        connection = create()
+        connection._sqlite_conn.execute("PRAGMA secure_delete = ON")
+        return connection
+
+    pool._create_connection = create_overwriting  # type: ignore[method-assign]
+
+
+def checkpoint(datastore: SQLiteDatastore) -> bool:
+    """Copy the write-ahead log into the database file and empty it, so that no old page (holding a destroyed
+    key) stays in the ``-wal`` file; ``False`` if readers kept it from finishing (it is then done later)."""
+    with raw_connection(datastore, writer=True) as conn:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return not busy
 
 
 @contextlib.contextmanager
@@ -276,6 +299,10 @@ def _write_companion(cursor: sqlite3.Cursor, companion: Companion) -> None:
     elif isinstance(companion, RecordRevocation):
         cursor.execute("UPDATE isp_grants SET revoked_at = ? WHERE grant_id = ?",
                        (companion.revoked_at, companion.grant_id))
+    elif isinstance(companion, DestroyDataKey):
+        # secure_delete (set on every connection, ``data_keys.py``) overwrites the freed bytes of the old row.
+        cursor.execute("UPDATE isp_data_keys SET wrapped = NULL, wrap_id = NULL, erased_at = ? WHERE plan_id = ?",
+                       (companion.erased_at, str(companion.plan_id)))
     else:  # pragma: no cover - the Companion union is closed
         raise TypeError(companion)
 

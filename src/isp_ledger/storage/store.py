@@ -28,10 +28,12 @@ from isp_ledger.snapshotting import Snapshotter
 from isp_ledger.storage.accounts import AccountStore
 from isp_ledger.storage.calendars import CalendarStore, SettingDetailsStore
 from isp_ledger.storage.companions import Companion
+from isp_ledger.storage.data_keys import DataKeys
 from isp_ledger.storage.factory import PERSISTENCE_MODULE, LedgerFactory
 from isp_ledger.storage.headlog import HeadLog
 from isp_ledger.storage.keys import KeyRing
 from isp_ledger.storage.mapper import ChainedMapper
+from isp_ledger.storage.sealing import PlanSealer
 from isp_ledger.storage.snapshots import SnapshotStore
 
 __all__ = ["AggregateNotFoundError", "PlanStore", "replay"]
@@ -52,6 +54,9 @@ class PlanStore(Application[UUID]):
         self.setting_details = SettingDetailsStore(self.factory.datastore)
         self.keys = KeyRing(self.settings.key_dir)
         self._upn_secret = self.keys.secret("upn-index")
+        self.data_keys = DataKeys(self.factory.datastore, self.keys, ttl_seconds=self.settings.key_cache_seconds)
+        self.sealer = PlanSealer(self.data_keys)
+        cast(ChainedMapper, self.mapper).sealer = self.sealer
         assert self.snapshots is not None
         self.snapshotter = Snapshotter(self.snapshots)
 
@@ -178,6 +183,10 @@ class PlanStore(Application[UUID]):
         """The position in the sequence of the plan's event at ``version``, once it has one."""
         position = self.recorder.notification_id_of(plan_id, version)  # type: ignore[attr-defined]
         return cast(int | None, position)
+
+    def opened(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        """A stored envelope (``chain.unseal``) with its personal values decrypted (``null`` once erased)."""
+        return cast(ChainedMapper, self.mapper).open(envelope)
 
     def to_event(self, notification: Notification) -> Plan.Event:
         return cast(Plan.Event, self.mapper.to_domain_event(notification))
