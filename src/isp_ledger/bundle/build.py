@@ -4,7 +4,7 @@ A bundle is one JSON document::
 
     {"format", "format_version", "plan_id", "period", "generated_at", "generated_for", "settings",
      "summary", "plan_at_start", "plan_at_end", "changes", "reviews", "parent_responses", "delivery", "access",
-     "integrity": {"version", "head_hash", "events", "receipt", "public_key", "how_to_verify"},
+     "integrity": {"version", "head_hash", "events", "receipt", "public_key", "how_to_verify", "data_key"},
      "events": ["<each event exactly as stored: its sealed, canonical JSON>", ...]}
 
 The events run from version 1 to the version the receipt vouches for; the derived sections (``content.py``) are
@@ -20,6 +20,7 @@ like the school calendar, it travels beside the signed record rather than in it.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 from uuid import UUID
@@ -27,10 +28,9 @@ from uuid import UUID
 from isp_ledger import __version__
 from isp_ledger.access import User
 from isp_ledger.application import Ledger
-from isp_ledger.bundle.content import FORMAT, FORMAT_VERSION, Period, derive, plan_settings, replay
+from isp_ledger.bundle.content import FORMAT, FORMAT_VERSION, Period, derive, opened_events, plan_settings, replay
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.stamp import format_instant, london_date
-from isp_ledger.storage.chain import unseal
 from isp_ledger.storage.signing import public_key_document
 
 MAX_PERIOD_DAYS = 3_700  # as the delivery reports: ten school years and then some
@@ -86,8 +86,8 @@ def build_bundle(ledger: Ledger, user: User, plan_id: UUID, start: dt.date | Non
     # The events are the very rows the receipt was signed over, read in one snapshot when they were verified.
     receipt, states = ledger.integrity.signed_head(user, plan_id)  # the service never vouches for a damaged record
     version = int(receipt["version"])
-    envelopes = [unseal(state) for state in states]
-    replayed = replay(envelopes)
+    data_key = ledger.store.data_keys.raw(plan_id)
+    replayed = replay(opened_events(states, data_key))
     period = resolve_period(ledger, replayed.plan.state["opened_on"], start, end)
     settings = plan_settings(replayed.plan)
     calendars = {urn: ledger.calendars.school_calendar(urn) for urn in settings}
@@ -105,10 +105,13 @@ def build_bundle(ledger: Ledger, user: User, plan_id: UUID, start: dt.date | Non
         "integrity": {
             "version": version,
             "head_hash": receipt["head_hash"],
-            "events": len(envelopes),
+            "events": len(states),
             "receipt": receipt,
             "public_key": public_key_document(ledger.signer.public_key),
             "how_to_verify": HOW_TO_VERIFY,
+            # The pupil's data key, which opens the events' sealed personal values (CONTRACT.md §11): the bundle
+            # shows all of them anyway, and with it anyone can check that it shows them as the chain holds them.
+            "data_key": base64.b64encode(data_key).decode() if data_key is not None else None,
         },
         "events": [state.decode("utf-8") for state in states],
     }

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from isp_ledger.bundle.access import access_section
 from isp_ledger.bundle.delivery_v1 import delivery_report_v1
@@ -46,15 +47,19 @@ from isp_ledger.domain.stamp import is_backdated, london_date, london_day
 from isp_ledger.domain.summaries import summarise
 from isp_ledger.domain.view import plan_document
 from isp_ledger.domain.wording import EVENT_NAMES, kind_of
-from isp_ledger.storage.mapper import event_from_envelope
+from isp_ledger.storage.chain import unseal
+from isp_ledger.storage.mapper import event_from_envelope, open_envelope
+from isp_ledger.storage.sealing import SEALED, event_aad, open_with
 
 FORMAT = "isp-ledger evidence bundle"
 # Format 2 (issue 11): the delivery section lists every session with both dates, measures months apart and adds
 # up, counts bank holidays and late entries; the cover counts sessions; the summaries are the plain-English ones of
 # ``domain/summaries.py``. A bundle of format 1 is still checked as format 1 derived it: its delivery by
 # ``delivery_v1.py``, its summaries in the words of 2026 (``wording_2026.py``, see ``summariser``).
-FORMAT_VERSION = 2
-FORMAT_VERSIONS = (1, 2)
+# Format 3 (issue 13): the events' personal values are sealed (CONTRACT.md §11); ``integrity.data_key`` is the plan's
+# data key, with which they are opened to recompute what the bundle shows. Its content is derived as format 2's.
+FORMAT_VERSION = 3
+FORMAT_VERSIONS = (1, 2, 3)
 DEFAULT_LATE_ENTRY_DAYS = 5  # ISP_LEDGER_LATE_ENTRY_DAYS unless set: a bundle says which it counted with
 # The sections of a bundle that are derived from its events, in the order a reader meets them.
 DERIVED = ("summary", "plan_at_start", "plan_at_end", "changes", "reviews", "parent_responses", "delivery", "access")
@@ -63,6 +68,27 @@ DERIVED = ("summary", "plan_at_start", "plan_at_end", "changes", "reviews", "par
 # existed reads the same, and a grant in the events of a bundle without the section is caught as the section
 # edited away.
 OPTIONAL: dict[str, Any] = {"access": []}
+
+
+def opened_events(states: Sequence[bytes], data_key: bytes | None) -> list[dict[str, Any]]:
+    """The stored events, unsealed, with their personal values opened under the plan's data key (``ReplayError``
+    if a sealed value does not open: an edited event or a wrong key)."""
+    envelopes = []
+    key = AESGCM(data_key) if data_key is not None else None
+    for state in states:
+        envelope = unseal(state)
+        token = envelope.get(SEALED)
+        if token is not None:
+            if key is None:
+                raise ReplayError(f"version {envelope.get('version')} holds sealed personal values, and no data key "
+                                  "was given to open them")
+            try:
+                secret = open_with(key, event_aad(envelope["plan_id"], envelope["version"], envelope["type"]), token)
+            except ValueError as e:
+                raise ReplayError(f"at version {envelope.get('version')}: {e}") from None
+            envelope = open_envelope(envelope, secret)
+        envelopes.append(envelope)
+    return envelopes
 
 
 def shown_section(bundle: dict[str, Any], section: str) -> Any:

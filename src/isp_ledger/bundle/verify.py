@@ -37,13 +37,14 @@ from isp_ledger.bundle.content import (
     Period,
     ReplayError,
     derive,
+    opened_events,
     replay,
     shown_section,
     summariser,
 )
 from isp_ledger.domain.calendar import SchoolCalendar
 from isp_ledger.domain.wording import in_words, instant_in_words, shorten
-from isp_ledger.storage.chain import Verification, unseal, verify_chain
+from isp_ledger.storage.chain import Verification, verify_chain
 from isp_ledger.storage.signing import check_signature, check_statement, key_id, load_public_key
 
 SECTION_NAMES = {
@@ -262,7 +263,7 @@ def _check_content(check: BundleCheck, bundle: dict[str, Any], rows: list[tuple[
                    "it shows cannot be recomputed.")
         return
     try:
-        envelopes = [unseal(raw) for _, raw in rows]
+        envelopes = opened_events([raw for _, raw in rows], _data_key(bundle))
         derived = derive(replay(envelopes, summariser(format_version)), period, calendars, late_entry_days,
                          format_version)
     except ReplayError as e:
@@ -273,6 +274,20 @@ def _check_content(check: BundleCheck, bundle: dict[str, Any], rows: list[tuple[
         if difference is not None:
             verb = "were" if section in PLURAL_SECTIONS else "was"
             check.fail(f"{SECTION_NAMES[section].capitalize()} {verb} edited: {difference}.")
+
+
+def _data_key(bundle: dict[str, Any]) -> bytes | None:
+    """The pupil's data key the bundle carries (format 3), if any (``ReplayError`` if it is not one)."""
+    encoded = bundle.get("integrity", {}).get("data_key")
+    if encoded is None:
+        return None
+    try:
+        key = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        raise ReplayError("the bundle's data key is not base64") from None
+    if len(key) != 32:
+        raise ReplayError("the bundle's data key is not a 256-bit key")
+    return key
 
 
 def first_difference(shown: Any, expected: Any, path: str) -> str | None:

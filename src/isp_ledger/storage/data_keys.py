@@ -60,6 +60,14 @@ class _Erased:
 ERASED = _Erased()
 
 
+class _Key(AESGCM):
+    """A data key ready to use, which can also be given out whole (in the plan's evidence bundle)."""
+
+    def __init__(self, raw: bytes) -> None:
+        super().__init__(raw)
+        self.raw = raw
+
+
 class DataKeys:
     def __init__(self, datastore: SQLiteDatastore | PostgresDatastore, key_ring: KeyRing,
                  ttl_seconds: float = 300.0, capacity: int = CAPACITY) -> None:
@@ -67,7 +75,7 @@ class DataKeys:
         self.key_ring = key_ring
         self.ttl = ttl_seconds
         self.capacity = capacity
-        self._cache: OrderedDict[UUID, tuple[float, AESGCM | _Erased]] = OrderedDict()
+        self._cache: OrderedDict[UUID, tuple[float, _Key | _Erased]] = OrderedDict()
         self._lock = threading.Lock()
         self._wrappers: dict[int, AESGCM] = {}
 
@@ -111,16 +119,21 @@ class DataKeys:
         nonce = os.urandom(NONCE_BYTES)
         return nonce + self._wrapper(wrap_id).encrypt(nonce, key, _wrap_aad(plan_id))
 
-    def _unwrap(self, plan_id: UUID, wrap_id: int, wrapped: bytes) -> AESGCM:
+    def _unwrap(self, plan_id: UUID, wrap_id: int, wrapped: bytes) -> _Key:
         wrapped = bytes(wrapped)
         try:
             key = self._wrapper(wrap_id).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _wrap_aad(plan_id))
         except InvalidTag:
             raise KeyProblem(f"The data key of plan {plan_id} does not unwrap with service key wrap-{wrap_id}: the "
-                            "key file or the stored key was changed") from None
-        return AESGCM(key)
+                             "key file or the stored key was changed") from None
+        return _Key(key)
 
     # ---------------------------------------------------------------- data keys
+
+    def raw(self, plan_id: UUID) -> bytes | None:
+        """The plan's data key itself (for its evidence bundle); ``None`` if it has none or it was destroyed."""
+        key = self.readable(plan_id)
+        return key.raw if isinstance(key, _Key) else None
 
     def for_writing(self, plan_id: UUID) -> AESGCM:
         """The plan's data key, made (and stored, wrapped) if it has none yet. ``PlanErased`` if destroyed."""
@@ -188,7 +201,7 @@ class DataKeys:
         assert found is not None
         return found
 
-    def _cached(self, plan_id: UUID) -> AESGCM | _Erased | None:
+    def _cached(self, plan_id: UUID) -> _Key | _Erased | None:
         with self._lock:
             entry = self._cache.get(plan_id)
             if entry is None:
@@ -200,7 +213,7 @@ class DataKeys:
             self._cache.move_to_end(plan_id)
             return value
 
-    def _remember(self, plan_id: UUID, value: AESGCM | _Erased) -> None:
+    def _remember(self, plan_id: UUID, value: _Key | _Erased) -> None:
         with self._lock:
             self._cache[plan_id] = (time.monotonic() + self.ttl, value)
             self._cache.move_to_end(plan_id)
@@ -219,8 +232,7 @@ class DataKeys:
         updates = []
         for plan_id, wrap_id, wrapped in rows:
             pid = plan_id if isinstance(plan_id, UUID) else UUID(plan_id)
-            wrapped = bytes(wrapped)
-            key = self._wrapper(int(wrap_id)).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _wrap_aad(pid))
+            key = self._unwrap(pid, int(wrap_id), wrapped).raw
             updates.append((new_id, self._wrap(pid, key, new_id), str(pid), int(wrap_id)))
         with self.sql.write() as cursor:
             cursor.executemany("UPDATE {isp_data_keys} SET wrap_id = ?, wrapped = ? WHERE plan_id = ? AND wrap_id = ?",
