@@ -77,3 +77,11 @@ def review(**overrides: Any) -> dict[str, Any]:
         "next_review_due": "2027-03-19",
         **overrides,
     }
+
+
+def edit_sealed(state: bytes, at: int = 20) -> bytes:
+    """A stored event with one character of its sealed (encrypted) personal values changed: still valid JSON, as
+    an edit in the database would leave it, but no longer what was sealed and hashed."""
+    start = state.index(b'"sealed":"') + len(b'"sealed":"') + at
+    old = state[start:start + 1]
+    return state[:start] + (b"B" if old != b"B" else b"C") + state[start + 1:]

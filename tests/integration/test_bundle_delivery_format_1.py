@@ -45,7 +45,7 @@ def test_an_edit_of_a_format_1_delivery_section_is_caught() -> None:
 
 def test_a_format_this_version_does_not_know_is_refused() -> None:
     bundle = bundle_of_2026()
-    bundle["format_version"] = 3
+    bundle["format_version"] = 4
     check = verify_bundle(bundle)
     assert not check.ok
-    assert "format_version 3 is not one this version of isp-ledger knows (1, 2)" in " ".join(check.problems)
+    assert "format_version 4 is not one this version of isp-ledger knows (1, 2, 3)" in " ".join(check.problems)

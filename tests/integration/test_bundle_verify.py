@@ -7,6 +7,7 @@ import base64
 import copy
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,14 @@ from typer.testing import CliRunner
 
 from isp_ledger.application import Ledger
 from isp_ledger.bundle.build import build_bundle
-from isp_ledger.bundle.content import Period, derive, replay
+from isp_ledger.bundle.content import Period, derive, opened_events, replay
 from isp_ledger.cli import app
 from isp_ledger.domain.calendar import SchoolCalendar
-from isp_ledger.storage.chain import GENESIS_HASH, canonical, seal, unseal
+from isp_ledger.storage.chain import GENESIS_HASH, canonical, seal
 from isp_ledger.storage.signing import RECEIPT_FIELDS, UNSIGNED_FIELDS, key_id, public_key_document
 from tests.cli import isp_ledger
 from tests.conftest import FakeClock, People
+from tests.samples import edit_sealed
 from tests.school_year import SchoolYear, script_school_year
 
 Bundle = dict[str, Any]
@@ -84,9 +86,15 @@ def test_offline_means_offline_no_store_is_opened(tmp_path: Path, bundle: Bundle
 
 
 def _edit_event_text(bundle: Bundle) -> int:
-    index = next(i for i, e in enumerate(bundle["events"]) if "Small-group phonics" in e)
-    bundle["events"][index] = bundle["events"][index].replace("Small-group phonics", "Small-group phonicz", 1)
+    index = next(i for i, e in enumerate(bundle["events"]) if '"type":"ProvisionAgreed"' in e)
+    bundle["events"][index] = edit_sealed(bundle["events"][index].encode()).decode()
     return index + 1
+
+
+def _edit_a_clear_field(bundle: Bundle) -> None:
+    index = next(i for i, e in enumerate(bundle["events"]) if '"minutes_per_session":' in e)
+    bundle["events"][index] = re.sub(r'"minutes_per_session":(\d+)', lambda m: f'"minutes_per_session":{int(m[1]) + 5}',
+                                     bundle["events"][index], count=1)
 
 
 def _clear_a_backdated_flag(bundle: Bundle) -> int:
@@ -210,7 +218,7 @@ def test_a_bundle_re_signed_with_another_key_passes_alone_but_not_against_the_se
 ) -> None:
     """Someone who rewrites the events and signs with a key of their own makes a bundle consistent with itself:
     only the service's own key, obtained from the service, exposes it."""
-    _edit_event_text(bundle)  # and re-seal the whole chain, recompute what is shown, and re-sign
+    _edit_a_clear_field(bundle)  # and re-seal the whole chain, recompute what is shown, and re-sign
     forged = _reseal_and_resign(bundle, Ed25519PrivateKey.generate())
     code, output = verify(tmp_path, forged)
     assert code == 0, output
@@ -223,14 +231,14 @@ def test_a_bundle_re_signed_with_another_key_passes_alone_but_not_against_the_se
 
 def _reseal_and_resign(bundle: Bundle, private: Ed25519PrivateKey) -> Bundle:
     forged = copy.deepcopy(bundle)
-    prev, events, envelopes = GENESIS_HASH, [], []
+    prev, events = GENESIS_HASH, []
     for text in forged["events"]:
         event = orjson.loads(text)["event"]
         event.pop("prev_hash")
         state, prev = seal(event, prev)
         events.append(state.decode())
-        envelopes.append(unseal(state))
     forged["events"] = events
+    envelopes = opened_events([e.encode() for e in events], base64.b64decode(forged["integrity"]["data_key"]))
     period = Period(*(dt.date.fromisoformat(forged["period"][k]) for k in ("from", "to")))
     calendars = {u: SchoolCalendar.from_json(c) for u, c in forged["delivery"]["calendars"].items()}
     forged.update(derive(replay(envelopes), period, calendars))

@@ -51,4 +51,4 @@ def test_every_entry_of_the_change_log_reads_as_a_sentence(bundle: dict[str, Any
             texts += [item["description"] for item in (document or {}).get(section, [])]
     for change in bundle["changes"]:
         assert not list(broken_rules(change["summary"], texts)), change["summary"]
-        assert bundle["format_version"] == 2
+        assert bundle["format_version"] == 3

@@ -33,7 +33,7 @@ from tests.cli import isp_ledger
 from tests.conftest import FakeClock, People
 from tests.integration.rawstore import RawStore
 from tests.integration.test_projections import number_pending, read_model_rows
-from tests.samples import adjustment, barrier, outcome, plan_body, provision, review
+from tests.samples import adjustment, barrier, edit_sealed, outcome, plan_body, provision, review
 
 GENESIS = "0" * 64
 EVENTS = 7  # in every plan built by build_plan
@@ -91,9 +91,7 @@ class Tampering:
 
 
 def flip_content_byte(raw: RawStore, plan_id: UUID, _other: UUID) -> None:
-    state = raw.states(plan_id)[MIDDLE]
-    at = state.index(b"Reads with us")
-    raw.set_state(plan_id, MIDDLE, state[:at] + b"T" + state[at + 1 :])  # "Teads": still valid JSON
+    raw.set_state(plan_id, MIDDLE, edit_sealed(raw.states(plan_id)[MIDDLE]))  # its text, as sealed
 
 
 def flip_structure_byte(raw: RawStore, plan_id: UUID, _other: UUID) -> None:
@@ -113,6 +111,12 @@ def reformat_whitespace(raw: RawStore, plan_id: UUID, _other: UUID) -> None:
     """The same JSON value with a space added: only the bytes change, not what they mean."""
     state = raw.states(plan_id)[MIDDLE]
     raw.set_state(plan_id, MIDDLE, state.replace(b'{"event":', b'{"event": ', 1))
+
+
+def change_topic(raw: RawStore, plan_id: UUID, _other: UUID) -> None:
+    """The column beside the state that names the event's type: not under the hash, but checked with it."""
+    raw.execute(f"UPDATE {raw.table('isp_events')} SET topic = ? WHERE originator_id = ? AND originator_version = ?",
+                ("PlanClosed", str(plan_id) if raw.kind == "sqlite" else plan_id, MIDDLE))
 
 
 def delete_middle(raw: RawStore, plan_id: UUID, _other: UUID) -> None:
@@ -159,6 +163,7 @@ TAMPERINGS = [
     Tampering("a byte of an event's JSON structure", flip_structure_byte, MIDDLE, "not valid JSON"),
     Tampering("a byte of an event's stored hash", flip_hash_byte, MIDDLE, "does not match its hash"),
     Tampering("whitespace added to an event", reformat_whitespace, MIDDLE, "canonical"),
+    Tampering("an event's topic column changed", change_topic, MIDDLE, "topic column was changed"),
     Tampering("a middle event deleted", delete_middle, MIDDLE, "missing"),
     Tampering("two events' contents swapped", swap_states, MIDDLE, "different plan or version"),
     Tampering("two events' rows reordered", swap_rows, MIDDLE, "different plan or version"),

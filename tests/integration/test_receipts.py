@@ -20,7 +20,7 @@ from isp_ledger.application import Ledger
 from isp_ledger.bootstrap import build_ledger
 from tests.conftest import FakeClock, People
 from tests.integration.rawstore import RawStore
-from tests.samples import plan_body
+from tests.samples import edit_sealed, plan_body
 
 
 def _plan(ledger: Ledger, people: People, contributions: int = 3) -> UUID:
@@ -128,7 +128,7 @@ def test_a_rewritten_history_is_caught_by_its_receipt(
     receipt = _receipt(client, people, plan_id)
     raw = RawStore(store_url)
     states = raw.states(plan_id)
-    raw.set_state(plan_id, 2, states[2].replace(b"View 0", b"View X"))
+    raw.set_state(plan_id, 2, edit_sealed(states[2]))
     check = _check(client, people, receipt)
     assert check["ok"] is False
     assert "version 2" in check["detail"]
@@ -144,7 +144,7 @@ def test_no_receipt_for_a_damaged_record_and_none_for_plans_one_may_not_see(
     assert client.post("/v1/receipts/verify", json=receipt,
                        headers=people.headers("other_senco")).status_code == 404
     raw = RawStore(store_url)
-    raw.set_state(plan_id, 3, raw.states(plan_id)[3].replace(b"View 1", b"View Y"))
+    raw.set_state(plan_id, 3, edit_sealed(raw.states(plan_id)[3]))
     response = client.get(f"/v1/plans/{plan_id}/receipt", headers=people.headers("admin"))
     assert response.status_code == 409
     assert response.headers["content-type"].startswith("application/problem+json")

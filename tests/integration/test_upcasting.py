@@ -13,7 +13,6 @@ from typing import Any, cast
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.persistence import JSONTranscoder
 
 from isp_ledger.application import Ledger
 from isp_ledger.bundle.build import build_bundle
@@ -24,7 +23,6 @@ from isp_ledger.domain.view import plan_document
 from isp_ledger.snapshotting import Snapshotter
 from isp_ledger.storage import snapshots
 from isp_ledger.storage.chain import unseal
-from isp_ledger.storage.mapper import ChainedMapper
 from tests.conftest import FakeClock, People
 from tests.integration.rawstore import RawStore
 from tests.integration.test_stored_fixture import fixture_answers, fixture_rows, load
@@ -53,7 +51,7 @@ def store_as_next_release(ledger: Ledger, plan_id: UUID, event_class: type[event
                        actor={"user_id": "u-senco", "name": "Sam Senco", "role": "senco"}, agreed_on="2026-11-12",
                        reason=None, **data)
     [event] = plan.collect_events()
-    stored, _ = ChainedMapper(transcoder=JSONTranscoder()).seal(cast(events.PlanEvent, event), plan.head_hash)
+    stored, _ = ledger.store.seal(cast(events.PlanEvent, event), plan.head_hash)
     ledger.store.recorder.insert_events([stored])
     ledger.store.number_pending()
 
@@ -109,30 +107,70 @@ def test_a_snapshot_of_another_format_is_passed_over_and_the_plan_rebuilt_from_i
 ) -> None:
     from_events = plan_document(ledger.store.repository.get(plan_a))
     assert from_events is not None and from_events["pupil"]["given_name"] == "Zoë"
-    assert ledger.store.snapshots is not None
-    snapshotter = Snapshotter(ledger.store.snapshots)
-    snapshotter.take(ledger.store.repository.get(plan_a))
-    snapshotter.close()
+    take_snapshot(ledger, plan_a)
 
-    # Make the snapshot say something the events do not, so that a load which used it would show it.
     raw = RawStore(store_url)
     table, key = raw.table("isp_snapshots"), str(plan_a) if raw.kind == "sqlite" else plan_a
     [(state,)] = raw.fetch(f"SELECT state FROM {table} WHERE originator_id = ?", (key,))
     snapshot = json.loads(bytes(state))
     assert snapshot["format"] == snapshots.SNAPSHOT_FORMAT
-    snapshot["state"]["state"]["pupil"]["given_name"] = "From the snapshot"
-    raw.execute(f"UPDATE {table} SET state = ? WHERE originator_id = ?", (json.dumps(snapshot).encode(), key))
+    assert b"Zo\xc3\xab" not in bytes(state) and "sealed" in snapshot  # the state is sealed under the pupil's key
 
-    def given_name() -> str:
-        document = plan_document(ledger.store.repository.get(plan_a))
-        assert document is not None and document == {**from_events, "pupil": document["pupil"]}
-        return str(document["pupil"]["given_name"])
+    used = []
+    monkeypatch.setattr(snapshots.SealedSnapshots, "to_domain_event", spy(snapshots.SealedSnapshots.to_domain_event,
+                                                                             used))
+    assert document_of(ledger, plan_a) == from_events
+    assert used and not isinstance(used[-1], snapshots._Passed)  # of the code's format: read
 
-    assert given_name() == "From the snapshot"  # of the code's format: read
     monkeypatch.setattr(snapshots, "SNAPSHOT_FORMAT", snapshots.SNAPSHOT_FORMAT + 1)
-    assert given_name() == "Zoë"  # of an older format: passed over, the plan rebuilt from its events
+    assert document_of(ledger, plan_a) == from_events  # of an older format: passed over, rebuilt from its events
+    assert isinstance(used[-1], snapshots._Passed) and not used[-1].discard
+    monkeypatch.setattr(snapshots, "SNAPSHOT_FORMAT", snapshots.SNAPSHOT_FORMAT - 1)
 
-    monkeypatch.undo()
-    del snapshot["format"]  # as written before snapshots recorded their format
-    raw.execute(f"UPDATE {table} SET state = ? WHERE originator_id = ?", (json.dumps(snapshot).encode(), key))
-    assert given_name() == "Zoë"
+    # As written before snapshots were sealed (format 3, in clear): passed over too, never read.
+    clear = {"format": 3, "state": {"state": {"pupil": {"given_name": "From the snapshot"}}}}
+    raw.execute(f"UPDATE {table} SET state = ? WHERE originator_id = ?", (json.dumps(clear).encode(), key))
+    assert document_of(ledger, plan_a) == from_events
+
+
+@pytest.mark.parametrize("edit", ["a character of its sealed state", "moved to another version"])
+def test_an_edited_snapshot_is_discarded_reported_and_the_plan_replayed(
+    ledger: Ledger, plan_a: UUID, store_url: str, edit: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from_events = plan_document(ledger.store.repository.get(plan_a))
+    take_snapshot(ledger, plan_a)
+    raw = RawStore(store_url)
+    table, key = raw.table("isp_snapshots"), str(plan_a) if raw.kind == "sqlite" else plan_a
+    [(version, state)] = raw.fetch(f"SELECT originator_version, state FROM {table} WHERE originator_id = ?", (key,))
+    if edit == "moved to another version":
+        raw.execute(f"UPDATE {table} SET originator_version = ? WHERE originator_id = ?", (version - 1, key))
+    else:
+        snapshot = json.loads(bytes(state))
+        sealed = snapshot["sealed"]
+        snapshot["sealed"] = sealed[:40] + ("B" if sealed[40] != "B" else "C") + sealed[41:]
+        raw.execute(f"UPDATE {table} SET state = ? WHERE originator_id = ?", (json.dumps(snapshot).encode(), key))
+
+    with caplog.at_level("WARNING"):
+        assert document_of(ledger, plan_a) == from_events
+    assert "does not open where it is stored" in caplog.text and str(plan_a) in caplog.text
+    assert raw.fetch(f"SELECT count(*) FROM {table} WHERE originator_id = ?", (key,)) == [(0,)]  # discarded
+    assert ledger.integrity.verify(None, plan_a).ok  # the events themselves were never touched
+
+
+def take_snapshot(ledger: Ledger, plan_id: UUID) -> None:
+    assert ledger.store.snapshots is not None
+    snapshotter = Snapshotter(ledger.store.snapshots)
+    snapshotter.take(ledger.store.repository.get(plan_id))
+    snapshotter.close()
+
+
+def document_of(ledger: Ledger, plan_id: UUID) -> dict[str, Any] | None:
+    return plan_document(ledger.store.get(plan_id))
+
+
+def spy(method: Any, calls: list[Any]) -> Any:
+    def spied(self: Any, stored: Any) -> Any:
+        result = method(self, stored)
+        calls.append(result)
+        return result
+    return spied

@@ -12,6 +12,7 @@ from uuid import uuid4
 
 import orjson
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import JSONTranscoder
 
 from isp_ledger.bundle.content import replay
@@ -22,6 +23,7 @@ from isp_ledger.domain.view import plan_document
 from isp_ledger.storage import mapper
 from isp_ledger.storage.chain import GENESIS_HASH, seal, unseal
 from isp_ledger.storage.mapper import ChainedMapper, event_from_envelope
+from isp_ledger.storage.sealing import open_with, seal_with
 from tests import samples
 
 SENCO = Stamp(Actor("u-senco", "Sam Senco", "senco"), dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC))
@@ -40,11 +42,26 @@ def stored_plan() -> tuple[Plan, list[Envelope]]:
     return plan, list(sealed(plan.collect_events()))
 
 
+class OneKeySealer:
+    """Seals every plan's personal values under one key (the store gives each plan its own: ``data_keys.py``)."""
+
+    key = AESGCM(bytes(32))
+
+    def seal(self, plan_id: Any, aad: bytes, value: Any) -> str:
+        return seal_with(self.key, aad, value)
+
+    def open(self, plan_id: Any, aad: bytes, token: str) -> Any:
+        return open_with(self.key, aad, token)
+
+
 def sealed(pending: Any) -> Iterator[Envelope]:
+    """The events as stored, with their personal values opened again (as the store reads them)."""
     head = GENESIS_HASH
+    mapper = ChainedMapper(transcoder=JSONTranscoder())
+    mapper.sealer = OneKeySealer()  # type: ignore[assignment]
     for event in pending:
-        stored, head = ChainedMapper(transcoder=JSONTranscoder()).seal(event, head)
-        yield unseal(stored.state)
+        stored, head = mapper.seal(event, head)
+        yield mapper.open(unseal(stored.state))
 
 
 def as_v1(envelope: Envelope, *dropped: str) -> Envelope:

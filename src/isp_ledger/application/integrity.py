@@ -48,7 +48,7 @@ class Integrity:
             if removed is None:
                 raise NotFound(f"No plan {plan_id}")
             return audit, removed
-        chain = verify_chain(str(plan_id), audit.rows)
+        chain = verify_chain(str(plan_id), audit.rows, audit.topics)
         return audit, check_plan(str(plan_id), chain, audit) if chain.ok else chain
 
     def receipt(self, user: User, plan_id: UUID) -> dict[str, Any]:

@@ -17,7 +17,7 @@ appended, and sealing canonicalises the event only once.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,8 +152,10 @@ class Verification:
         return result
 
 
-def verify_chain(plan_id: str, rows: Iterable[tuple[int, bytes]]) -> Verification:
-    """Check a plan's stored events, given as ``(version, state)`` in version order.
+def verify_chain(plan_id: str, rows: Iterable[tuple[int, bytes]], topics: Mapping[int, str] | None = None
+                 ) -> Verification:
+    """Check a plan's stored events, given as ``(version, state)`` in version order, and (``topics``, by version)
+    the column that names each event's type beside its state, which the hash does not cover.
 
     Reports the first version at which the chain does not hold; never raises for tampered data.
     """
@@ -169,6 +171,9 @@ def verify_chain(plan_id: str, rows: Iterable[tuple[int, bytes]]) -> Verificatio
             return _broken(checked, version, str(e))
         if envelope.get("plan_id") != plan_id or envelope.get("version") != version:
             return _broken(checked, version, "event claims a different plan or version than where it is stored")
+        if topics is not None and topics.get(version) != envelope.get("type"):
+            return _broken(checked, version, f"the event is stored under the topic {topics.get(version)!r}, but is "
+                                             f"a {envelope.get('type')} (the topic column was changed)")
         if envelope.get("prev_hash") != expected_prev:
             return _broken(checked, version, "prev_hash does not match the previous event's hash")
         expected_prev = envelope["hash"]

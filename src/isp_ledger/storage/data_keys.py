@@ -60,11 +60,13 @@ class _Erased:
 ERASED = _Erased()
 
 
-class _Key(AESGCM):
-    """A data key ready to use, which can also be given out whole (in the plan's evidence bundle)."""
+class _Key:
+    """A data key ready to use (``aead``), which can also be given out whole (``raw``, in its evidence bundle)."""
+
+    __slots__ = ("aead", "raw")
 
     def __init__(self, raw: bytes) -> None:
-        super().__init__(raw)
+        self.aead = AESGCM(raw)
         self.raw = raw
 
 
@@ -132,8 +134,10 @@ class DataKeys:
 
     def raw(self, plan_id: UUID) -> bytes | None:
         """The plan's data key itself (for its evidence bundle); ``None`` if it has none or it was destroyed."""
-        key = self.readable(plan_id)
-        return key.raw if isinstance(key, _Key) else None
+        if self.readable(plan_id) is None:
+            return None
+        found = self._cached(plan_id)
+        return found.raw if isinstance(found, _Key) else None
 
     def for_writing(self, plan_id: UUID) -> AESGCM:
         """The plan's data key, made (and stored, wrapped) if it has none yet. ``PlanErased`` if destroyed."""
@@ -152,7 +156,7 @@ class DataKeys:
             return None
         if isinstance(found, _Erased):
             raise PlanErased(f"Plan {plan_id} was erased: its personal data is gone")
-        return found
+        return found.aead
 
     def readable(self, plan_id: UUID) -> AESGCM | None:
         """The plan's data key, or ``None`` if it has none (never had one, or it was destroyed)."""
@@ -197,9 +201,9 @@ class DataKeys:
                 (str(plan_id), wrap_id, self._wrap(plan_id, key, wrap_id), format_instant(dt.datetime.now(dt.UTC))),
             )
         self.forget(plan_id)
-        found = self.get(plan_id)  # another process may have made it first: theirs is the one stored
-        assert found is not None
-        return found
+        made = self.get(plan_id)  # another process may have made it first: theirs is the one stored
+        assert made is not None
+        return made
 
     def _cached(self, plan_id: UUID) -> _Key | _Erased | None:
         with self._lock:

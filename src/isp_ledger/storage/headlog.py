@@ -74,7 +74,7 @@ class HeadLog:
         """A plan's stored events and what the log says of it (its entries and their neighbours), as of now."""
         key = self._id(plan_id)
         with self.sql.snapshot() as cursor:
-            rows = cursor.fetch("SELECT originator_version, state FROM {isp_events} WHERE originator_id = ? "
+            rows = cursor.fetch("SELECT originator_version, state, topic FROM {isp_events} WHERE originator_id = ? "
                                 "ORDER BY originator_version", (key,))
             unlogged = cursor.fetch("SELECT originator_version FROM {isp_unsequenced} WHERE originator_id = ?",
                                     (key,)) if self._postgres else []
@@ -87,7 +87,8 @@ class HeadLog:
             )
             size = cursor.fetch("SELECT max(position) FROM {isp_head_log}")[0][0]
         return PlanAudit(
-            rows=[(int(version), _bytes(state)) for version, state in rows],
+            rows=[(int(version), _bytes(state)) for version, state, _ in rows],
+            topics={int(version): str(topic) for version, _, topic in rows},
             entries=[LogEntry.from_row(row) for row in entries],
             log_size=int(size or 0),
             unlogged=frozenset(int(version) for (version,) in unlogged),

@@ -24,9 +24,15 @@ class PostgresSnapshotRecorder(AggregateRecorder):
             "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
             schema,
         )
+        self._delete = q("DELETE FROM {schema}.isp_snapshots WHERE originator_id = %s", schema)
         self._select = q(
             "SELECT originator_version, topic, state FROM {schema}.isp_snapshots WHERE originator_id = %s", schema
         )
+
+    def delete_snapshots(self, originator_id: UUID) -> None:
+        """Delete every snapshot of the plan (one that does not open; an erased plan's)."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self._delete, (originator_id,))
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int] | None:
         with self.datastore.transaction(commit=True) as curs:

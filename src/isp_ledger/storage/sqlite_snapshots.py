@@ -27,6 +27,11 @@ class SQLiteSnapshotRecorder(AggregateRecorder):
             )
         return None
 
+    def delete_snapshots(self, originator_id: UUID) -> None:
+        """Delete every snapshot of the plan (one that does not open; an erased plan's)."""
+        with write_transaction(self.datastore) as cursor:
+            cursor.execute("DELETE FROM isp_snapshots WHERE originator_id = ?", (str(originator_id),))
+
     def select_events(
         self,
         originator_id: UUID | str,

@@ -34,7 +34,8 @@ from isp_ledger.storage.headlog import HeadLog
 from isp_ledger.storage.keys import KeyRing
 from isp_ledger.storage.mapper import ChainedMapper
 from isp_ledger.storage.sealing import PlanSealer
-from isp_ledger.storage.snapshots import SnapshotStore
+from isp_ledger.storage.snapshots import SealedSnapshots, SnapshotStore
+from isp_ledger.storage.transparency import head_hash_of
 
 __all__ = ["AggregateNotFoundError", "PlanStore", "replay"]
 
@@ -57,6 +58,10 @@ class PlanStore(Application[UUID]):
         self.data_keys = DataKeys(self.factory.datastore, self.keys, ttl_seconds=self.settings.key_cache_seconds)
         self.sealer = PlanSealer(self.data_keys)
         cast(ChainedMapper, self.mapper).sealer = self.sealer
+        assert isinstance(self.snapshots, SnapshotStore)
+        snapshot_mapper = cast(SealedSnapshots, self.snapshots.mapper)
+        snapshot_mapper.sealer = self.sealer
+        snapshot_mapper.head_hash = self.hash_at
         assert self.snapshots is not None
         self.snapshotter = Snapshotter(self.snapshots)
 
@@ -160,6 +165,15 @@ class PlanStore(Application[UUID]):
         """The stored state of the plan's first event, if any is stored."""
         rows = self.recorder.select_events(plan_id, limit=1)
         return rows[0].state if rows else None
+
+    def hash_at(self, plan_id: UUID, version: int) -> str | None:
+        """The stored hash of the plan's event at ``version`` (``None`` if there is none, or it is not sealed)."""
+        rows = self.recorder.select_events(plan_id, gt=version - 1, lte=version)
+        return head_hash_of(rows[0].state) if rows else None
+
+    def delete_snapshots(self, plan_id: UUID) -> None:
+        """Forget every snapshot of the plan (always safe: a snapshot is only a cache)."""
+        self.factory.snapshots.delete_snapshots(plan_id)  # type: ignore[attr-defined]
 
     def head_version(self, plan_id: UUID) -> int | None:
         """The highest version stored for the plan, if any."""

@@ -129,6 +129,7 @@ class PlanAudit:
     entries: list[LogEntry]  # the plan's log entries and each one's neighbours, by position
     log_size: int  # the latest position in the log (0 when empty)
     unlogged: frozenset[int] = field(default_factory=frozenset)  # versions still waiting to be numbered
+    topics: dict[int, str] = field(default_factory=dict)  # each stored event's topic column, by version
 
 
 def check_plan(plan_id: str, chain: Verification, audit: PlanAudit) -> Verification:
