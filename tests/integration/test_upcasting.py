@@ -116,7 +116,7 @@ def test_a_snapshot_of_another_format_is_passed_over_and_the_plan_rebuilt_from_i
     assert snapshot["format"] == snapshots.SNAPSHOT_FORMAT
     assert b"Zo\xc3\xab" not in bytes(state) and "sealed" in snapshot  # the state is sealed under the pupil's key
 
-    used = []
+    used: list[Any] = []
     monkeypatch.setattr(snapshots.SealedSnapshots, "to_domain_event", spy(snapshots.SealedSnapshots.to_domain_event,
                                                                              used))
     assert document_of(ledger, plan_a) == from_events
