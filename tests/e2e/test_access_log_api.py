@@ -55,6 +55,18 @@ def test_a_parent_sees_who_looked_at_the_plan_and_what_in_plain_words(api: Api) 
         assert dt.datetime.fromisoformat(entry["at"]).utcoffset() == dt.timedelta(0)
 
 
+def test_a_viewer_who_is_not_staff_is_named_in_the_log_only_under_the_pupils_key(api: Api, ledger: Ledger) -> None:
+    ids = shared_plan(api)
+    api.get(f"/v1/plans/{ids['plan']}", "parent")
+    api.get(f"/v1/plans/{ids['plan']}", "teacher")
+    names = [row[0] for row in Sql(ledger.store.datastore).fetch(
+        "SELECT user_name FROM {isp_access_log} WHERE plan_id = ?", (ids["plan"],))]
+    assert "Tess Teacher" in names  # staff stay named in clear
+    assert not any("Pat" in name or "Parent" in name for name in names)  # the parent only sealed
+    shown = [e["user"]["name"] for e in log_of(api, ids["plan"], "senco")["entries"]]
+    assert "Pat Parent" in shown and "Tess Teacher" in shown
+
+
 def test_the_log_is_read_a_page_at_a_time_newest_first(api: Api) -> None:
     plan_id = api.open_plan()
     for _ in range(6):

@@ -5,6 +5,10 @@ An answer is logged once its content is known and before it is returned: if the 
 fails (:class:`AccessLogUnavailable`, 503) rather than go unlogged. A listing logs all its rows in one statement.
 Entries say in plain words what was shown ("Read the plan as it stood on 1 March 2026"), with what was asked for
 (``as_of``, ``as_at``, a period) beside them for a program.
+
+The name of a viewer who is not school staff (a parent above all, whose name may be the pupil's) is personal data
+of the pupil's (CONTRACT.md §11): it is stored sealed under the plan's key (``SEALED_NAME``), and reads as ``null``
+once the plan is erased. Staff names, and what was shown, stay in clear.
 """
 
 from __future__ import annotations
@@ -22,12 +26,15 @@ from isp_ledger.application.base import Clock, RecordDamaged
 from isp_ledger.application.plans import Plans
 from isp_ledger.domain.errors import InvalidInput, LedgerError, NotFound
 from isp_ledger.domain.grants import spoken_date
+from isp_ledger.domain.personal import STAFF_ROLES
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.stamp import LONDON, format_instant
 from isp_ledger.storage.access_log import AccessEntry, AccessLogStore
+from isp_ledger.storage.sealing import Unreadable, row_aad
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 200
+SEALED_NAME = "sealed:"  # marks a viewer's name kept sealed (base64 has no colon, and no staff name starts so)
 
 
 class AccessLogUnavailable(LedgerError):
@@ -83,13 +90,30 @@ class AccessLog:
             return
         at = format_instant(self.clock.now())
         asked = json.dumps(reading.asked, sort_keys=True)
-        entries = [AccessEntry(plan_id, at, user.user_id, user.name, user.role, relationship, reading.what,
-                               reading.detail, asked) for plan_id, relationship in plans]
+        entries = [AccessEntry(plan_id, at, user.user_id, self._name(user, plan_id, at), user.role, relationship,
+                               reading.what, reading.detail, asked) for plan_id, relationship in plans]
         try:
             self.store.append(entries)
         except Exception as e:  # whatever the store's failure, the answer must not be sent unlogged
             log.error("access log not written (%s: %s); %d answers refused", e.__class__.__name__, e, len(entries))
             raise AccessLogUnavailable() from e
+
+    def _name(self, user: User, plan_id: UUID, at: str) -> str:
+        """The viewer's name as the entry keeps it: a staff member's in clear; anyone else's sealed."""
+        if user.role in STAFF_ROLES:
+            return user.name
+        sealed = self.plans.store.sealer.seal(plan_id, _name_aad(plan_id, at, user.user_id), user.name)
+        return SEALED_NAME + (sealed or "")
+
+    def _shown_name(self, entry: AccessEntry) -> str | None:
+        if not entry.user_name.startswith(SEALED_NAME):
+            return entry.user_name
+        token = entry.user_name.removeprefix(SEALED_NAME) or None
+        try:
+            return self.plans.store.sealer.open_text(entry.plan_id, _name_aad(entry.plan_id, entry.at, entry.user_id),
+                                                     token)
+        except Unreadable:
+            return None
 
     def entries(self, user: User, plan_id: UUID, *, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
         """A page of the plan's access log, newest first (its SENCO, administrators and its parents). This read is
@@ -100,7 +124,7 @@ class AccessLog:
         plan = self.plans.require_visible(user, plan_id, Action.READ_ACCESS_LOG)
         self.shown(user, plan, Reading("Who has looked at the plan", "Read who has looked at the plan"))
         rows = self.store.page(plan_id, before=before, limit=limit + 1)
-        entries = [_entry_json(entry) for _, entry in rows[:limit]]
+        entries = [_entry_json(entry, self._shown_name(entry)) for _, entry in rows[:limit]]
         more = len(rows) > limit
         return {"plan_id": str(plan_id), "entries": entries, "next_cursor": str(rows[limit - 1][0]) if more else None}
 
@@ -113,8 +137,12 @@ def _decode_cursor(cursor: str | None) -> int | None:
     return int(cursor)
 
 
-def _entry_json(entry: AccessEntry) -> dict[str, Any]:
-    shown: dict[str, Any] = {"at": entry.at, "user": {"user_id": entry.user_id, "name": entry.user_name,
+def _name_aad(plan_id: UUID, at: str, user_id: str) -> bytes:
+    return row_aad(plan_id, f"access_log|{at}|{user_id}")
+
+
+def _entry_json(entry: AccessEntry, name: str | None) -> dict[str, Any]:
+    shown: dict[str, Any] = {"at": entry.at, "user": {"user_id": entry.user_id, "name": name,
                                                       "role": entry.user_role}}
     if entry.relationship is not None:
         shown["relationship"] = entry.relationship
