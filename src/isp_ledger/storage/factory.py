@@ -36,6 +36,7 @@ from isp_ledger.storage.postgres import PostgresLedgerRecorder
 from isp_ledger.storage.postgres_schema import create_tables
 from isp_ledger.storage.postgres_snapshots import PostgresSnapshotRecorder
 from isp_ledger.storage.sql import Sql
+from isp_ledger.storage.sqlite_erasure import overwrite_deleted
 from isp_ledger.storage.sqlite_snapshots import SQLiteSnapshotRecorder
 
 PERSISTENCE_MODULE = "isp_ledger.storage.factory:LedgerFactory"
@@ -73,7 +74,7 @@ class LedgerFactory(InfrastructureFactory[TrackingRecorder]):
         self.datastore = SQLiteDatastore(
             self.path, pool_size=self.settings.pool_size, max_overflow=10, pool_timeout=30.0, lock_timeout=30
         )
-        sqlite.overwrite_deleted(self.datastore)
+        overwrite_deleted(self.datastore)
         sqlite.create_tables(self.datastore)
         self.events = sqlite.SQLiteLedgerRecorder(self.datastore, self.path)
         self.snapshots = SQLiteSnapshotRecorder(self.datastore)

@@ -83,28 +83,6 @@ class CommitSignal:
             return self.generation
 
 
-def overwrite_deleted(datastore: SQLiteDatastore) -> None:
-    """Have every connection of the store overwrite deleted content with zeros (``secure_delete``), so that a
-    destroyed data key or a purged row leaves no copy in the file's free pages (CONTRACT.md §11)."""
-    pool = datastore.pool
-    create = pool._create_connection
-
-    def create_overwriting() -> Any:
-        connection = create()
-        connection._sqlite_conn.execute("PRAGMA secure_delete = ON")
-        return connection
-
-    pool._create_connection = create_overwriting  # type: ignore[method-assign]
-
-
-def checkpoint(datastore: SQLiteDatastore) -> bool:
-    """Copy the write-ahead log into the database file and empty it, so that no old page (holding a destroyed
-    key) stays in the ``-wal`` file; ``False`` if readers kept it from finishing (it is then done later)."""
-    with raw_connection(datastore, writer=True) as conn:
-        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    return not busy
-
-
 @contextlib.contextmanager
 def raw_connection(datastore: SQLiteDatastore, *, writer: bool) -> Iterator[sqlite3.Connection]:
     """A pooled sqlite3 connection (autocommit mode); one writer at a time within this process."""
