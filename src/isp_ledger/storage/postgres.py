@@ -48,8 +48,8 @@ from psycopg.sql import SQL, Composed, Identifier
 
 from isp_ledger.storage.companions import (
     ClaimUpn,
-    DestroyDataKey,
     Companion,
+    DestroyDataKey,
     IdempotencyKeyTaken,
     RecordGrant,
     RecordRevocation,

@@ -38,8 +38,8 @@ from isp_ledger.domain.stamp import format_instant
 from isp_ledger.storage import transparency
 from isp_ledger.storage.companions import (
     ClaimUpn,
-    DestroyDataKey,
     Companion,
+    DestroyDataKey,
     IdempotencyKeyTaken,
     RecordGrant,
     RecordRevocation,
