@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.postgres import PostgresDatastore
+
 from isp_ledger.domain.personal import CLEAR_REASONS, actor_split, split
 from isp_ledger.domain.stamp import format_instant
 from isp_ledger.storage import chain, meta, sqlite, transparency
@@ -152,7 +154,7 @@ def _reseal_plan(store: PlanStore, sql: Sql, plan_id: UUID, postgres: bool) -> N
     store.data_keys.for_writing(plan_id)  # made in a transaction of its own, before this plan's (SQLite: one writer)
     key: Any = plan_id if postgres else str(plan_id)
     with sql.write() as cursor:
-        if postgres:  # the transparency log is appended to under the sequencer's lock
+        if isinstance(store.datastore, PostgresDatastore):  # the log is appended to under the sequencer's lock
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (sequencer_lock_key(store.datastore.schema),))
         rows = cursor.fetch("SELECT originator_version, state FROM {isp_events} WHERE originator_id = ? "
                             "ORDER BY originator_version", (key,))

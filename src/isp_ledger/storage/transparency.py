@@ -21,8 +21,9 @@ logged head of the plan is still in the store with the hash logged for it (a log
 the store holds means events were removed from the end; a different hash means the history was rewritten after
 it was logged; an entry logged before ``isp-ledger migrate`` re-sealed the plan names the hash its event
 ``"was"`` stored with, which the event records under its new hash, and holds); and every stored version is
-logged, or still waiting for the sequencer's next pass (events missing from the log were inserted behind the ledger's back, or their entries were removed). All of it is read
-from one snapshot of the store, so a write that commits meanwhile is never mistaken for tampering.
+logged, or still waiting for the sequencer's next pass (events missing from the log were inserted behind the
+ledger's back, or their entries were removed). All of it is read from one snapshot of the store, so a write that
+commits meanwhile is never mistaken for tampering.
 
 What it cannot catch on its own: someone with write access to the database who removes a plan's last events
 *and* the log entries that recorded them, where those entries are the last in the log, leaves a store and a log
