@@ -27,14 +27,8 @@ def migrate(
     from isp_ledger import migrate as migration
     from isp_ledger.cli import err, ledger_or_exit, out
 
-    def rebuild_all(store: object) -> int:
-        from projections import READ_MODELS
-        from projections.rebuild import rebuild
-
-        return len(rebuild(store, list(READ_MODELS)))  # type: ignore[arg-type]
-
     with ledger_or_exit(migrated_only=False) as ledger:
-        report = migration.migrate(ledger.store, dry_run=dry_run, rebuild=rebuild_all)
+        report = migration.migrate(ledger.store, dry_run=dry_run)
     for line in report.lines():
         out.print(line, highlight=False)
     if not dry_run:

@@ -118,8 +118,9 @@ def reseal(sealer: PlanSealer, opened: dict[str, Any], was: str, prev_hash: str)
 def migrate(store: PlanStore, *, dry_run: bool = False,
             rebuild: Callable[[PlanStore], int] | None = None,
             progress: Callable[[int, int], None] | None = None) -> Migration:
-    """Re-seal every plan still in clear, forget remembered responses, ``rebuild`` the read models (a function of
-    the store, returning how many it rebuilt) and mark the store; see the module docstring."""
+    """Re-seal every plan still in clear, forget remembered responses, rebuild the read models (``rebuild``, by
+    default all of them: a function of the store returning how many it rebuilt) and mark the store; see the module
+    docstring."""
     sql = Sql(store.datastore)
     postgres = sql.dialect == "postgresql"
     plan_ids = [row[0] if isinstance(row[0], UUID) else UUID(row[0])
@@ -141,13 +142,20 @@ def migrate(store: PlanStore, *, dry_run: bool = False,
     with sql.write() as cursor:
         cursor.execute("DELETE FROM {isp_idempotency}")
         meta.write(cursor, meta.MIGRATED_ON, dt.datetime.now(dt.UTC).date().isoformat(), replace=False)
-    if rebuild is not None:
-        report.read_models_rebuilt = rebuild(store)
+    report.read_models_rebuilt = (rebuild or rebuild_read_models)(store)
     with sql.write() as cursor:
         meta.write(cursor, meta.ENCRYPTION, meta.PER_PUPIL)
     if not postgres:  # no page of the clear events stays in the write-ahead log
         sqlite.checkpoint(store.datastore)  # type: ignore[arg-type]
     return report
+
+
+def rebuild_read_models(store: PlanStore) -> int:
+    """Rebuild every read model from the re-sealed events (the service's own ``isp-ledger rebuild``)."""
+    from projections import READ_MODELS
+    from projections.rebuild import rebuild
+
+    return len(rebuild(store, list(READ_MODELS)))
 
 
 def _reseal_plan(store: PlanStore, sql: Sql, plan_id: UUID, postgres: bool) -> None:

@@ -89,7 +89,12 @@ class Integrity:
             return ReceiptCheck(False, "the receipt names no plan")
         self.plans.require_visible_record(user, plan_id)
         self.access_log.shown_record(user, plan_id, RECEIPT_CHECKED)  # every answer from here speaks of the plan
-        version = receipt["version"]
+        return self.history_holds(plan_id, receipt["version"], receipt["head_hash"])
+
+    def history_holds(self, plan_id: UUID, version: int, head_hash: str) -> ReceiptCheck:
+        """Whether the plan's history up to ``version`` still ends with ``head_hash`` (a receipt's, its signature
+        checked), and nothing after it was removed. A receipt of before ``isp-ledger migrate`` names the hash the
+        events had before they were re-sealed, and holds if the re-sealed events still say what they said."""
         rows = self.store.stored_rows(plan_id)
         if not rows or rows[-1][0] < version:  # a gap in the middle is for the chain check to name
             return ReceiptCheck(False, f"the plan now ends before version {version}, which this receipt vouches "
@@ -97,9 +102,9 @@ class Integrity:
         verification = verify_chain(str(plan_id), [r for r in rows if r[0] <= version])
         if not verification.ok:
             return ReceiptCheck(False, f"the history up to the receipt was altered: {verification.detail}")
-        if verification.head_hash != receipt["head_hash"]:
-            if was_hash(rows, version) == receipt["head_hash"]:
-                return self._migrated_receipt(rows, version, receipt["head_hash"])
+        if verification.head_hash != head_hash:
+            if was_hash(rows, version) == head_hash:
+                return self._migrated_receipt(rows, version, head_hash)
             return ReceiptCheck(False, f"version {version} no longer has the hash the receipt vouches for: the "
                                        "history up to it was rewritten")
         return ReceiptCheck(True, f"the history up to version {version} is unchanged, and the plan now has "
