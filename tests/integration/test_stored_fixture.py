@@ -23,6 +23,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.persistence import StoredEvent
 from fastapi.testclient import TestClient
 
@@ -266,7 +267,8 @@ def test_a_receipt_of_2026_still_checks_after_the_migration(
     bundle_key = json.loads((FIXTURE / "bundle.json").read_text(encoding="utf-8"))["integrity"]["public_key"]
     # The service that signed it in 2026 kept no signing key for the fixture: its signature is checked with the key
     # the bundle carries, and the history it vouches for against today's (migrated) store.
-    assert check_signature(receipt, base64.b64decode(bundle_key["public_key"])).ok
+    key = Ed25519PublicKey.from_public_bytes(base64.b64decode(bundle_key["public_key"]))
+    assert check_signature(receipt, key).ok
     integrity = ledger.integrity
     plan_id = UUID(receipt["plan_id"])
     result = integrity.history_holds(plan_id, receipt["version"], receipt["head_hash"])
