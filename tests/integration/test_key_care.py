@@ -39,7 +39,7 @@ def test_rotation_rewraps_every_key_and_changes_no_event(env: dict[str, str], le
     (key_dir / "wrap-2.key").unlink()  # the new one lost: a clear error naming the file
     lost = build_ledger(env, clock=clock)
     try:
-        with pytest.raises(MissingServiceKey, match="wrap-2.key"):
+        with pytest.raises(MissingServiceKey, match=r"wrap-2\.key"):
             lost.store.get(plan_ids[0])
     finally:
         lost.close()

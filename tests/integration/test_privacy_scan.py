@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from isp_ledger.application import Ledger
+from isp_ledger.bootstrap import build_ledger
 from isp_ledger.demo import DemoClock, build_demo
 from isp_ledger.migrate import rebuild_read_models
 from isp_ledger.storage.sql import Sql
@@ -67,8 +68,6 @@ def hits(raw: bytes, strings: list[str], staff: set[str]) -> list[str]:
 
 
 def test_a_copy_of_the_database_holds_no_pupils_data(env: dict[str, str], store_url: str, people: People) -> None:
-    from isp_ledger.bootstrap import build_ledger
-
     ledger = build_ledger(env, clock=DemoClock())
     try:
         build_demo(ledger, plans=12, seed=2025)

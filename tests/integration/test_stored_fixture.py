@@ -277,7 +277,8 @@ def test_a_receipt_of_2026_still_checks_after_the_migration(
     assert not integrity.history_holds(plan_id, receipt["version"], "0" * 64).ok
     # A history rewritten after the migration, re-chained and claiming the hashes it "was", is caught: the changed
     # event, decrypted, no longer hashes to what it claims.
-    head, key = GENESIS_HASH, plan_id if ledger.store.kind == "postgresql" else str(plan_id)
+    head = GENESIS_HASH
+    row_key: UUID | str = plan_id if ledger.store.kind == "postgresql" else str(plan_id)
     with Sql(ledger.store.datastore).write() as cursor:
         for version, state in ledger.store.stored_rows(plan_id):
             body = {k: v for k, v in unseal(state).items() if k not in ("hash", "prev_hash")}
@@ -285,6 +286,6 @@ def test_a_receipt_of_2026_still_checks_after_the_migration(
                 body["agreed_on"] = "2026-09-02"
             new_state, head = seal(body, head)
             cursor.execute("UPDATE {isp_events} SET state = ? WHERE originator_id = ? AND originator_version = ?",
-                           (new_state, key, version))
+                           (new_state, row_key, version))
     rewritten = integrity.history_holds(plan_id, receipt["version"], receipt["head_hash"])
     assert not rewritten.ok and "version 3 does not say what it said before the migration" in rewritten.detail
