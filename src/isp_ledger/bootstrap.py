@@ -21,16 +21,26 @@ from isp_ledger.application.history import PlanHistory
 from isp_ledger.application.integrity import Integrity
 from isp_ledger.application.plans import Plans
 from isp_ledger.application.writes import WritePath
+from isp_ledger.migrate import require_migrated
 from isp_ledger.storage.access_log import AccessLogStore
 from isp_ledger.storage.grants import GrantIndex
 from isp_ledger.storage.signing import Signer
 from isp_ledger.storage.store import PlanStore
 
 
-def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None) -> Ledger:
-    """The ledger on the store ``env`` names (by default, the ``ISP_LEDGER_*`` variables of the process)."""
+def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None, migrated_only: bool = True) -> Ledger:
+    """The ledger on the store ``env`` names (by default, the ``ISP_LEDGER_*`` variables of the process).
+
+    A store still holding pupils' data in clear (written before per-pupil encryption) is refused with
+    ``StoreNotMigrated``, naming ``isp-ledger migrate``, unless ``migrated_only`` is False (the migration itself)."""
     clock = clock or SystemClock()
     store = PlanStore(env)
+    if migrated_only:
+        try:
+            require_migrated(store)
+        except BaseException:
+            store.close()
+            raise
     settings = store.settings
     plans = Plans(store, settings.plan_cache_size, clock)
     writes = WritePath(store, plans, clock)

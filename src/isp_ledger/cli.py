@@ -13,6 +13,7 @@ from uuid import UUID
 import typer
 from rich.console import Console
 
+from isp_ledger import cli_keys
 from isp_ledger.config import ConfigError, Settings, redact_url
 from isp_ledger.domain.errors import LedgerError
 
@@ -24,6 +25,7 @@ app = typer.Typer(help="isp-ledger: a tamper-evident record of Individual Suppor
                   pretty_exceptions_show_locals=False)
 users_app = typer.Typer(help="Manage users and their tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+cli_keys.register(app)  # isp-ledger migrate, isp-ledger keys rotate|status
 err = Console(stderr=True)
 out = Console()
 
@@ -32,7 +34,7 @@ out = Console()
 STORE_UNREACHABLE = 3
 
 
-def open_ledger_or_exit(clock: Clock | None = None) -> Ledger:
+def open_ledger_or_exit(clock: Clock | None = None, *, migrated_only: bool = True) -> Ledger:
     """The ledger the settings describe; or one clear line saying why not, and an exit (never a traceback)."""
     from eventsourcing.persistence import PersistenceError
 
@@ -43,7 +45,7 @@ def open_ledger_or_exit(clock: Clock | None = None) -> Ledger:
     try:
         settings = Settings.from_env()
         probe(settings.database)  # at once, with the server's reason, rather than after the pool's timeout
-        ledger = build_ledger(clock=clock)
+        ledger = build_ledger(clock=clock, migrated_only=migrated_only)
     except ConfigError as e:
         err.print(f"[red]Configuration error:[/red] {e}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
@@ -56,10 +58,10 @@ def open_ledger_or_exit(clock: Clock | None = None) -> Ledger:
 
 
 @contextmanager
-def ledger_or_exit(clock: Clock | None = None) -> Iterator[Ledger]:
+def ledger_or_exit(clock: Clock | None = None, *, migrated_only: bool = True) -> Iterator[Ledger]:
     from eventsourcing.persistence import InterfaceError, OperationalError
 
-    ledger = open_ledger_or_exit(clock)
+    ledger = open_ledger_or_exit(clock, migrated_only=migrated_only)
     try:
         yield ledger
     except (OperationalError, InterfaceError) as e:  # the store went away while the command ran

@@ -14,6 +14,7 @@ bundle of 2026 still checks out with the words it was made with (bundle format v
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import time
@@ -22,11 +23,17 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.persistence import StoredEvent
 from fastapi.testclient import TestClient
 
 from isp_ledger.application import Ledger
+from isp_ledger.bootstrap import build_ledger
 from isp_ledger.bundle.verify import verify_bundle
+from isp_ledger.migrate import StoreNotMigrated, in_clear, is_migrated, migrate
+from isp_ledger.storage.chain import GENESIS_HASH, seal, unseal
+from isp_ledger.storage.signing import check_signature
+from isp_ledger.storage.sql import Sql
 from tests.conftest import FakeClock, People
 from tests.unit.test_wording_sentences import broken_rules
 
@@ -40,7 +47,8 @@ BUNDLE_MOMENT_FIELDS = ("generated_at", "generated_for", "service_version", "set
 INTEGRITY_MOMENT_FIELDS = ("receipt", "public_key", "how_to_verify")
 # ``verify`` also names the plan's place in the transparency log, which depends on how the rows were written
 # (here all at once), not on what they say.
-VERIFY_FIELDS = ("ok", "events_checked", "head_hash", "head_version")
+# The head hash is the migration's (the 2026 one is the head event's "was": see below).
+VERIFY_FIELDS = ("ok", "events_checked", "head_version")
 
 
 def fixture_rows() -> list[dict[str, Any]]:
@@ -137,12 +145,21 @@ def load(ledger: Ledger, rows: list[dict[str, Any]]) -> None:
     ledger.store.number_pending()  # PostgreSQL numbers events (and logs plans' heads) in a pass of its own
 
 
+def load_as_of_2026(ledger: Ledger, rows: list[dict[str, Any]]) -> None:
+    """The rows loaded into a store that says nothing of encryption, as a store of 2026 did."""
+    load(ledger, rows)
+    with Sql(ledger.store.datastore).write() as cursor:
+        cursor.execute("DELETE FROM {isp_meta}")
+
+
 @pytest.fixture
 def stored(ledger: Ledger, clock: FakeClock, people: People) -> dict[str, Any]:
-    """A fresh store holding the fixture's events, the setting's calendar as it was, the clock at the moment the
-    answers were taken."""
+    """A store of 2026 holding the fixture's events, migrated to per-pupil encryption (``isp-ledger migrate``), the
+    setting's calendar as it was, the clock at the moment the answers were taken."""
     answers = fixture_answers()
-    load(ledger, fixture_rows())
+    load_as_of_2026(ledger, fixture_rows())
+    migrated = migrate(ledger.store)
+    assert (migrated.plans, migrated.plans_in_clear) == (2, 2)
     ledger.calendars.set_calendar(people.senco, answers["setting_urn"], **answers["calendar"])
     clock.set(dt.datetime.fromisoformat(answers["now"]))
     return answers
@@ -152,6 +169,11 @@ def get(client: TestClient, people: People, path: str, **params: str) -> Any:
     response = client.get(path, params=params, headers=people.headers("senco"))
     assert response.status_code == 200, f"{path}: {response.status_code} {response.text}"
     return response.json()
+
+
+def get_state(client: TestClient, plan_id: UUID, version: int) -> bytes:
+    store = client.app.state.ledger.store  # type: ignore[attr-defined]
+    return dict(store.stored_rows(plan_id))[version]  # type: ignore[no-any-return]
 
 
 def whole_timeline(client: TestClient, people: People, plan_id: str, events: int) -> list[dict[str, Any]]:
@@ -179,6 +201,9 @@ def test_a_plan_written_this_year_still_reads_in_2050(
         verified = get(client, people, f"{path}/verify")
         assert verified["ok"] is True, verified
         assert {k: verified[k] for k in VERIFY_FIELDS} == {k: expected["verify"][k] for k in VERIFY_FIELDS}
+        # The migration re-sealed the history: its head records the hash it had in 2026.
+        head = unseal(get_state(client, UUID(plan_id), verified["head_version"]))
+        assert (head["hash"], head["was"]) == (verified["head_hash"], expected["verify"]["head_hash"])
 
 
 def test_its_evidence_bundle_shows_the_same_and_still_verifies_offline(
@@ -202,3 +227,65 @@ def test_its_evidence_bundle_shows_the_same_and_still_verifies_offline(
     check = verify_bundle(fixture_bundle(rows))
     assert check.ok, check.problems
     assert check.events_checked == expected["integrity"]["version"]
+
+
+def test_a_store_of_2026_is_refused_until_migrated_then_sealed_with_its_old_hashes_kept(
+    env: dict[str, str], ledger: Ledger
+) -> None:
+    rows = fixture_rows()
+    load_as_of_2026(ledger, rows)
+    with pytest.raises(StoreNotMigrated, match="isp-ledger migrate"):
+        build_ledger(env)
+    dry = migrate(ledger.store, dry_run=True)
+    assert (dry.plans, dry.plans_in_clear, dry.events_resealed) == (2, 2, len(rows))
+    assert not is_migrated(ledger.store)
+
+    migrate(ledger.store)
+    build_ledger(env).close()  # now served
+    old = {(r["originator_id"], r["originator_version"]): json.loads(r["state"]) for r in rows}
+    for plan_id in {r["originator_id"] for r in rows}:
+        stored = ledger.store.stored_rows(UUID(plan_id))
+        for version, state in stored:
+            before = old[(plan_id, version)]
+            envelope = unseal(state)
+            assert not in_clear(envelope)
+            assert envelope["was"] == before["hash"]
+            # Decrypted, each event says exactly what it said in 2026.
+            opened = ledger.store.opened(envelope)
+            assert {k: v for k, v in opened.items() if k not in ("hash", "prev_hash", "was")} == {
+                k: v for k, v in before["event"].items() if k != "prev_hash"}
+        assert not list(ledger.store.snapshots_newest_first(UUID(plan_id)))
+    again = migrate(ledger.store)  # re-run (after a crash, say): nothing left to do
+    assert again.plans_in_clear == 0
+    assert ledger.integrity.check_log(None).ok
+
+
+def test_a_receipt_of_2026_still_checks_after_the_migration(
+    ledger: Ledger, stored: dict[str, Any]
+) -> None:
+    receipt = fixture_bundle(fixture_rows())["integrity"]["receipt"]
+    bundle_key = json.loads((FIXTURE / "bundle.json").read_text(encoding="utf-8"))["integrity"]["public_key"]
+    # The service that signed it in 2026 kept no signing key for the fixture: its signature is checked with the key
+    # the bundle carries, and the history it vouches for against today's (migrated) store.
+    key = Ed25519PublicKey.from_public_bytes(base64.b64decode(bundle_key["public_key"]))
+    assert check_signature(receipt, key).ok
+    integrity = ledger.integrity
+    plan_id = UUID(receipt["plan_id"])
+    result = integrity.history_holds(plan_id, receipt["version"], receipt["head_hash"])
+    assert result.ok, result.detail
+    assert "re-encrypted by the migration" in result.detail
+    assert not integrity.history_holds(plan_id, receipt["version"], "0" * 64).ok
+    # A history rewritten after the migration, re-chained and claiming the hashes it "was", is caught: the changed
+    # event, decrypted, no longer hashes to what it claims.
+    head = GENESIS_HASH
+    row_key: UUID | str = plan_id if ledger.store.kind == "postgresql" else str(plan_id)
+    with Sql(ledger.store.datastore).write() as cursor:
+        for version, state in ledger.store.stored_rows(plan_id):
+            body = {k: v for k, v in unseal(state).items() if k not in ("hash", "prev_hash")}
+            if version == 3:
+                body["agreed_on"] = "2026-09-02"
+            new_state, head = seal(body, head)
+            cursor.execute("UPDATE {isp_events} SET state = ? WHERE originator_id = ? AND originator_version = ?",
+                           (new_state, row_key, version))
+    rewritten = integrity.history_holds(plan_id, receipt["version"], receipt["head_hash"])
+    assert not rewritten.ok and "version 3 does not say what it said before the migration" in rewritten.detail

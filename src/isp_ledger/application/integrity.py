@@ -4,6 +4,7 @@ log's signed head.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from uuid import UUID
 
@@ -13,10 +14,11 @@ from isp_ledger.application.base import Clock, RecordDamaged
 from isp_ledger.application.plans import Plans
 from isp_ledger.domain.errors import Forbidden, NotFound
 from isp_ledger.domain.stamp import format_instant
-from isp_ledger.storage.chain import GENESIS_HASH, Verification, unseal, verify_chain
+from isp_ledger.storage import meta
+from isp_ledger.storage.chain import GENESIS_HASH, Verification, canonical, unseal, verify_chain
 from isp_ledger.storage.headlog import LogCheck
 from isp_ledger.storage.signing import ReceiptCheck, Signer, check_signature, check_statement
-from isp_ledger.storage.transparency import PlanAudit, check_plan, check_removed_plan
+from isp_ledger.storage.transparency import PlanAudit, check_plan, check_removed_plan, was_hash
 
 
 class Integrity:
@@ -87,7 +89,12 @@ class Integrity:
             return ReceiptCheck(False, "the receipt names no plan")
         self.plans.require_visible_record(user, plan_id)
         self.access_log.shown_record(user, plan_id, RECEIPT_CHECKED)  # every answer from here speaks of the plan
-        version = receipt["version"]
+        return self.history_holds(plan_id, receipt["version"], receipt["head_hash"])
+
+    def history_holds(self, plan_id: UUID, version: int, head_hash: str) -> ReceiptCheck:
+        """Whether the plan's history up to ``version`` still ends with ``head_hash`` (a receipt's, its signature
+        checked), and nothing after it was removed. A receipt of before ``isp-ledger migrate`` names the hash the
+        events had before they were re-sealed, and holds if the re-sealed events still say what they said."""
         rows = self.store.stored_rows(plan_id)
         if not rows or rows[-1][0] < version:  # a gap in the middle is for the chain check to name
             return ReceiptCheck(False, f"the plan now ends before version {version}, which this receipt vouches "
@@ -95,10 +102,44 @@ class Integrity:
         verification = verify_chain(str(plan_id), [r for r in rows if r[0] <= version])
         if not verification.ok:
             return ReceiptCheck(False, f"the history up to the receipt was altered: {verification.detail}")
-        if verification.head_hash != receipt["head_hash"]:
+        if verification.head_hash != head_hash:
+            if was_hash(rows, version) == head_hash:
+                return self._migrated_receipt(rows, version, head_hash)
             return ReceiptCheck(False, f"version {version} no longer has the hash the receipt vouches for: the "
                                        "history up to it was rewritten")
         return ReceiptCheck(True, f"the history up to version {version} is unchanged, and the plan now has "
+                                  f"{len(rows)} versions")
+
+    def _migrated_receipt(self, rows: list[tuple[int, bytes]], version: int, head_hash: str) -> ReceiptCheck:
+        """A receipt of before ``isp-ledger migrate`` re-sealed the plan: each re-sealed event, decrypted, must hash
+        (chained as it was) to the hash it says it ``was``, up to the receipt's head (``migrate.py``)."""
+        migrated_on = meta.read(self.store.datastore, meta.MIGRATED_ON) or "a date not recorded"
+        prev, erased = GENESIS_HASH, False
+        for stored_version, state in rows[:version]:
+            envelope = unseal(state)
+            opened = self.store.opened(envelope)
+            if opened.get("erased"):
+                erased = True
+                prev = str(envelope.get("was"))
+                continue
+            former = {k: v for k, v in opened.items() if k not in ("hash", "prev_hash", "was", "erased")}
+            digest = hashlib.sha256(canonical({**former, "prev_hash": prev})).hexdigest()
+            if digest != envelope.get("was"):
+                return ReceiptCheck(False, f"version {stored_version} does not say what it said before the migration "
+                                           f"to per-pupil encryption on {migrated_on}: the history up to the "
+                                           "receipt was rewritten")
+            prev = digest
+        if prev != head_hash:
+            return ReceiptCheck(False, f"version {version} no longer has the hash the receipt vouches for: the "
+                                       "history up to it was rewritten")
+        if erased:
+            return ReceiptCheck(True, f"the history up to version {version} was re-encrypted by the migration to "
+                                      f"per-pupil encryption on {migrated_on}, and each entry still records the "
+                                      "hash the receipt chains to; the pupil's data was erased since, so what the "
+                                      f"entries said can no longer be compared; the plan now has {len(rows)} versions")
+        return ReceiptCheck(True, f"the history up to version {version} was re-encrypted by the migration to "
+                                  f"per-pupil encryption on {migrated_on} and is otherwise unchanged (each entry, "
+                                  "decrypted, still hashes to what the receipt chains to); the plan now has "
                                   f"{len(rows)} versions")
 
     def log_head(self) -> dict[str, Any]:

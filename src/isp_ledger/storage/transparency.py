@@ -19,9 +19,11 @@ What ``verify`` checks with it (:func:`check_plan`), after the plan's own chain:
 and their neighbours are intact (content matches entry hash, each links to the one before, none missing); every
 logged head of the plan is still in the store with the hash logged for it (a log naming a later version than
 the store holds means events were removed from the end; a different hash means the history was rewritten after
-it was logged); and every stored version is logged, or still waiting for the sequencer's next pass (events
-missing from the log were inserted behind the ledger's back, or their entries were removed). All of it is read
-from one snapshot of the store, so a write that commits meanwhile is never mistaken for tampering.
+it was logged; an entry logged before ``isp-ledger migrate`` re-sealed the plan names the hash its event
+``"was"`` stored with, which the event records under its new hash, and holds); and every stored version is
+logged, or still waiting for the sequencer's next pass (events missing from the log were inserted behind the
+ledger's back, or their entries were removed). All of it is read from one snapshot of the store, so a write that
+commits meanwhile is never mistaken for tampering.
 
 What it cannot catch on its own: someone with write access to the database who removes a plan's last events
 *and* the log entries that recorded them, where those entries are the last in the log, leaves a store and a log
@@ -43,7 +45,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from isp_ledger.storage.chain import GENESIS_HASH, Verification, canonical
+from isp_ledger.storage.chain import GENESIS_HASH, Verification, canonical, unseal
 
 GENESIS_ENTRY_HASH = GENESIS_HASH
 # A sealed event ends with its hash: ``...,"hash":"<64 hex digits>"}`` (see chain.py), so the hash is in the last
@@ -148,7 +150,9 @@ def check_plan(plan_id: str, chain: Verification, audit: PlanAudit) -> Verificat
     logged = 0
     for e in mine:
         damage = _damage_around(e, by_position, audit.log_size)
-        if damage is None and e.version <= logged:
+        # The one entry allowed to repeat a version is the migration's, for the head it re-sealed (``migrate.py``).
+        repeated = e.version == logged and was_hash(audit.rows, e.version) is None
+        if damage is None and (e.version < logged or repeated):
             damage = (e.position, f"its entries for this plan go backwards (position {e.position} records "
                                   f"version {e.version} after version {logged})")
         if damage is not None:
@@ -166,7 +170,7 @@ def check_plan(plan_id: str, chain: Verification, audit: PlanAudit) -> Verificat
                                             f"{latest.head_hash[:12]}…, log position {latest.position}) but the "
                                             f"store ends at version {head}: events were removed from the end",
                            latest.position)
-        if hashes.get(e.version) != e.head_hash:
+        if hashes.get(e.version) != e.head_hash and was_hash(audit.rows, e.version) != e.head_hash:
             return _failed(chain, vouched + 1, f"the transparency log recorded version {e.version} with hash "
                                                f"{e.head_hash[:12]}… (log position {e.position}) but the store's "
                                                f"version {e.version} now has hash {str(hashes.get(e.version))[:12]}"
@@ -221,6 +225,16 @@ def _damage_around(e: LogEntry, by_position: dict[int, LogEntry], log_size: int)
             return after.position, f"the entry at position {after.position} was altered"
         if after.prev_entry_hash != e.entry_hash:
             return after.position, f"the chain is broken between positions {e.position} and {after.position}"
+    return None
+
+
+def was_hash(rows: list[tuple[int, bytes]], version: int) -> str | None:
+    """The hash the event at ``version`` had before ``isp-ledger migrate`` re-sealed it (its ``"was"``, covered by
+    its new hash), if it was re-sealed: an entry logged before the migration names that hash (``migrate.py``)."""
+    for stored_version, state in rows:
+        if stored_version == version:
+            was = unseal(bytes(state)).get("was")
+            return was if isinstance(was, str) else None
     return None
 
 
