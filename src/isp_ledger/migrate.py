@@ -30,7 +30,7 @@ from eventsourcing.postgres import PostgresDatastore
 
 from isp_ledger.domain.personal import CLEAR_REASONS, actor_split, split
 from isp_ledger.domain.stamp import format_instant
-from isp_ledger.storage import chain, meta, sqlite, transparency
+from isp_ledger.storage import chain, meta, sqlite_erasure, transparency
 from isp_ledger.storage.factory import StoreUnreachable
 from isp_ledger.storage.postgres_schema import sequencer_lock_key
 from isp_ledger.storage.sealing import SEALED, PlanSealer, event_aad
@@ -146,7 +146,7 @@ def migrate(store: PlanStore, *, dry_run: bool = False,
     with sql.write() as cursor:
         meta.write(cursor, meta.ENCRYPTION, meta.PER_PUPIL)
     if not postgres:  # no page of the clear events stays in the write-ahead log
-        sqlite.checkpoint(store.datastore)  # type: ignore[arg-type]
+        sqlite_erasure.checkpoint(store.datastore)  # type: ignore[arg-type]
     return report
 
 

@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from isp_ledger.application import Ledger
 from isp_ledger.bundle.build import build_bundle
-from isp_ledger.bundle.content import Period, derive, opened_events, replay
+from isp_ledger.bundle.content import Period, derive, replay
+from isp_ledger.bundle.opening import opened_events
 from isp_ledger.cli import app
 from isp_ledger.domain.calendar import SchoolCalendar
 from isp_ledger.storage.chain import GENESIS_HASH, canonical, seal

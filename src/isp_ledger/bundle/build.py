@@ -28,7 +28,8 @@ from uuid import UUID
 from isp_ledger import __version__
 from isp_ledger.access import User
 from isp_ledger.application import Ledger
-from isp_ledger.bundle.content import FORMAT, FORMAT_VERSION, Period, derive, opened_events, plan_settings, replay
+from isp_ledger.bundle.content import FORMAT, FORMAT_VERSION, Period, derive, plan_settings, replay
+from isp_ledger.bundle.opening import opened_events
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.stamp import format_instant, london_date
 from isp_ledger.storage.signing import public_key_document

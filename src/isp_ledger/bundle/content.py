@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from isp_ledger.bundle.access import access_section
 from isp_ledger.bundle.delivery_v1 import delivery_report_v1
@@ -47,9 +46,7 @@ from isp_ledger.domain.stamp import is_backdated, london_date, london_day
 from isp_ledger.domain.summaries import summarise
 from isp_ledger.domain.view import plan_document
 from isp_ledger.domain.wording import EVENT_NAMES, kind_of
-from isp_ledger.storage.chain import unseal
-from isp_ledger.storage.mapper import event_from_envelope, open_envelope
-from isp_ledger.storage.sealing import SEALED, event_aad, open_with
+from isp_ledger.storage.mapper import event_from_envelope
 
 FORMAT = "isp-ledger evidence bundle"
 # Format 2 (issue 11): the delivery section lists every session with both dates, measures months apart and adds
@@ -68,27 +65,6 @@ DERIVED = ("summary", "plan_at_start", "plan_at_end", "changes", "reviews", "par
 # existed reads the same, and a grant in the events of a bundle without the section is caught as the section
 # edited away.
 OPTIONAL: dict[str, Any] = {"access": []}
-
-
-def opened_events(states: Sequence[bytes], data_key: bytes | None) -> list[dict[str, Any]]:
-    """The stored events, unsealed, with their personal values opened under the plan's data key (``ReplayError``
-    if a sealed value does not open: an edited event or a wrong key)."""
-    envelopes = []
-    key = AESGCM(data_key) if data_key is not None else None
-    for state in states:
-        envelope = unseal(state)
-        token = envelope.get(SEALED)
-        if token is not None:
-            if key is None:
-                raise ReplayError(f"version {envelope.get('version')} holds sealed personal values, and no data key "
-                                  "was given to open them")
-            try:
-                secret = open_with(key, event_aad(envelope["plan_id"], envelope["version"], envelope["type"]), token)
-            except ValueError as e:
-                raise ReplayError(f"at version {envelope.get('version')}: {e}") from None
-            envelope = open_envelope(envelope, secret)
-        envelopes.append(envelope)
-    return envelopes
 
 
 def shown_section(bundle: dict[str, Any], section: str) -> Any:

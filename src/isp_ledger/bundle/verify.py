@@ -37,11 +37,11 @@ from isp_ledger.bundle.content import (
     Period,
     ReplayError,
     derive,
-    opened_events,
     replay,
     shown_section,
     summariser,
 )
+from isp_ledger.bundle.opening import opened_events
 from isp_ledger.domain.calendar import SchoolCalendar
 from isp_ledger.domain.wording import in_words, instant_in_words, shorten
 from isp_ledger.storage.chain import Verification, verify_chain
