@@ -101,9 +101,18 @@ def test_the_events_form_a_hash_chain(api: Api) -> None:
     assert len({e["hash"] for e in events}) == len(events)
     for event in events:
         # hash = SHA-256 of the canonical JSON of the event as stored (everything shown but the hash itself and
-        # the backdated and late flags, which are derived from the two times).
-        stored = {k: v for k, v in event.items() if k not in ("hash", "backdated", "late")}
+        # the backdated and late flags, which are derived from the two times), its personal values as sealed: the
+        # data with each of them null, and the sealed text (what differs from what is shown is under "stored").
+        stored = {k: v for k, v in event.items() if k not in ("hash", "backdated", "late", "stored")}
+        stored.update(event.get("stored", {}))
         assert hashlib.sha256(rfc8785.dumps(stored)).hexdigest() == event["hash"], event["version"]
+
+
+def test_the_events_show_personal_values_opened_and_store_them_only_sealed(api: Api) -> None:
+    plan_id, _ = _writes(api)
+    opened = api.events(plan_id)[0]
+    assert opened["data"]["pupil"]["given_name"] and opened["stored"]["data"]["pupil"]["given_name"] is None
+    assert opened["stored"]["sealed"] and opened["data"]["setting_urn"] == opened["stored"]["data"]["setting_urn"]
 
 
 def test_backdated_exactly_when_agreed_before_the_london_date_of_recording(api: Api) -> None:

@@ -110,8 +110,9 @@ def reworded(entries: list[dict[str, Any]], texts: list[str] | None = None) -> l
 
 # What issue 11 added to what a timeline and a bundle (format 2) show: everything the code of 2026 showed is still
 # shown, with the same values; a provision's missed sessions are now among all its sessions, listed with both dates.
+# Issue 13 added the pupil's data key to a bundle's integrity section (format 3).
 ADDED_SINCE = frozenset({"late", "sessions", "counted_to", "late_entry_days", "extra_sessions", "late_sessions",
-                         "bank_holidays"})
+                         "bank_holidays", "data_key"})
 
 
 def assert_still_shows(now: Any, then: Any, path: str) -> None:
@@ -220,7 +221,12 @@ def test_its_evidence_bundle_shows_the_same_and_still_verifies_offline(
             bundle.pop(key, None)
         for key in INTEGRITY_MOMENT_FIELDS:
             bundle["integrity"].pop(key)
-    assert (made.pop("format_version"), expected.pop("format_version")) == (2, 1)
+    # The migration re-sealed the events (issue 13): their hashes are new, and each event names its 2026 one.
+    was = {event["hash"]: event["was"] for event in (unseal(text.encode()) for text in made.pop("events"))}
+    expected.pop("events")
+    made["integrity"]["head_hash"] = was[made["integrity"]["head_hash"]]
+    made["summary"]["head_hash"] = was[made["summary"]["head_hash"]]
+    assert (made.pop("format_version"), expected.pop("format_version")) == (3, 1)
     assert_still_shows(made, expected, "bundle")
 
     # The bundle of 2026 itself, checked offline by today's verifier with nothing but the bundle.

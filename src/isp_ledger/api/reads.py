@@ -49,7 +49,7 @@ class Actor(Read):
     """Who recorded an entry."""
 
     user_id: str
-    name: str
+    name: str | None = Field(description="null for a parent (or anyone not on staff) once the plan is erased")
     role: str = one_of(codes.ROLES)
 
 
@@ -178,8 +178,18 @@ PlanDocument = made(
 # ------------------------------------------------------------------------------------------ history
 
 
+class StoredPart(Read):
+    """What the hash covers where it differs from what is shown: the personal values as sealed (CONTRACT.md §11)."""
+
+    actor: Actor
+    reason: str | None
+    data: dict[str, Any] = Field(description="the event's data as stored: each personal value null")
+    sealed: str = Field(description="the personal values, the reason and a non-staff actor's name, encrypted under "
+                                    "the pupil's key (base64 of nonce and AES-256-GCM ciphertext)")
+
+
 class PlanEvent(Read):
-    """An event exactly as stored and chained."""
+    """An event as stored and chained, its personal values opened (``null`` once the plan is erased)."""
 
     version: int
     event_id: str
@@ -198,6 +208,11 @@ class PlanEvent(Read):
     )
     prev_hash: str
     hash: str
+    erased: bool | None = Field(None, description="true when the event's personal values are gone with the pupil's "
+                                                  "key (CONTRACT.md §11)")
+    stored: StoredPart | None = Field(
+        None, description="the event as the hash covers it, where that differs from what is shown: with the fields "
+                          "above, what anyone can check the hash from")
 
 
 class DamagedEvent(Read):

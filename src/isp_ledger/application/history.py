@@ -21,6 +21,7 @@ from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.stamp import LONDON, ONE_MICROSECOND, format_instant, is_backdated, london_date
 from isp_ledger.domain.view import plan_document
 from isp_ledger.storage.chain import unseal
+from isp_ledger.storage.sealing import SEALED
 
 
 class PlanHistory:
@@ -92,7 +93,10 @@ class PlanHistory:
         events = []
         for version, state in self.plans.store.stored_rows(plan_id):
             try:
-                envelope = self.plans.store.opened(unseal(state))
+                stored = unseal(state)
+                envelope = self.plans.store.opened(stored)
+                if SEALED in stored:  # what the hash covers, where it differs from what is shown (§7, §11)
+                    envelope["stored"] = {key: stored[key] for key in ("actor", "reason", "data", SEALED)}
                 envelope["backdated"] = is_backdated(envelope["agreed_on"], envelope["recorded_at"])
                 envelope["late"] = envelope["event_id"] in late
             except (ValueError, KeyError, TypeError) as e:
