@@ -71,9 +71,11 @@ class Timeline(ReadModel):
             item_id = _item_of(before, corrects_event_id)
         recorded_at = event.recorded_at
         recorded_on = london_day(recorded_at)
+        # A summary is kept sealed, so an erased plan's is never kept: nor made, from data whose words are gone.
+        summary = None if self.view.seals.erased(event.originator_id) else summarise(event, before, data)
         self._rows.append((
             str(event.originator_id), event.originator_version, event.event_id, event_type, kind_of(event_type),
-            summarise(event, before, data), recorded_at, recorded_on, event.agreed_on,
+            summary, recorded_at, recorded_on, event.agreed_on,
             int(event.agreed_on < recorded_on),  # is_backdated(), with the London date worked out once
             event.actor, item_id, corrects_version, corrects_event_id, None, None,
         ))
