@@ -101,12 +101,12 @@ class Reads:
 
     def reports(self) -> dict[str, Any]:
         calendars = self.ledger.calendars.school_calendar
-        counting = {"today": self.today, "late_entry_days": 5}
         start, end = dt.date(2026, 9, 1), dt.date(2026, 9, 30)
         return {
             "reviews_due": reviews_due.report(self.views["reviews_due"], SETTING, self.today),
             "quality": quality.report(self.views["quality"], SETTING, self.today),
-            "delivery": delivery.setting_report(self.views["delivery"], SETTING, start, end, calendars, **counting),
+            "delivery": delivery.setting_report(self.views["delivery"], SETTING, start, end, calendars,
+                                                today=self.today, late_entry_days=5),
         }
 
     def plan_delivery(self, plan_id: UUID) -> dict[str, Any]:
@@ -248,7 +248,8 @@ def test_after_a_key_is_destroyed_its_plan_reads_with_nulls_and_structure_and_th
     provision = after["plan_delivery"][0]["provisions"][0]
     assert (provision["description"], provision["delivered_by"]) == (None, None)
     assert {k: v for k, v in provision.items() if k not in ("description", "delivered_by")} == {
-        k: v for k, v in before["plan_delivery"][0]["provisions"][0].items() if k not in ("description", "delivered_by")}
+        k: v for k, v in before["plan_delivery"][0]["provisions"][0].items()
+        if k not in ("description", "delivered_by")}
     assert after["plan_delivery"][1:] == before["plan_delivery"][1:]
 
     # A rebuild of every read model, with the key gone, reads the same.
