@@ -76,9 +76,6 @@ class PlanIndex(DirtyPlans):
                 state["tier"], state["status"], next_review_due(plan), state["opened_on"], plan.version)
 
 
-NAME_SCAN = 500  # rows read at a time while searching by name
-
-
 def name_key(text: str) -> str:
     """``text`` as a search by name compares it: lower case, no accents, no apostrophes, hyphens as spaces."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
