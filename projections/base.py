@@ -7,6 +7,9 @@ projection can see what an event changes), then ``prepare`` and ``write`` write 
 tracking position in one transaction. A crash loses at most an uncommitted batch, which is processed again
 from the committed position: every event takes effect exactly once.
 
+A read model keeps each pupil's personal values only sealed under the pupil's data key (``sealed.py``): its view
+seals and opens them with the ledger's sealer, and says which columns hold them (``ReadModel.sealed``).
+
 Each read model lives in tables of one *generation* (``rm_<name>_g<N>_<table>``): a rebuild fills the next
 generation beside the current one, then switches (see ``registry.py``).
 """
@@ -24,6 +27,8 @@ from eventsourcing.projection import Projection
 
 from isp_ledger.domain.plan import Plan
 from isp_ledger.storage.sql import Cursor, Sql
+from projections.log import Sealer
+from projections.sealed import Sealed, Seals
 
 APPLICATION = "isp_ledger"  # the name read models track positions under
 _NAME = re.compile(r"\{(\w+)\}")
@@ -33,12 +38,23 @@ _INDEX_NAME = re.compile(r"\{=(\w+)\}")
 class View(TrackingRecorder):
     """A read model's tables at one generation, and its tracking position, in one database."""
 
-    def __init__(self, sql: Sql, name: str, generation: int, tables: dict[str, str]) -> None:
+    def __init__(self, sql: Sql, name: str, generation: int, tables: dict[str, str], *,
+                 sealer: Sealer | None = None) -> None:
+        """``sealer``: how the view's personal values are sealed and opened (a view opened only to create, drop or
+        count its tables needs none)."""
         self.sql = sql
         self.name = name
         self.generation = generation
         self.tables = tables
+        self._seals = None if sealer is None else Seals(name, sealer)
         self._rendered: dict[str, str] = {}
+
+    @property
+    def seals(self) -> Seals:
+        if self._seals is None:
+            raise RuntimeError(f"the {self.name} view was opened without a sealer: its personal values cannot be "
+                               "read or written")
+        return self._seals
 
     def table(self, base: str) -> str:
         return f"rm_{self.name}_g{self.generation}_{base}"
@@ -231,6 +247,7 @@ class ReadModel(Projection[View]):
 
     name: str
     tables: ClassVar[dict[str, str]]
+    sealed: ClassVar[dict[str, Sealed]] = {}  # table -> its columns that hold personal values, sealed
     plans: PlanFolder
 
     def __init__(self, view: View, plans: PlanFolder) -> None:

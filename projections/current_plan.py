@@ -9,6 +9,9 @@ A part struck out as recorded in error keeps its row, marked, and is left out wh
 provision past its ``ends_on`` is stored as recorded and shown ended from the next day by the read, which is given
 today's date: a row written while the provision was in force reads as ended once its last day has passed, without
 any event.
+
+The head and each part are kept with their personal values sealed under the pupil's key (``sealed.py``): once the
+key is destroyed the document reads with those values ``null`` and its structure as it was.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from isp_ledger.domain.sections import SECTIONS
 from isp_ledger.domain.view import FACT_SECTIONS, assemble, changed_part, fact_view, head_view, item_view
 from isp_ledger.storage.sql import Cursor
 from projections.base import PlanFolder, ReadModel, Upsert, View
+from projections.sealed import Sealed
 
 _HEAD = ""  # the kind a read gives the head row, so that it sorts before every part
 
@@ -36,6 +40,10 @@ class CurrentPlans(ReadModel):
         # kind: a section (barriers, ...) or a kind of fact (reviews, ...); ord: the part's place in its list
         "parts": "CREATE TABLE IF NOT EXISTS {parts} (plan_id TEXT NOT NULL, kind TEXT NOT NULL, "
         "ord INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (plan_id, kind, ord))",
+    }
+    sealed: ClassVar[dict[str, Sealed]] = {
+        "plans": Sealed(records=("head",)),
+        "parts": Sealed(key=("kind", "ord"), records=("body",)),
     }
 
     def __init__(self, view: View, plans: PlanFolder) -> None:
@@ -50,16 +58,20 @@ class CurrentPlans(ReadModel):
 
     def prepare(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         heads, bodies = [], []
+        seals = self.view.seals
+        seals.load(self._dirty)
         for plan_id, parts in self._dirty.items():
             plan = self.plans.get(plan_id)
             key = str(plan_id)
-            heads.append((key, plan.setting_urn, plan.version, orjson.dumps(head_view(plan)).decode()))
+            head = seals.record(key, "plans", "head", head_view(plan))
+            heads.append((key, plan.setting_urn, plan.version, orjson.dumps(head).decode()))
             for kind, ord_ in parts:
                 if kind in SECTIONS:
                     body = item_view(plan.items[plan.section_items[kind][ord_]])
                 else:
                     body = fact_view(plan.facts[kind][ord_])
-                bodies.append((key, kind, ord_, orjson.dumps(body).decode()))
+                sealed = seals.record(key, "parts", "body", body, (kind, ord_))
+                bodies.append((key, kind, ord_, orjson.dumps(sealed).decode()))
         self.discard()
         return heads, bodies
 
@@ -102,11 +114,13 @@ def read(view: View, plan_id: UUID, today: str | None = None) -> StoredDocument 
     )
     if not rows or rows[0][0] != _HEAD:
         return None
-    head = orjson.loads(rows[0][2])
+    seals = view.seals
+    head = seals.open_record(key, "plans", "head", orjson.loads(rows[0][2]))
     sections: dict[str, list[dict[str, Any]]] = {name: [] for name in SECTIONS}
     facts: dict[str, list[dict[str, Any]]] = {kind: [] for kind in FACT_SECTIONS}
-    for kind, _, body in rows[1:]:
-        (sections if kind in sections else facts)[kind].append(orjson.loads(body))
+    for kind, ord_, body in rows[1:]:
+        part = seals.open_record(key, "parts", "body", orjson.loads(body), (kind, ord_))
+        (sections if kind in sections else facts)[kind].append(part)
     document = assemble(head, sections, facts, today)
     document["as_at"] = None
     return StoredDocument(int(head["version"]), head["setting_urn"], orjson.dumps(document).decode())

@@ -15,6 +15,10 @@ the latest.
 The provision type a setting's report sums by is the broad area of need (SEND Code of Practice, DOMAIN.md) of the
 barriers the provision addresses, ``multiple`` when they span more than one (``domain.planning.provision_type``).
 The report also sums by location, which partitions provision without overlap.
+
+The pupil's names and each provision's description and who delivers it are kept sealed under the pupil's key
+(``sealed.py``); everything the arithmetic needs (ids, codes, dates, counts) is in clear. A plan whose key was
+destroyed reads with those values ``null``, and its figures as they were.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from isp_ledger.domain.sections import BARRIERS, LIVE_STATUSES, PROVISIONS, SECT
 from isp_ledger.domain.stamp import london_day
 from isp_ledger.storage.sql import Cursor
 from projections.base import Insert, PlanFolder, ReadModel, Upsert, View
+from projections.sealed import Sealed
 
 # What each event changes here; every other event is passed over at once.
 _PLAN_EVENTS = {"PlanOpened", "TierChanged", "PlanClosed"}
@@ -84,18 +89,22 @@ class Delivery(ReadModel):
         "session_id TEXT NOT NULL, provision_id TEXT NOT NULL, day TEXT NOT NULL, status TEXT NOT NULL, "
         "minutes INTEGER, missed_reason TEXT, recorded_on TEXT NOT NULL, PRIMARY KEY (plan_id, version))",
         "by_day": "CREATE INDEX IF NOT EXISTS {=by_day} ON {sessions} (plan_id, day)",
-        "plans": "CREATE TABLE IF NOT EXISTS {plans} (plan_id TEXT PRIMARY KEY, given_name TEXT NOT NULL, "
-        "family_name TEXT NOT NULL, tier TEXT NOT NULL, status TEXT NOT NULL)",
+        "plans": "CREATE TABLE IF NOT EXISTS {plans} (plan_id TEXT PRIMARY KEY, given_name TEXT, "
+        "family_name TEXT, tier TEXT NOT NULL, status TEXT NOT NULL)",
         "terms": "CREATE TABLE IF NOT EXISTS {terms} (plan_id TEXT NOT NULL, effective_on TEXT NOT NULL, "
         "open INTEGER NOT NULL, tier TEXT NOT NULL, setting_urn TEXT NOT NULL, PRIMARY KEY (plan_id, effective_on))",
         "by_setting": "CREATE INDEX IF NOT EXISTS {=by_setting} ON {terms} (setting_urn, plan_id)",
         "provisions": "CREATE TABLE IF NOT EXISTS {provisions} (plan_id TEXT NOT NULL, provision_id TEXT NOT NULL, "
-        "ord INTEGER NOT NULL, description TEXT NOT NULL, delivered_by TEXT NOT NULL, location TEXT NOT NULL, "
+        "ord INTEGER NOT NULL, description TEXT, delivered_by TEXT, location TEXT NOT NULL, "
         "provision_type TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (plan_id, provision_id))",
         "schedule": "CREATE TABLE IF NOT EXISTS {schedule} (plan_id TEXT NOT NULL, provision_id TEXT NOT NULL, "
         "effective_on TEXT NOT NULL, active INTEGER NOT NULL, sessions_per_week DOUBLE PRECISION NOT NULL, "
         "minutes_per_session INTEGER NOT NULL, starts_on TEXT NOT NULL, ends_on TEXT, "
         "PRIMARY KEY (plan_id, provision_id, effective_on))",
+    }
+    sealed: ClassVar[dict[str, Sealed]] = {
+        "plans": Sealed(texts=("given_name", "family_name")),
+        "provisions": Sealed(key=("provision_id",), texts=("description", "delivered_by")),
     }
 
     def __init__(self, view: View, plans: PlanFolder) -> None:
@@ -140,10 +149,13 @@ class Delivery(ReadModel):
                              data["date"], data["status"], data["minutes"], data["missed_reason"],
                              london_day(record["recorded_at"])))
         plans, terms = [], []
+        seals = self.view.seals
+        seals.load([*self._plans, *self._items])
         for plan_id in self._plans:
             plan = self.plans.get(plan_id)
-            pupil = plan.state["pupil"]
-            plans.append((str(plan_id), pupil["given_name"], pupil["family_name"], plan.state["tier"],
+            pupil, key = plan.state["pupil"], str(plan_id)
+            plans.append((key, seals.text(key, "plans", "given_name", pupil["given_name"]),
+                          seals.text(key, "plans", "family_name", pupil["family_name"]), plan.state["tier"],
                           plan.state["status"]))
             terms += [(str(plan_id), t.effective_on.isoformat(), int(t.open), t.tier, t.setting_urn)
                       for t in plan_schedule(plan.records["plan"])]
@@ -156,7 +168,10 @@ class Delivery(ReadModel):
                 item = plan.items[item_id]
                 if item["status"] == VOIDED:  # struck out as recorded in error: never part of the plan
                     continue
-                provisions.append((str(plan_id), item_id, ord_, item["description"], item["delivered_by"],
+                key = str(plan_id)
+                provisions.append((key, item_id, ord_,
+                                   seals.text(key, "provisions", "description", item["description"], (item_id,)),
+                                   seals.text(key, "provisions", "delivered_by", item["delivered_by"], (item_id,)),
                                    item["location"], provision_type(plan, item), item["status"]))
                 schedule += [(str(plan_id), item_id, t.effective_on.isoformat(), int(t.active),
                               float(t.sessions_per_week), t.minutes_per_session, t.starts_on.isoformat(),
@@ -199,6 +214,8 @@ def _delete(view: View, cursor: Cursor, table: str, plan_ids: list[str]) -> None
 # ---------------------------------------------------------------------------------------------------- reports
 
 Calendars = Callable[[str], SchoolCalendar]
+_PROVISION_COLUMNS = ("plan_id", "provision_id", "description", "delivered_by", "location", "provision_type", "status")
+_PLAN_COLUMNS = ("plan_id", "given_name", "family_name", "tier", "status")
 
 
 class _Facts:
@@ -207,9 +224,15 @@ class _Facts:
 
     def __init__(self, view: View, where: str, params: tuple[Any, ...], window: _Window) -> None:
         self.window = window
-        self.provisions = view.sql.fetch(view.q(
-            "SELECT plan_id, provision_id, description, delivered_by, location, provision_type, status "
-            f"FROM {{provisions}} WHERE plan_id IN ({where}) ORDER BY plan_id, ord"), params)
+        rows = view.sql.fetch(view.q(
+            f"SELECT {', '.join(_PROVISION_COLUMNS)} FROM {{provisions}} WHERE plan_id IN ({where}) "
+            "ORDER BY plan_id, ord"), params)
+        seals = view.seals
+        seals.load(row[0] for row in rows)
+        self.provisions = [
+            tuple(seals.open_row("provisions", Delivery.sealed["provisions"],
+                                 dict(zip(_PROVISION_COLUMNS, row, strict=True))).values())
+            for row in rows]
         self.schedules: dict[tuple[str, str], list[ProvisionTerms]] = defaultdict(list)
         for plan_id, item_id, effective, active, spw, mps, starts, ends in view.sql.fetch(view.q(
                 "SELECT plan_id, provision_id, effective_on, active, sessions_per_week, minutes_per_session, "
@@ -308,11 +331,10 @@ def setting_report(view: View, setting_urn: str, start: dt.date, end: dt.date, c
         for tier, tally in facts.tally(plan_id, item_id, group=tier_here).items():
             for bucket in (total, by_type[kind], by_location[location], by_tier[tier], by_plan[plan_id]):
                 bucket.add(tally)
-    names = {row[0]: row[1:] for row in view.sql.fetch(view.q(
-        "SELECT plan_id, given_name, family_name, tier, status FROM {plans} WHERE plan_id IN "
-        "(SELECT plan_id FROM {terms} WHERE setting_urn = ?)"), (setting_urn,))}
+    names = {row[0]: row[1:] for row in _plan_rows(view, setting_urn)}
     plans = []
-    for plan_id in sorted(by_plan, key=lambda p: (names.get(p, ("", ""))[1], names.get(p, ("", ""))[0], p)):
+    for plan_id in sorted(by_plan, key=lambda p: (names.get(p, ("", ""))[1] or "", names.get(p, ("", ""))[0] or "",
+                                                  p)):
         given, family, tier, status = names.get(plan_id, ("", "", "", ""))
         plans.append({"plan_id": plan_id, "pupil": {"given_name": given, "family_name": family}, "tier": tier,
                       "status": status, **by_plan[plan_id].as_json()})
@@ -323,6 +345,17 @@ def setting_report(view: View, setting_urn: str, start: dt.date, end: dt.date, c
         "by_tier": _grouped("tier", by_tier, codes.TIERS),
         "plans": plans,
     }
+
+
+def _plan_rows(view: View, setting_urn: str) -> list[tuple[Any, ...]]:
+    """The plans that were ever under the setting: id, names (opened), tier and status."""
+    rows = view.sql.fetch(view.q(
+        f"SELECT {', '.join(_PLAN_COLUMNS)} FROM {{plans}} WHERE plan_id IN "
+        "(SELECT plan_id FROM {terms} WHERE setting_urn = ?)"), (setting_urn,))
+    seals = view.seals
+    seals.load(row[0] for row in rows)
+    return [tuple(seals.open_row("plans", Delivery.sealed["plans"], dict(zip(_PLAN_COLUMNS, row, strict=True)))
+                  .values()) for row in rows]
 
 
 def provision_figures(view: View, setting_urn: str, start: dt.date, end: dt.date, calendars: Calendars, *,

@@ -80,7 +80,7 @@ class Projector:
 
     def _open(self, name: str, generation: int) -> ReadModel:
         cls = READ_MODELS[name]
-        view = View(self.sql, name, generation, cls.tables)
+        view = View(self.sql, name, generation, cls.tables, sealer=self.log.sealer)
         view.create_table()
         if cls is PlanIndex:
             return PlanIndex(view, self.plans, upn_key=self.log.upn_key)

@@ -4,7 +4,11 @@ One entry per event, with a one-line summary, both times, the actor and the back
 entry points to the entry it corrects, and the corrected entry lists the corrections made to it. A void's entry
 points to the entry it struck out (``voids``), and that entry carries the void's mark (``voided``: which entry, when,
 who and why); both keys are there only where they apply, so a history without voids reads as it always did. (In the
-table, a void's pointer shares the columns of a correction's, and its mark the list of corrections.)
+table, a void's pointer shares the columns of a correction's.)
+
+A summary is derived from what people wrote, so it is kept sealed under the pupil's key whatever the event, as are
+the name of an actor who is not staff and a void's reason (``sealed.py``). Once the key is destroyed the entries
+read with those ``null``; their types, times, staff actors and pointers stay.
 """
 
 from __future__ import annotations
@@ -22,16 +26,18 @@ from isp_ledger.domain.summaries import summarise
 from isp_ledger.domain.wording import kind_of
 from isp_ledger.storage.sql import Cursor
 from projections.base import Insert, ReadModel, View
+from projections.sealed import Sealed, Seals
 
-_VOID_NOTE = "void"  # in the list of corrections stored with an entry: the mark of the void that struck it out
-COLUMNS = ("version", "event_id", "type", "kind", "summary", "recorded_at", "agreed_on", "backdated", "actor",
-           "item_id", "corrects_version", "corrects_event_id", "corrected_by")
+COLUMNS = ("plan_id", "version", "event_id", "type", "kind", "summary", "recorded_at", "agreed_on", "backdated",
+           "actor", "item_id", "corrects_version", "corrects_event_id", "corrected_by", "voided")
+_SEALED = Sealed(key=("event_id",), texts=("summary",), records=("voided",), actors=("actor",))
 
 
 _ENTRIES = Insert("entries", {
     "plan_id": "TEXT", "version": "BIGINT", "event_id": "TEXT", "type": "TEXT", "kind": "TEXT", "summary": "TEXT",
     "recorded_at": "TEXT", "recorded_on": "TEXT", "agreed_on": "TEXT", "backdated": "INTEGER", "actor": "TEXT",
     "item_id": "TEXT", "corrects_version": "BIGINT", "corrects_event_id": "TEXT", "corrected_by": "TEXT",
+    "voided": "TEXT",
 })
 
 
@@ -39,11 +45,12 @@ class Timeline(ReadModel):
     name = "timeline"
     tables: ClassVar[dict[str, str]] = {
         "entries": "CREATE TABLE IF NOT EXISTS {entries} (plan_id TEXT NOT NULL, version BIGINT NOT NULL, "
-        "event_id TEXT NOT NULL, type TEXT NOT NULL, kind TEXT NOT NULL, summary TEXT NOT NULL, "
+        "event_id TEXT NOT NULL, type TEXT NOT NULL, kind TEXT NOT NULL, summary TEXT, "
         "recorded_at TEXT NOT NULL, recorded_on TEXT NOT NULL, agreed_on TEXT NOT NULL, backdated INTEGER NOT NULL, "
         "actor TEXT NOT NULL, item_id TEXT, corrects_version BIGINT, corrects_event_id TEXT, corrected_by TEXT, "
-        "PRIMARY KEY (plan_id, version))",
+        "voided TEXT, PRIMARY KEY (plan_id, version))",
     }
+    sealed: ClassVar[dict[str, Sealed]] = {"entries": _SEALED}
 
     def __init__(self, view: View, plans: Any) -> None:
         super().__init__(view, plans)
@@ -64,33 +71,37 @@ class Timeline(ReadModel):
             item_id = _item_of(before, corrects_event_id)
         recorded_at = event.recorded_at
         recorded_on = london_day(recorded_at)
+        # A summary is kept sealed, so an erased plan's is never kept: nor made, from data whose words are gone.
+        summary = None if self.view.seals.erased(event.originator_id) else summarise(event, before, data)
         self._rows.append((
             str(event.originator_id), event.originator_version, event.event_id, event_type, kind_of(event_type),
-            summarise(event, before, data), recorded_at, recorded_on, event.agreed_on,
+            summary, recorded_at, recorded_on, event.agreed_on,
             int(event.agreed_on < recorded_on),  # is_backdated(), with the London date worked out once
-            orjson.dumps(event.actor).decode(), item_id, corrects_version, corrects_event_id, None,
+            event.actor, item_id, corrects_version, corrects_event_id, None, None,
         ))
 
     def prepare(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        # Each corrected entry lists the corrections made to it. An entry of this batch is stored with its list;
-        # one stored by an earlier batch is updated.
+        # Each corrected entry lists the corrections made to it, and carries the mark of a void that struck it
+        # out. An entry of this batch is stored with them; one stored by an earlier batch is updated.
+        seals = self.view.seals
+        seals.load({row[0] for row in self._rows} | {plan_id for plan_id, _ in self._corrected})
+        rows = [_sealed(seals, row) for row in self._rows]
         updates = []
         if self._corrected:
-            pending = {(row[0], row[2]): index for index, row in enumerate(self._rows)}
+            pending = {(row[0], row[2]): index for index, row in enumerate(rows)}
             for plan_id, event_id in self._corrected:
                 located = self.plans.get(plan_id).locate(event_id)
                 if located is not None:
-                    notes: list[dict[str, Any]] = [{"version": n["version"], "event_id": n["event_id"]}
-                                                   for n in located.record["corrections"]]
-                    if is_voided(located.record):
-                        notes.append({_VOID_NOTE: located.record[VOIDED]})
-                    corrected_by = orjson.dumps(notes).decode()
+                    notes = [{"version": n["version"], "event_id": n["event_id"]}
+                             for n in located.record["corrections"]]
+                    mark = located.record[VOIDED] if is_voided(located.record) else None
+                    marks = (orjson.dumps(notes).decode(), None if mark is None else orjson.dumps(
+                        seals.record(plan_id, "entries", "voided", mark, (event_id,))).decode())
                     index = pending.get((str(plan_id), event_id))
                     if index is None:
-                        updates.append((corrected_by, str(plan_id), event_id))
+                        updates.append((*marks, str(plan_id), event_id))
                     else:
-                        self._rows[index] = (*self._rows[index][:-1], corrected_by)
-        rows = self._rows
+                        rows[index] = (*rows[index][:-2], *marks)
         self._rows = []
         self._corrected.clear()
         return rows, updates
@@ -99,7 +110,7 @@ class Timeline(ReadModel):
         rows, updates = prepared
         _ENTRIES.run(self.view, cursor, rows)
         cursor.executemany(
-            self.view.q("UPDATE {entries} SET corrected_by = ? WHERE plan_id = ? AND event_id = ?"), updates
+            self.view.q("UPDATE {entries} SET corrected_by = ?, voided = ? WHERE plan_id = ? AND event_id = ?"), updates
         )
 
     def discard(self) -> None:
@@ -137,25 +148,32 @@ def entries(
                  "ORDER BY version DESC LIMIT ?")
     params.append(limit + 1)
     rows = view.sql.fetch(view.q(statement), params)
+    seals = view.seals
     result = []
     for row in rows[:limit]:
-        entry = dict(zip(COLUMNS, row, strict=True))
+        entry = seals.open_row("entries", _SEALED, dict(zip(COLUMNS, row, strict=True)))
+        del entry["plan_id"]
         entry["backdated"] = bool(entry["backdated"])
-        entry["actor"] = orjson.loads(entry["actor"])
         corrects_version, corrects_event_id = entry.pop("corrects_version"), entry.pop("corrects_event_id")
         pointer = {"version": corrects_version, "event_id": corrects_event_id} if corrects_version is not None else None
         if entry["type"] == VOID_EVENT:
             entry["corrects"], entry["voids"] = None, pointer
         else:
             entry["corrects"] = pointer
-        notes = orjson.loads(entry["corrected_by"]) if entry["corrected_by"] else []
-        entry["corrected_by"] = [n for n in notes if _VOID_NOTE not in n]
-        for note in notes:
-            if _VOID_NOTE in note:
-                entry[VOIDED] = note[_VOID_NOTE]
+        entry["corrected_by"] = orjson.loads(entry["corrected_by"]) if entry["corrected_by"] else []
+        mark = entry.pop("voided")
+        if mark is not None:
+            entry[VOIDED] = mark
         result.append(entry)
     next_version = result[-1]["version"] if len(rows) > limit else None
     return result, next_version
+
+
+def _sealed(seals: Seals, row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An entry's row as noted, its summary and actor sealed as kept."""
+    plan_id, event_id, summary, actor = row[0], row[2], row[5], row[10]
+    return (*row[:5], seals.text(plan_id, "entries", "summary", summary, (event_id,)), *row[6:10],
+            orjson.dumps(seals.actor(plan_id, "entries", "actor", actor, (event_id,))).decode(), *row[11:])
 
 
 def _item_of(plan: Plan | None, event_id: str) -> str | None:

@@ -22,6 +22,7 @@ from projections.rebuild import rebuild
 from tests import samples
 from tests.conftest import OTHER_SETTING, SETTING, FakeClock, People
 from tests.e2e.helpers import Api, assert_problem, assert_written
+from tests.integration.read_models import read_model_rows
 
 DELIVERIES = "/v1/deliveries"
 CALENDAR = f"/v1/settings/{SETTING}/calendar"
@@ -479,12 +480,10 @@ def test_the_delivery_read_model_rebuilds_to_the_same_rows(api: Api, ledger: Led
 
     app = cast(FastAPI, api.client.app)  # the test client serves the app create_app built
     incremental: View = app.state.projector.models["delivery"].view
-    before = _rows(incremental)
+    before = read_model_rows(incremental)
     assert len(before["sessions"]) == 3 and len(before["terms"]) == 4  # each plan's terms changed once
     generation = rebuild(ledger.store, ["delivery"])["delivery"]
-    assert _rows(View(incremental.sql, "delivery", generation, Delivery.tables)) == before
+    assert read_model_rows(View(incremental.sql, "delivery", generation, Delivery.tables,
+                                sealer=ledger.store.sealer)) == before
 
 
-def _rows(view: View) -> dict[str, list[tuple[Any, ...]]]:
-    return {base: sorted(view.sql.fetch(view.q(f"SELECT * FROM {{{base}}}")), key=repr)
-            for base, ddl in view.tables.items() if ddl.startswith("CREATE TABLE")}

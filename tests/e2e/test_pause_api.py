@@ -20,6 +20,7 @@ from projections.rebuild import rebuild
 from tests import samples
 from tests.conftest import SETTING
 from tests.e2e.helpers import Api, assert_problem, assert_written
+from tests.integration.read_models import read_model_rows
 
 CALENDAR = f"/v1/settings/{SETTING}/calendar"
 
@@ -182,8 +183,7 @@ def test_read_models_agree_with_the_log_and_rebuild_to_the_same_rows_after_pause
 
     app = cast(FastAPI, api.client.app)  # the test client serves the app create_app built
     incremental: View = app.state.projector.models["delivery"].view
-    before = {base: sorted(incremental.sql.fetch(incremental.q(f"SELECT * FROM {{{base}}}")), key=repr)
-              for base, ddl in incremental.tables.items() if ddl.startswith("CREATE TABLE")}
+    before = read_model_rows(incremental)
     generation = rebuild(ledger.store, ["delivery"])["delivery"]
-    view = View(incremental.sql, "delivery", generation, Delivery.tables)
-    assert {base: sorted(view.sql.fetch(view.q(f"SELECT * FROM {{{base}}}")), key=repr) for base in before} == before
+    assert read_model_rows(View(incremental.sql, "delivery", generation, Delivery.tables,
+                                sealer=ledger.store.sealer)) == before

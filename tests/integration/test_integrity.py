@@ -32,7 +32,8 @@ from projections.runner import Projector
 from tests.cli import isp_ledger
 from tests.conftest import FakeClock, People
 from tests.integration.rawstore import RawStore
-from tests.integration.test_projections import number_pending, read_model_rows
+from tests.integration.read_models import read_model_rows
+from tests.integration.test_projections import number_pending
 from tests.samples import adjustment, barrier, edit_sealed, outcome, plan_body, provision, review
 
 GENESIS = "0" * 64
@@ -300,7 +301,8 @@ def projector_of_its_own(ledger: Ledger, generation: int, **options: Any) -> Ite
 
 def assert_rebuilt_as_projected(projector: Projector, generations: dict[str, int]) -> None:
     for name, generation in generations.items():
-        rebuilt = read_model_rows(View(projector.sql, name, generation, READ_MODELS[name].tables))
+        view = View(projector.sql, name, generation, READ_MODELS[name].tables, sealer=projector.log.sealer)
+        rebuilt = read_model_rows(view)
         assert rebuilt == read_model_rows(projector.models[name].view), name
 
 

@@ -72,7 +72,8 @@ def _current_rows(ledger: Ledger) -> tuple[dict[str, int], dict[str, current_pla
     sql = Sql(ledger.store.factory.datastore)
     registry = Registry(sql)
     generations = {name: registry.current(name) for name in READ_MODELS}
-    view = View(sql, "current_plan", generations["current_plan"], READ_MODELS["current_plan"].tables)
+    view = View(sql, "current_plan", generations["current_plan"], READ_MODELS["current_plan"].tables,
+                sealer=ledger.store.sealer)
     rows = {str(plan_id): current_plan.read(view, UUID(plan_id))
             for (plan_id,) in view.sql.fetch(view.q("SELECT plan_id FROM {plans}"))}
     return generations, rows
@@ -98,7 +99,7 @@ def test_rebuild_from_the_command_line_switches_to_a_new_generation_with_the_sam
     assert after_rows == before_rows
     stored = current_plan.read(
         View(Sql(ledger.store.factory.datastore), "current_plan", after_generations["current_plan"],
-             READ_MODELS["current_plan"].tables),
+             READ_MODELS["current_plan"].tables, sealer=ledger.store.sealer),
         plans[0],
     )
     assert stored is not None and orjson.loads(stored.json) == ledger.history.plan_document(people.admin, plans[0])

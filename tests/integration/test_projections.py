@@ -26,6 +26,7 @@ from projections.base import Upsert, View
 from projections.rebuild import plan_ranges, rebuild
 from projections.runner import Projector
 from tests.conftest import FakeClock, People
+from tests.integration.read_models import read_model_rows
 from tests.samples import adjustment, barrier, outcome, plan_body, provision, review
 
 OPS = ("open", "barrier", "provision", "adjustment", "outcome", "amend_provision", "amend_barrier", "end", "progress",
@@ -137,15 +138,6 @@ class Workload:
             ledger.commands.close_plan(user, plan_id, reason="left the school")
 
 
-def read_model_rows(view: View) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table of a read model's generation, in a stable order."""
-    rows = {}
-    for base, ddl in view.tables.items():
-        if ddl.startswith("CREATE TABLE"):
-            rows[base] = sorted(view.sql.fetch(view.q(f"SELECT * FROM {{{base}}}")), key=repr)
-    return rows
-
-
 def assert_current_plans_match_log(ledger: Ledger, user: User, projector: Projector, plans: list[UUID]) -> None:
     view = projector.models["current_plan"].view
     for plan_id in plans:
@@ -200,7 +192,7 @@ def test_a_rebuild_gives_exactly_what_incremental_projection_gave(
 
     for name, generation in generations.items():
         assert generation == incremental.models[name].view.generation + 1
-        view = View(incremental.sql, name, generation, READ_MODELS[name].tables)
+        view = View(incremental.sql, name, generation, READ_MODELS[name].tables, sealer=ledger.store.sealer)
         assert read_model_rows(view) == before[name], name
     assert incremental.registry.currents() == generations
 
@@ -233,7 +225,7 @@ def test_a_rebuild_gives_the_same_rows_whatever_its_batches(
     incremental.catch_up()
     head = ledger.store.recorder.max_notification_id()
     for name, generation in generations.items():
-        view = View(incremental.sql, name, generation, READ_MODELS[name].tables)
+        view = View(incremental.sql, name, generation, READ_MODELS[name].tables, sealer=ledger.store.sealer)
         assert read_model_rows(view) == read_model_rows(incremental.models[name].view), name
         assert view.position() == head
 
@@ -300,7 +292,7 @@ def test_a_store_failure_while_loading_a_plan_is_not_taken_for_damage(
     assert restarted.position() == ledger.store.recorder.max_notification_id()
     generations = rebuild(ledger.store)
     for name, model in restarted.models.items():
-        rebuilt = View(restarted.sql, name, generations[name], READ_MODELS[name].tables)
+        rebuilt = View(restarted.sql, name, generations[name], READ_MODELS[name].tables, sealer=ledger.store.sealer)
         assert read_model_rows(model.view) == read_model_rows(rebuilt), name
 
 
@@ -325,7 +317,7 @@ def test_a_rebuild_in_several_processes_gives_exactly_what_incremental_projectio
     generations = rebuild(ledger.store, workers=3)
 
     for name, generation in generations.items():
-        view = View(incremental.sql, name, generation, READ_MODELS[name].tables)
+        view = View(incremental.sql, name, generation, READ_MODELS[name].tables, sealer=ledger.store.sealer)
         assert read_model_rows(view) == before[name], name
         assert view.sql.fetch(view.q("SELECT application_name, notification_id FROM {tracking}")) == [
             ("isp_ledger", head)

@@ -23,7 +23,7 @@ from projections.base import View
 from projections.rebuild import rebuild
 from projections.registry import Registry
 from tests.conftest import People
-from tests.integration.test_projections import read_model_rows
+from tests.integration.read_models import read_model_rows
 from tests.samples import plan_body
 
 PLANS = 12
@@ -95,7 +95,9 @@ def test_a_projector_killed_mid_stream_resumes_exactly_where_it_left_off(
     # from zero makes it.
     sql = Sql(ledger.store.factory.datastore)
     registry = Registry(sql)
-    live = {name: View(sql, name, registry.current(name), READ_MODELS[name].tables) for name in READ_MODELS}
+    sealer = ledger.store.sealer
+    live = {name: View(sql, name, registry.current(name), READ_MODELS[name].tables, sealer=sealer)
+            for name in READ_MODELS}
     assert live["timeline"].sql.fetch(live["timeline"].q("SELECT count(*) FROM {entries}"))[0][0] == head
     for plan_id in plans:
         stored = current_plan.read(live["current_plan"], plan_id)
@@ -103,4 +105,5 @@ def test_a_projector_killed_mid_stream_resumes_exactly_where_it_left_off(
         assert orjson.loads(stored.json) == ledger.history.plan_document(people.admin, plan_id)
     expected = {name: read_model_rows(view) for name, view in live.items()}
     for name, generation in rebuild(ledger.store).items():
-        assert read_model_rows(View(sql, name, generation, READ_MODELS[name].tables)) == expected[name], name
+        rebuilt = View(sql, name, generation, READ_MODELS[name].tables, sealer=sealer)
+        assert read_model_rows(rebuilt) == expected[name], name

@@ -18,15 +18,11 @@ from projections.rebuild import rebuild
 from projections.runner import Projector
 from tests import samples
 from tests.conftest import SETTING, FakeClock, People
+from tests.integration.read_models import read_model_rows
 
 
 def at(clock: FakeClock, day: str) -> None:
     clock.set(dt.datetime.fromisoformat(f"{day}T10:00:00+00:00"))
-
-
-def rows(view: View) -> dict[str, list[tuple[Any, ...]]]:
-    return {base: sorted(view.sql.fetch(view.q(f"SELECT * FROM {{{base}}}")), key=repr)
-            for base, ddl in view.tables.items() if ddl.startswith("CREATE TABLE")}
 
 
 def plan_with_voids(ledger: Ledger, people: People, clock: FakeClock) -> dict[str, Any]:
@@ -65,10 +61,11 @@ def test_a_rebuild_gives_what_incremental_projection_gave_and_the_plan_read_equa
     if sequencer is not None:
         sequencer.number_pending()
     projector.catch_up()
-    before = {name: rows(model.view) for name, model in projector.models.items()}
+    before = {name: read_model_rows(model.view) for name, model in projector.models.items()}
     generations = rebuild(ledger.store)
     for name, generation in generations.items():
-        assert rows(View(projector.sql, name, generation, READ_MODELS[name].tables)) == before[name], name
+        assert read_model_rows(View(projector.sql, name, generation, READ_MODELS[name].tables,
+                                    sealer=ledger.store.sealer)) == before[name], name
 
     view = projector.models["current_plan"].view
     for day in ("2026-11-20", "2026-11-21"):  # the block's last day, and the next: no event in between

@@ -63,7 +63,7 @@ class ReadSide:
         cached = self._views.get(name)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        view = View(self.sql, name, self.registry.current(name), READ_MODELS[name].tables)
+        view = View(self.sql, name, self.registry.current(name), READ_MODELS[name].tables, sealer=self.log.sealer)
         view.create_table()
         self._views[name] = (view, time.monotonic() + GENERATION_CACHE_SECONDS)
         return view

@@ -20,7 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 CLEAR_FIELDS = frozenset({
-    # ids
+    # ids, and the record's own structure: where an entry was recorded and corrected, when an item was added
+    "id", "recorded_in_version", "corrected", "added_on", "initial_review_due", "erased", "voided",
     "plan_id", "item_id", "progress_id", "outcome_id", "review_id", "contribution_id", "acknowledgement_id",
     "session_id", "provision_id", "grant_id", "user_id", "event_id", "barrier_ids", "corrected_event_id",
     "voided_event_id",
