@@ -84,4 +84,4 @@ def edit_sealed(state: bytes, at: int = 20) -> bytes:
     an edit in the database would leave it, but no longer what was sealed and hashed."""
     start = state.index(b'"sealed":"') + len(b'"sealed":"') + at
     old = state[start:start + 1]
-    return state[:start] + (b"B" if old != b"B" else b"C") + state[start + 1:]
+    return state[:start] + (b"b" if old != b"b" else b"c") + state[start + 1:]

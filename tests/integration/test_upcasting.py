@@ -147,7 +147,7 @@ def test_an_edited_snapshot_is_discarded_reported_and_the_plan_replayed(
     else:
         snapshot = json.loads(bytes(state))
         sealed = snapshot["sealed"]
-        snapshot["sealed"] = sealed[:40] + ("B" if sealed[40] != "B" else "C") + sealed[41:]
+        snapshot["sealed"] = sealed[:40] + ("b" if sealed[40] != "b" else "c") + sealed[41:]
         raw.execute(f"UPDATE {table} SET state = ? WHERE originator_id = ?", (json.dumps(snapshot).encode(), key))
 
     with caplog.at_level("WARNING"):

@@ -185,7 +185,7 @@ class StoredPart(Read):
     reason: str | None
     data: dict[str, Any] = Field(description="the event's data as stored: each personal value null")
     sealed: str = Field(description="the personal values, the reason and a non-staff actor's name, encrypted under "
-                                    "the pupil's key (base64 of nonce and AES-256-GCM ciphertext)")
+                                    "the pupil's key (hex of nonce and AES-256-GCM ciphertext)")
 
 
 class PlanEvent(Read):

@@ -34,7 +34,7 @@ from isp_ledger.storage.sealing import Unreadable, row_aad
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 200
-SEALED_NAME = "sealed:"  # marks a viewer's name kept sealed (base64 has no colon, and no staff name starts so)
+SEALED_NAME = "sealed:"  # marks a viewer's name kept sealed (hex has no colon)
 
 
 class AccessLogUnavailable(LedgerError):
