@@ -35,6 +35,9 @@ class Sealer(Protocol):
     def load(self, plan_ids: Iterable[UUID]) -> None:
         """Have the keys of these plans ready, in one query (a batch's, a listing's)."""
 
+    def is_erased(self, plan_id: UUID) -> bool:
+        """Whether the plan's key was destroyed."""
+
     def seal_text(self, plan_id: UUID, aad: bytes, text: str | None) -> str | None:
         """A text as kept in a column (``None`` for ``None``, or if the plan's key was destroyed)."""
 

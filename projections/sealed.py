@@ -23,7 +23,6 @@ import orjson
 from isp_ledger.domain.personal import actor_split
 from projections.log import Sealer, row_aad
 
-_PROBE = b"isp-ledger read side|is the plan erased"
 SEALED = "sealed"  # where a body or an actor keeps its sealed part (as ``PlanSealer.seal_record`` does)
 
 # Fields of a read model's bodies that are structure, kept in clear besides ``personal.CLEAR_FIELDS``: the ids
@@ -59,7 +58,7 @@ class Seals:
     def erased(self, plan_id: UUID | str) -> bool:
         """Whether the plan's key was destroyed: nothing of it can be sealed any more (the sealer's own answer, so
         the read side asks nothing else of the key store)."""
-        return self.sealer.seal_text(_uuid(plan_id), _PROBE, "") is None
+        return self.sealer.is_erased(_uuid(plan_id))
 
     def aad(self, plan_id: UUID | str, table: str, column: str, key: tuple[Any, ...] = ()) -> bytes:
         return row_aad(plan_id, ".".join((self.model, table, column, *(str(k) for k in key))))

@@ -10,7 +10,7 @@ the database. ``wrap_id`` says which; ``isp-ledger keys rotate`` wraps every dat
 (``wrap-N+1``) without touching an event. A copy of the database alone unwraps nothing.
 
 Unwrapped keys are kept in memory for a bounded time only (``ISP_LEDGER_KEY_CACHE_SECONDS``, and at most
-``CAPACITY`` keys, least recently used first out). A destroyed key is remembered as destroyed.
+``CAPACITY`` keys, the longest kept first out). A destroyed key is remembered as destroyed.
 
 Written here rather than with the library's ``AESCipher``: that cipher holds one key for a whole application, while a
 plan's data needs its own key and its event's identity bound in as associated data (``sealing.py``).
@@ -23,7 +23,6 @@ import os
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable
 from uuid import UUID
 
@@ -77,7 +76,7 @@ class DataKeys:
         self.key_ring = key_ring
         self.ttl = ttl_seconds
         self.capacity = capacity
-        self._cache: OrderedDict[UUID, tuple[float, _Key | _Erased]] = OrderedDict()
+        self._cache: dict[UUID, tuple[float, _Key | _Erased]] = {}
         self._lock = threading.Lock()
         self._wrappers: dict[int, AESGCM] = {}
 
@@ -188,8 +187,7 @@ class DataKeys:
                 self._remember(pid, value)
 
     def forget(self, plan_id: UUID) -> None:
-        with self._lock:
-            self._cache.pop(plan_id, None)
+        self._cache.pop(plan_id, None)
 
     def _create(self, plan_id: UUID) -> AESGCM:
         wrap_id = self.current_wrap_id()
@@ -206,23 +204,22 @@ class DataKeys:
         return made
 
     def _cached(self, plan_id: UUID) -> _Key | _Erased | None:
-        with self._lock:
-            entry = self._cache.get(plan_id)
-            if entry is None:
-                return None
-            expires, value = entry
-            if expires < time.monotonic():
-                del self._cache[plan_id]
-                return None
-            self._cache.move_to_end(plan_id)
-            return value
+        # Read without the lock (a dict's get is atomic): this is on every sealed value read or written.
+        entry = self._cache.get(plan_id)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            self._cache.pop(plan_id, None)
+            return None
+        return entry[1]
 
     def _remember(self, plan_id: UUID, value: _Key | _Erased) -> None:
+        """Keep a key until its time is up; past ``capacity``, the longest kept goes first."""
         with self._lock:
+            self._cache.pop(plan_id, None)
             self._cache[plan_id] = (time.monotonic() + self.ttl, value)
-            self._cache.move_to_end(plan_id)
             while len(self._cache) > self.capacity:
-                self._cache.popitem(last=False)
+                self._cache.pop(next(iter(self._cache)), None)
 
     # ---------------------------------------------------------------- key care
 

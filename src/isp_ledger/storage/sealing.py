@@ -64,6 +64,10 @@ class PlanSealer:
         """Have the keys of these plans ready (one query for many: the read side's batches and listings)."""
         self.keys.load(plan_ids)
 
+    def is_erased(self, plan_id: UUID) -> bool:
+        """Whether the plan's key was destroyed (nothing of it can be sealed or opened any more)."""
+        return self.keys.is_erased(plan_id)
+
     def seal(self, plan_id: UUID, aad: bytes, value: Any) -> str | None:
         """``value`` sealed under the plan's key (made if the plan has none yet); ``None`` if the plan was erased
         (nothing personal of an erased plan is ever stored again)."""
