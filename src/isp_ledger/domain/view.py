@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from isp_ledger.domain.plan import Plan
+from isp_ledger.domain.privacy import is_erased, legal_hold
 from isp_ledger.domain.records import (
     FACT_ID_FIELD,
     FACT_KINDS,
@@ -72,6 +73,9 @@ def head_view(plan: Plan, state: dict[str, Any] | None = None, as_of: str | None
         "opened_on": state["opened_on"],
         "closed_on": state["closed_on"],
         "initial_review_due": state["initial_review_due"],
+        # Whatever the point in time shown: an erased plan's personal values read null in every version of it.
+        "erased": is_erased(plan),
+        "legal_hold": legal_hold(plan),
     }
 
 
@@ -121,6 +125,9 @@ def assemble(
         outcome["progress"] = [p for p in progress if p["outcome_id"] == outcome["id"]]
     reviews = ordered["reviews"]
     document = {key: value for key, value in head.items() if key != "initial_review_due"}
+    # A head projected before erasure and legal holds existed: neither was ever recorded on it.
+    document.setdefault("erased", False)
+    document.setdefault("legal_hold", None)
     document.update(shown)
     document.update(reviews=reviews, contributions=ordered["contributions"],
                     acknowledgements=ordered["acknowledgements"])
