@@ -6,6 +6,7 @@ events. Also the rules of erasure and legal holds on the aggregate.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any, cast
 
 import pytest
@@ -80,7 +81,7 @@ def test_every_reading_of_an_erased_plan_copes_with_nulls(events: list[PlanEvent
         before = cast(Plan, event.mutate(before))
         documents.append(plan_document(before, None, before.modified_on.date().isoformat()))
     assert before is not None
-    for old, new in zip(documents, documents[1:], strict=False):
+    for old, new in itertools.pairwise(documents):
         assert old is not None and new is not None
         diff_documents(old, new)
     for day in ("2026-09-03", "2026-11-20", "2027-07-21"):

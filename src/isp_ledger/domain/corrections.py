@@ -12,8 +12,8 @@ import itertools
 from typing import Any
 
 from isp_ledger.domain import codes, delivery, fields, records, rules
-from isp_ledger.domain.privacy import require_not_erased
 from isp_ledger.domain.errors import FieldError, InvalidInput, RuleViolation
+from isp_ledger.domain.privacy import require_not_erased
 from isp_ledger.domain.records import AGREED_ON_FIELD, Record
 from isp_ledger.domain.sections import BARRIERS, SECTION_OF_EVENT, SECTIONS
 from isp_ledger.domain.stamp import Stamp
