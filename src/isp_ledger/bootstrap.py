@@ -20,6 +20,7 @@ from isp_ledger.application.grants import ActiveGrants, PlanGrants
 from isp_ledger.application.history import PlanHistory
 from isp_ledger.application.integrity import Integrity
 from isp_ledger.application.plans import Plans
+from isp_ledger.application.privacy import PlanPrivacy
 from isp_ledger.application.writes import WritePath
 from isp_ledger.storage.access_log import AccessLogStore
 from isp_ledger.storage.grants import GrantIndex
@@ -52,6 +53,7 @@ def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None) -> L
         setting_details=SettingDetails(store.setting_details, clock),
         grants=PlanGrants(writes, store.accounts, grant_index, access_log),
         access_log=access_log,
+        privacy=PlanPrivacy(writes),
     )
 
 

@@ -35,6 +35,7 @@ from isp_ledger.storage.keys import KeyRing
 from isp_ledger.storage.mapper import ChainedMapper
 from isp_ledger.storage.sealing import PlanSealer
 from isp_ledger.storage.snapshots import SnapshotStore
+from isp_ledger.storage.sql import Sql
 
 __all__ = ["AggregateNotFoundError", "PlanStore", "replay"]
 
@@ -126,6 +127,14 @@ class PlanStore(Application[UUID]):
         if plan.version - plan.snapshot_version >= max(self.settings.snapshot_interval, plan.version // 8):
             plan.snapshot_version = plan.version
             self.snapshotter.take(plan)
+
+    def delete_snapshots(self, plan_id: UUID) -> None:
+        """Delete every snapshot of the plan (an erasure: a snapshot taken before it holds the pupil's data), once
+        any still being taken in the background is stored."""
+        self.snapshotter.flush()
+        plan_key: Any = plan_id if self.kind == "postgresql" else str(plan_id)
+        with Sql(self.datastore).write() as cursor:
+            cursor.execute("DELETE FROM {isp_snapshots} WHERE originator_id = ?", (plan_key,))
 
     def number_pending(self) -> None:
         """PostgreSQL: give committed events their place in the sequence (and the head log) now, rather than at
