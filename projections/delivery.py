@@ -143,7 +143,7 @@ class Delivery(ReadModel):
         for plan_id in self._plans:
             plan = self.plans.get(plan_id)
             pupil = plan.state["pupil"]
-            plans.append((str(plan_id), pupil["given_name"], pupil["family_name"], plan.state["tier"],
+            plans.append((str(plan_id), pupil["given_name"] or "", pupil["family_name"] or "", plan.state["tier"],
                           plan.state["status"]))
             terms += [(str(plan_id), t.effective_on.isoformat(), int(t.open), t.tier, t.setting_urn)
                       for t in plan_schedule(plan.records["plan"])]

@@ -55,8 +55,10 @@ class PlanIndex(DirtyPlans):
 
     def row(self, plan: Plan) -> tuple[Any, ...]:
         state, pupil = plan.state, plan.state["pupil"]
-        return (str(plan.id), plan.setting_urn, self.upn_key(pupil["upn"]), pupil["given_name"], pupil["family_name"],
-                state["tier"], state["status"], next_review_due(plan), state["opened_on"], plan.version)
+        # An erased plan's pupil reads null (CONTRACT.md §11): kept as empty text in these NOT NULL columns.
+        return (str(plan.id), plan.setting_urn, self.upn_key(pupil["upn"] or ""), pupil["given_name"] or "",
+                pupil["family_name"] or "", state["tier"], state["status"], next_review_due(plan), state["opened_on"],
+                plan.version)
 
 
 NAME_SCAN = 500  # rows read at a time while searching by name

@@ -43,7 +43,8 @@ class Quality(DirtyPlans):
 
     def row(self, plan: Plan) -> tuple[Any, ...]:
         state = plan.state
-        return (str(plan.id), plan.setting_urn, state["pupil"]["given_name"], state["pupil"]["family_name"],
+        return (str(plan.id), plan.setting_urn, state["pupil"]["given_name"] or "",
+                state["pupil"]["family_name"] or "",
                 state["tier"], state["status"], orjson.dumps(quality_facts(plan)).decode(), plan.version)
 
 

@@ -38,7 +38,8 @@ class ReviewsDue(DirtyPlans):
 
     def row(self, plan: Plan) -> tuple[Any, ...]:
         state = plan.state
-        return (str(plan.id), plan.setting_urn, state["pupil"]["given_name"], state["pupil"]["family_name"],
+        return (str(plan.id), plan.setting_urn, state["pupil"]["given_name"] or "",
+                state["pupil"]["family_name"] or "",
                 state["tier"], state["status"], next_review_due(plan), last_review_on(plan), plan.version)
 
 
