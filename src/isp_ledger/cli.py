@@ -13,6 +13,7 @@ from uuid import UUID
 import typer
 from rich.console import Console
 
+from isp_ledger.cli_retention import retention_app
 from isp_ledger.config import ConfigError, Settings, redact_url
 from isp_ledger.domain.errors import LedgerError
 
@@ -24,6 +25,7 @@ app = typer.Typer(help="isp-ledger: a tamper-evident record of Individual Suppor
                   pretty_exceptions_show_locals=False)
 users_app = typer.Typer(help="Manage users and their tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+app.add_typer(retention_app, name="retention")
 err = Console(stderr=True)
 out = Console()
 

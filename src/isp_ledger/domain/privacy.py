@@ -19,6 +19,7 @@ projector's) reads exactly as one replayed from the erased events.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from isp_ledger.domain import events
@@ -135,6 +136,26 @@ def legal_hold(plan: PlanState) -> dict[str, Any] | None:
         elif record["type"] == HOLD_LIFTED:
             hold = None
     return hold
+
+
+def retention_ends(plan: PlanState, years: int) -> dt.date | None:
+    """The day a plan's retention period ends: the pupil's date of birth plus ``years`` (29 February: 28 February
+    in a year that has none); ``None`` if the date of birth is not known (erased)."""
+    born = plan.state["pupil"].get("date_of_birth")
+    if born is None:
+        return None
+    day = dt.date.fromisoformat(born)
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def is_due_for_erasure(plan: PlanState, years: int, today: dt.date) -> bool:
+    """Whether retention erases the plan on ``today``: closed, not erased, and past its retention period (a plan
+    under a legal hold is due, and left alone while the hold lasts)."""
+    ends = retention_ends(plan, years)
+    return not plan.is_open and not is_erased(plan) and ends is not None and ends <= today
 
 
 # ------------------------------------------------------------------ erasing what a plan holds in memory

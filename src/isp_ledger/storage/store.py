@@ -170,6 +170,12 @@ class PlanStore(Application[UUID]):
         rows = self.recorder.select_events(plan_id, limit=1)
         return rows[0].state if rows else None
 
+    def plan_ids(self) -> list[UUID]:
+        """Every plan stored, by id (the retention run looks at each)."""
+        rows = Sql(self.datastore).fetch("SELECT originator_id FROM {isp_events} WHERE originator_version = 1 "
+                                         "ORDER BY originator_id")
+        return [row[0] if isinstance(row[0], UUID) else UUID(row[0]) for row in rows]
+
     def head_version(self, plan_id: UUID) -> int | None:
         """The highest version stored for the plan, if any."""
         latest = self.recorder.select_events(plan_id, desc=True, limit=1)
