@@ -22,7 +22,7 @@ from isp_ledger.domain.errors import LedgerError
 from isp_ledger.domain.stamp import london_date
 
 err = Console(stderr=True)
-out = Console()
+out = Console(width=120) if not Console().is_terminal else Console()  # a table whole when piped
 retention_app = typer.Typer(help="Erase closed plans past their retention period.", no_args_is_help=True)
 
 # The operator at the command line, as the history names who erased a plan at the end of its retention period.
@@ -41,8 +41,10 @@ def run(
         years = ledger.settings.retention_years
         today = london_date(ledger.clock.now())
         reason = f"Retention period ended (date of birth + {years} years)"
-        table = Table("plan_id", "setting", "closed on", "due on", "done", title=f"Retention run on {today}: "
-                      f"closed plans past date of birth + {years} years" + (" (dry run)" if dry_run else ""))
+        table = Table(title=f"Retention run on {today}: closed plans past date of birth + {years} years"
+                      + (" (dry run)" if dry_run else ""))
+        for column in ("plan_id", "setting", "closed on", "due on", "done"):
+            table.add_column(column, no_wrap=True)  # a plan_id whole on its line, to copy
         counts = {"erased": 0, "would erase": 0, "skipped: legal hold": 0, "failed": 0}
         for plan_id in ledger.store.plan_ids():
             try:
