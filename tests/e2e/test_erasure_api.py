@@ -4,11 +4,12 @@ as on every read, that its chain and an earlier receipt still hold, and that no 
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
-from isp_ledger.application import Ledger
 from isp_ledger.bootstrap import build_ledger
 from tests import samples
+from tests.cli import isp_ledger
 from tests.conftest import FakeClock
 from tests.e2e.grant_helpers import give
 from tests.e2e.helpers import Api, assert_problem, assert_written
@@ -66,12 +67,15 @@ def test_a_legal_hold_keeps_a_plan_from_erasure_until_it_is_lifted(api: Api) -> 
     assert_written(api.post(f"/v1/plans/{plan}/erase", {"reason": REASON}, "admin"), 200)
 
 
-def test_an_erased_plan_reads_null_everywhere_and_still_verifies(api: Api, ledger: Ledger) -> None:
+def test_an_erased_plan_reads_null_everywhere_and_still_verifies(api: Api, env: dict[str, str],
+                                                                 tmp_path: Path) -> None:
     ids = lived_plan(api)
     plan = ids["plan"]
     other = lived_plan(api)["plan"]
     close(api, plan)
     receipt = api.get(f"/v1/plans/{plan}/receipt", "admin").json()
+    saved = tmp_path / "bundle.json"
+    saved.write_text(api.get(f"/v1/plans/{plan}/bundle", "admin").text)
     head_before = api.verify(plan)["head_hash"]
     erased = assert_written(api.post(f"/v1/plans/{plan}/erase", {"reason": REASON}, "admin"), 200)
 
@@ -107,6 +111,8 @@ def test_an_erased_plan_reads_null_everywhere_and_still_verifies(api: Api, ledge
     assert head_before != verified["head_hash"]
     checked = api.post("/v1/receipts/verify", receipt, "admin")
     assert checked.status_code == 200 and checked.json()["ok"] is True, checked.text
+    offline = isp_ledger(env, "verify", str(saved))
+    assert offline.returncode == 0, offline.stdout + offline.stderr
 
     assert_problem(api.post(f"/v1/plans/{plan}/erase", {"reason": REASON}, "admin"), 409, rule="plan_erased")
     assert_problem(api.post(f"/v1/plans/{plan}/corrections", {"event_id": events[0]["event_id"], "reason": "r",
