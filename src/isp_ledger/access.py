@@ -49,6 +49,12 @@ class Action(enum.Enum):
     ADD_PARENT_VIEW = "add a parent's view"
     ADD_PUPIL_VOICE = "add the pupil's voice"
     ADD_PROFESSIONAL_ADVICE = "add professional advice"
+    # CONTRACT.md §11: an administrator's alone.
+    ERASE = "erase the pupil's personal data"
+    LEGAL_HOLD = "set or lift a legal hold"
+
+
+ADMIN_ONLY = frozenset({Action.ERASE, Action.LEGAL_HOLD})
 
 
 CONTRIBUTION_ACTIONS = {"parent_view": Action.ADD_PARENT_VIEW, "pupil_voice": Action.ADD_PUPIL_VOICE,
@@ -66,7 +72,7 @@ GRANT_ACTIONS: dict[str, frozenset[Action]] = {
 # What each role may do on a plan it can see: staff on their setting's plans, grantees on a plan granted to them.
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     "admin": frozenset(Action),
-    "senco": frozenset(Action),
+    "senco": frozenset(Action) - ADMIN_ONLY,
     "teacher": frozenset({Action.READ, Action.RECORD_PROGRESS, Action.RECORD_CONTRIBUTION, Action.RECORD_DELIVERY,
                           *CONTRIBUTION_ACTIONS.values()}),
     **GRANT_ACTIONS,

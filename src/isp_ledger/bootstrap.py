@@ -20,6 +20,7 @@ from isp_ledger.application.grants import ActiveGrants, PlanGrants
 from isp_ledger.application.history import PlanHistory
 from isp_ledger.application.integrity import Integrity
 from isp_ledger.application.plans import Plans
+from isp_ledger.application.privacy import PlanPrivacy
 from isp_ledger.application.writes import WritePath
 from isp_ledger.migrate import require_migrated
 from isp_ledger.storage.access_log import AccessLogStore
@@ -62,6 +63,7 @@ def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None, migr
         setting_details=SettingDetails(store.setting_details, clock),
         grants=PlanGrants(writes, store.accounts, grant_index, access_log),
         access_log=access_log,
+        privacy=PlanPrivacy(writes),
     )
 
 

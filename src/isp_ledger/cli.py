@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from isp_ledger import cli_keys
+from isp_ledger.cli_retention import retention_app
 from isp_ledger.config import ConfigError, Settings, redact_url
 from isp_ledger.domain.errors import LedgerError
 
@@ -26,6 +27,7 @@ app = typer.Typer(help="isp-ledger: a tamper-evident record of Individual Suppor
 users_app = typer.Typer(help="Manage users and their tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 cli_keys.register(app)  # isp-ledger migrate, isp-ledger keys rotate|status
+app.add_typer(retention_app, name="retention")
 err = Console(stderr=True)
 out = Console()
 

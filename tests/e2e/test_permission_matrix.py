@@ -52,7 +52,7 @@ EVERYTHING = frozenset({"read", "access_log", "manage_access", "edit", "progress
                         "correct", "delivery"})
 # What each role may do with a plan it can see (staff: their setting's; others: one granted to them).
 MAY: dict[str, frozenset[str]] = {
-    "admin": EVERYTHING,
+    "admin": EVERYTHING | {"privacy"},  # erasure and legal holds: an administrator's alone (CONTRACT.md §10, §11)
     "senco": EVERYTHING,
     "teacher": frozenset({"read", "progress", "parent_view", "delivery"}),
     "parent": frozenset({"read", "access_log", "parent_view", "acknowledge"}),
@@ -181,6 +181,9 @@ operation("post", f"{P}/grants", "manage_access",
 operation("get", f"{P}/grants", "manage_access")
 operation("delete", f"{P}/grants/{{grant_id}}", "manage_access", write({"reason": "r"}))
 operation("get", f"{P}/access-log", "access_log")
+operation("post", f"{P}/erase", "privacy", write({"reason": "Retention period ended"}))
+operation("post", f"{P}/legal-hold", "privacy", write({"reason": "Claim threatened"}))
+operation("delete", f"{P}/legal-hold", "privacy", write({"reason": "Claim withdrawn"}))
 for route in ("", "/events", "/timeline", "/diff", "/delivery", "/verify", "/receipt"):
     operation("get", f"{P}{route}", "read")
 operation("get", f"{P}/bundle", "read", read(format="json"))

@@ -179,6 +179,11 @@ def realistic_history() -> History:
                                                    "expires_on": "2027-07-20"}, therapist)
     plan.revoke_access(at("2027-07-05", 9), salt, reason="Assessment finished early")
     plan.close(at("2027-07-21"), reason="Left for a specialist setting")
+    # Erasure and legal holds (issue 13): a hold while a claim was threatened, lifted, then the retention run.
+    admin = Actor("u-admin", "Ada Admin", "admin")
+    plan.set_legal_hold(at("2027-09-01", who=admin), reason="Claim threatened by letter of 28 August 2027")
+    plan.lift_legal_hold(at("2028-03-01", who=admin), reason="Claim withdrawn")
+    plan.erase(at("2049-05-15", who=admin), reason="Retention period ended (date of birth + 31 years)")
     assert review
     events = cast(list[PlanEvent], plan.collect_events())
     summaries: list[str] = []
@@ -308,6 +313,13 @@ def test_a_session_names_its_provision_once_and_who_led_it_only_when_recorded(hi
         "for another reason. Note: “With the school nurse”."]
 
 
+def test_erasure_and_legal_holds_say_who_when_and_why(history: History) -> None:
+    assert history.of("LegalHoldSet") == ["Set a legal hold. Reason: Claim threatened by letter of 28 August 2027."]
+    assert history.of("LegalHoldLifted") == ["Lifted the legal hold. Reason: Claim withdrawn."]
+    assert history.of("PlanErased") == [
+        "Erased the pupil's personal data. Reason: Retention period ended (date of birth + 31 years)."]
+
+
 def test_a_review_says_who_came_and_what_was_decided(history: History) -> None:
     [review] = history.of("ReviewHeld")
     assert review == (
@@ -322,6 +334,8 @@ def test_a_long_text_is_shortened_at_a_word_and_kept_whole_in_the_plan(history: 
     assert view.endswith("…”.") and len(view) < len(LONG_VIEW)
     plan: Plan | None = None
     for event in history.events:
+        if type(event).__name__ == "PlanErased":  # the plan as it stood before its personal data was erased
+            break
         plan = event.mutate(plan)
     assert plan is not None
     assert plan.facts["contributions"][0]["data"]["text"] == "She loves books at bedtime."  # as corrected

@@ -28,6 +28,7 @@ from isp_ledger.api.routes import (
     integrity,
     me,
     plans,
+    privacy,
     sections,
     settings,
     users,
@@ -95,7 +96,8 @@ def create_app(ledger: Ledger | None = None, *, close_ledger: bool | None = None
     app.add_middleware(BodyLimit, max_bytes=ledger.settings.max_body_bytes)
     build_stack = app.build_middleware_stack
     app.build_middleware_stack = lambda: SecurityHeaders(build_stack())  # type: ignore[method-assign]
-    for module in (plans, sections, facts, history, integrity, settings, deliveries, bundle, me, users, grants):
+    for module in (plans, sections, facts, history, integrity, settings, deliveries, bundle, me, users, grants,
+                   privacy):
         # Authenticate before anything else is looked at, so an unknown caller learns nothing (401 first); then
         # refuse a query parameter the route does not take, rather than answer as if it were not there.
         app.include_router(module.router, dependencies=[Depends(current_user), Depends(known_parameters_only)])

@@ -22,6 +22,7 @@ from isp_ledger.application import RecordDamaged
 from isp_ledger.application.access_log import AccessLogUnavailable
 from isp_ledger.domain.errors import (
     Forbidden,
+    Gone,
     InvalidInput,
     LedgerError,
     NotFound,
@@ -42,6 +43,7 @@ STATUS: list[tuple[type[LedgerError], int, str]] = [
     (RuleViolation, 409, "rule-violation"),
     (NotFound, 404, "not-found"),
     (Forbidden, 403, "forbidden"),
+    (Gone, 410, "gone"),
     (Unauthenticated, 401, "unauthenticated"),
     (StaleVersion, 412, "stale-version"),
     # A record altered outside the ledger: the ledger refuses to fold it into a plan as if it were evidence.

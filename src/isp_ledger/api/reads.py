@@ -153,6 +153,13 @@ else:
     PupilDetails = _present("PupilDetails", fields.PUPIL_FIELDS, Read, "The pupil the plan is for.")
 
 
+class LegalHold(Read):
+    """A legal hold in force (its reason is in the plan's history)."""
+
+    since: Instant = Field(description="when it was set")
+    by: Actor = Field(description="the administrator who set it")
+
+
 class PlanHead(Read):
     plan_id: str
     version: int
@@ -167,6 +174,10 @@ class PlanHead(Read):
     opened_on: Day
     closed_on: Day | None
     next_review_due: Day | None = Field(description="when the next review falls due; null once closed")
+    erased: bool = Field(description="the pupil's personal data was erased (CONTRACT.md §11): every personal value "
+                                     "of the plan, in every version of it, reads null")
+    legal_hold: LegalHold | None = Field(description="the legal hold in force, if any: the plan is not erased "
+                                                     "until it is lifted")
 
 
 PlanDocument = made(

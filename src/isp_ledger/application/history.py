@@ -44,7 +44,7 @@ class PlanHistory:
         current = self.plans.require_visible(user, plan_id)
         plan = self.plans.at_instant(plan_id, as_at) if as_at is not None else current
         today = _day_of_instant(as_at) if as_at is not None else self.today()
-        document = plan_document(plan, as_of.isoformat() if as_of else None, today)
+        document = plan_document(plan, as_of.isoformat() if as_of else None, today, privacy=True)
         if document is None:
             raise NotFound(f"Plan {plan_id} had not been opened by {as_of}")
         document["as_at"] = format_instant(as_at) if as_at is not None else None

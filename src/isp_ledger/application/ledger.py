@@ -2,7 +2,8 @@
 
 Each part does one thing a reader comes looking for: ``commands`` change plans, ``history`` answers what a
 plan said and when, ``integrity`` verifies and signs, ``calendars``, ``setting_details`` and ``accounts`` keep the
-settings' and the people's records, ``grants`` who a plan is shared with, and ``access_log`` who was shown what.
+settings' and the people's records, ``grants`` who a plan is shared with, ``access_log`` who was shown what, and
+``privacy`` erasure and legal holds.
 ``writes`` (the write path) and ``plans`` (loading, the cache, and who may see a plan) serve the others.
 """
 
@@ -19,6 +20,7 @@ from isp_ledger.application.grants import PlanGrants
 from isp_ledger.application.history import PlanHistory
 from isp_ledger.application.integrity import Integrity
 from isp_ledger.application.plans import Plans
+from isp_ledger.application.privacy import PlanPrivacy
 from isp_ledger.application.writes import WritePath
 from isp_ledger.config import Settings
 from isp_ledger.storage.signing import Signer
@@ -40,6 +42,7 @@ class Ledger:
     setting_details: SettingDetails
     grants: PlanGrants
     access_log: AccessLog
+    privacy: PlanPrivacy
 
     @property
     def settings(self) -> Settings:

@@ -22,12 +22,12 @@ from uuid import UUID
 from isp_ledger import access
 from isp_ledger.access import Action, User
 from isp_ledger.application.base import Clock, RecordDamaged, SystemClock
-from isp_ledger.domain import grants
+from isp_ledger.domain import grants, privacy
 from isp_ledger.domain.errors import LedgerError, NotFound
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.stamp import format_instant, london_date
 from isp_ledger.storage.chain import unseal
-from isp_ledger.storage.store import AggregateNotFoundError, PlanStore
+from isp_ledger.storage.store import AggregateNotFoundError, PlanStore, replay
 
 
 class PlanLocks:
@@ -97,9 +97,23 @@ class Plans:
             raise NotFound(f"No plan {plan_id}") from None
         except Exception as e:
             raise RecordDamaged.reading(plan_id, e) from e
+        if privacy.is_erased(plan):
+            plan = self._erased(plan_id)
         # A plan replayed far past its latest snapshot (none yet, or one of an older format passed over) gets a
         # new one, so that a plan nobody writes to any more, a closed one, is not replayed in full every time.
         self.store.snapshot_if_due(plan)
+        return plan
+
+    def _erased(self, plan_id: UUID) -> Plan:
+        """An erased plan, replayed from its events alone with its key forgotten: neither a snapshot taken before
+        the erasure (until the process that erased it deletes them) nor a key this process still held may bring
+        back what it erased."""
+        self.store.data_keys.forget(plan_id)
+        try:
+            plan = replay(None, self.store.events_after(plan_id, None))
+        except Exception as e:
+            raise RecordDamaged.reading(plan_id, e) from e
+        assert plan is not None
         return plan
 
     def current(self, plan_id: UUID) -> Plan:
@@ -107,11 +121,17 @@ class Plans:
         with self.locks.of(plan_id):
             plan = self.cached_or_loaded(plan_id)
             try:
-                for event in self.store.events_after(plan_id, plan.version):
+                newer = list(self.store.events_after(plan_id, plan.version))
+                for event in newer:
                     event.mutate(plan)
             except Exception as e:
                 self.evict(plan_id)
                 raise RecordDamaged.reading(plan_id, e) from e
+            if any(type(event).__name__ == privacy.ERASED for event in newer):
+                # Erased by another process: what this one holds of the plan (and its key) goes, and it is read
+                # again without them.
+                self.evict(plan_id)
+                plan = self.cached_or_loaded(plan_id)
             return plan
 
     def at_instant(self, plan_id: UUID, instant: dt.datetime) -> Plan:

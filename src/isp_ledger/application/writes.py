@@ -3,7 +3,8 @@
 Every write goes through :meth:`WritePath.write`, whether it changes one plan or (a group session) several:
 the plans are locked together (in stripe order, so two writes never deadlock), taken from the cache or
 loaded, changed in memory, and their events sealed into each plan's hash chain and stored in one transaction
-with their companions (UPN claims, the remembered answer of an idempotent request). A writer in another
+with their companions (UPN claims, the remembered answer of an idempotent request, an erasure's destruction
+of the pupil's data key). A writer in another
 process is detected by the (plan, version) primary key: the command is then run again on the fresh plans, so
 concurrent writers never lose an update, and a command that no longer makes sense on the fresh plan is
 refused rather than applied blindly. With ``If-Match`` there is no second run: the caller is told.
@@ -22,10 +23,12 @@ from isp_ledger.application.base import Clock, Idempotency, WriteResult
 from isp_ledger.application.plans import Plans
 from isp_ledger.domain.errors import IdempotencyMismatch, RuleViolation, StaleVersion
 from isp_ledger.domain.plan import Plan
+from isp_ledger.domain.privacy import ERASED
 from isp_ledger.domain.stamp import Stamp, format_instant
 from isp_ledger.storage.companions import (
     ClaimUpn,
     Companion,
+    DestroyDataKey,
     IdempotencyKeyTaken,
     ReleaseUpn,
     RememberResponse,
@@ -84,6 +87,8 @@ class WritePath:
             with self.plans.locks.of_all(plan_ids):
                 plans = {plan_id: self.plans.cached_or_loaded(plan_id) for plan_id in plan_ids}
                 authorize(plans)
+                for plan in plans.values():
+                    plan.require_not_erased()  # before the command reads a value the erasure left null
                 if if_match is not None and (version := plans[plan_ids[0]].version) != if_match:
                     raise StaleVersion(if_match, version)
                 upns = {plan_id: plan.upn for plan_id, plan in plans.items()}
@@ -96,6 +101,7 @@ class WritePath:
                     raise
                 companions = [c for plan_id, plan in plans.items() for c in self._upn_companions(plan, upns[plan_id])]
                 companions += [c for plan in plans.values() for c in grant_companions(plan)]
+                companions += [c for plan in plans.values() for c in erasure_companions(plan)]
                 try:
                     self._save(list(plans.values()), companions, user, idempotency, result)
                 except VersionConflict:
@@ -171,6 +177,12 @@ class WritePath:
     def _evict(self, plans: dict[UUID, Plan]) -> None:
         for plan_id in plans:
             self.plans.evict(plan_id)
+
+
+def erasure_companions(plan: Plan) -> list[Companion]:
+    """The destruction of the pupil's data key (CONTRACT.md §11), in the transaction of the plan's erasure."""
+    return [DestroyDataKey(plan.id, event.recorded_at)  # type: ignore[attr-defined]
+            for event in plan.pending_events if type(event).__name__ == ERASED]
 
 
 def write_answer(plan: Plan, status_code: int, item_id: str | None) -> WriteResult:

@@ -13,6 +13,7 @@ from typing import Any
 
 from isp_ledger.domain import codes, delivery, fields, records, rules
 from isp_ledger.domain.errors import FieldError, InvalidInput, RuleViolation
+from isp_ledger.domain.privacy import require_not_erased
 from isp_ledger.domain.records import AGREED_ON_FIELD, Record
 from isp_ledger.domain.sections import BARRIERS, SECTION_OF_EVENT, SECTIONS
 from isp_ledger.domain.stamp import Stamp
@@ -84,6 +85,7 @@ def prepare_correction(
     plan: PlanState, by: Stamp, event_id: str, changes: dict[str, Any]
 ) -> tuple[Record, dict[str, Any], dict[str, Any]]:
     """Check a correction; return the corrected record, the cleaned changes and the values they replace."""
+    require_not_erased(plan)
     located = plan.locate(event_id)
     if located is None:
         if plan.is_correction(event_id):

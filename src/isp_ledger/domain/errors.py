@@ -13,6 +13,7 @@ Forbidden              403     the caller's role may not do this
 Unauthenticated        401     no valid bearer token
 StaleVersion           412     ``If-Match`` named a version the plan is no longer at
 IdempotencyMismatch    422     an ``Idempotency-Key`` was reused with a different request
+Gone                   410     what was asked for was erased (CONTRACT.md §11) and will not come back
 =====================  ======  =====================================================================
 """
 
@@ -69,6 +70,10 @@ class NotFound(LedgerError):
 
 class Forbidden(LedgerError):
     title = "Not allowed for your role"
+
+
+class Gone(LedgerError):
+    title = "Erased"
 
 
 class Unauthenticated(LedgerError):

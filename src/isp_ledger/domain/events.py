@@ -292,3 +292,26 @@ class AccessRevoked(PlanEvent):
 
 ACCESS_EVENT_CLASSES: tuple[type[PlanEvent], ...] = (AccessGranted, AccessRevoked)
 EVENT_CLASSES = (*EVENT_CLASSES, *ACCESS_EVENT_CLASSES)
+
+
+# ------------------------------------------------------------------ privacy (CONTRACT.md §11)
+# New types, so no class_version. None carries personal data: an erasure's reason is kept readable outside the
+# pupil's key (``personal.CLEAR_REASONS``), so it must name no one; a legal hold's reason is sealed like any other.
+
+
+class PlanErased(PlanEvent):
+    """The pupil's personal data erased: their data key destroyed in the same transaction, so every personal value
+    of the plan, in every event, snapshot and read model, reads ``null`` from then on. The envelope says who, when
+    and why (the reason stays readable, outside the pupil's key)."""
+
+
+class LegalHoldSet(PlanEvent):
+    """A legal hold set on the plan: it is not erased, by retention or by anyone, until the hold is lifted."""
+
+
+class LegalHoldLifted(PlanEvent):
+    """The plan's legal hold lifted: retention applies to it again."""
+
+
+PRIVACY_EVENT_CLASSES: tuple[type[PlanEvent], ...] = (PlanErased, LegalHoldSet, LegalHoldLifted)
+EVENT_CLASSES = (*EVENT_CLASSES, *PRIVACY_EVENT_CLASSES)

@@ -19,7 +19,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
-from isp_ledger.domain import codes, delivery, events, facts, grants, rules
+from isp_ledger.domain import codes, delivery, events, facts, grants, privacy, rules
 from isp_ledger.domain.calendar import NOT_SET, SchoolCalendar
 from isp_ledger.domain.corrections import prepare_correction
 from isp_ledger.domain.errors import InvalidInput, RuleViolation
@@ -42,7 +42,7 @@ from isp_ledger.domain.validation import (
 from isp_ledger.domain.voids import is_void_request, prepare_void
 
 
-class Plan(grants.Sharing, PlanState, Aggregate):
+class Plan(privacy.Privacy, grants.Sharing, PlanState, Aggregate):
     """One child's Individual Support Plan, with its whole history."""
 
     # The plan's events, named as the aggregate's own (the library's manner, and ``Plan.ProvisionAgreed`` in code).
@@ -77,6 +77,7 @@ class Plan(grants.Sharing, PlanState, Aggregate):
     CorrectionRecorded = events.CorrectionRecorded
     EntryVoided = events.EntryVoided
     AccessGranted, AccessRevoked = events.AccessGranted, events.AccessRevoked  # Sharing's commands (grants.py)
+    PlanErased, LegalHoldSet, LegalHoldLifted = events.PRIVACY_EVENT_CLASSES  # Privacy's commands (privacy.py)
 
     def __init__(self) -> None:
         super().__init__()

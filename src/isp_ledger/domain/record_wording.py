@@ -15,6 +15,7 @@ from isp_ledger.domain.wording import (
     CATEGORY_NAMES,
     CONTRIBUTION_NAMES,
     DATE_FIELDS,
+    ERASED_WORDS,
     FIELD_NAMES,
     LOCATION_NAMES,
     MISSED_REASON_NAMES,
@@ -47,6 +48,8 @@ def field_words(key: str) -> str:
 def amended_words(key: str, new: Any, old: Any, before: PlanState) -> str:
     """"the number of sessions a week from 3 to 2"."""
     label = field_words(key)
+    if old is None and new is None:  # both erased (CONTRACT.md §11): that it changed is all that is left
+        return f"the {label} changed"
     if old is None or old == "":
         return f"the {label} set to {value_words(key, new, before)} (there was none before)"
     if new is None or new == "":
@@ -57,6 +60,8 @@ def amended_words(key: str, new: Any, old: Any, before: PlanState) -> str:
 def value_words(key: str, value: Any, before: PlanState | None) -> str:
     """A field's value as a sentence says it: dates in words, codes by their names in quotation marks, someone's
     own words quoted, the items an id names by their descriptions."""
+    if value is None:  # erased (CONTRACT.md §11)
+        return ERASED_WORDS
     if key in DATE_FIELDS:
         return in_words(value)
     code_names = CODE_NAMES.get(key)
@@ -97,7 +102,7 @@ def attendee(person: dict[str, str]) -> str:
 
 def child_name(before: PlanState | None) -> str:
     """The child's first name, as people would say it in a sentence about them."""
-    if before is None or not before.state.get("pupil"):
+    if before is None or not before.state.get("pupil") or before.state["pupil"].get("given_name") is None:
         return "the child"
     return shorten(str(before.state["pupil"]["given_name"]), 60)
 

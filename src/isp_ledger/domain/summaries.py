@@ -122,7 +122,9 @@ def _added(section: str, data: dict[str, Any], before: PlanState | None) -> str:
 
 def _opened(data: dict[str, Any], _before: PlanState | None) -> str:
     pupil = data["pupil"]
-    name = shorten(f"{pupil['given_name']} {pupil['family_name']}", 160)
+    given, family = pupil.get("given_name"), pupil.get("family_name")
+    name = shorten(f"{given} {family}", 160) if given is not None or family is not None else (
+        "the pupil (name erased)")
     text = f"Plan opened for {name} at the {TIER_NAMES[data['tier']]} tier"
     if data.get("ehcp_reference"):
         text += f", beside an Education, Health and Care Plan (EHCP reference {shorten(data['ehcp_reference'])})"
@@ -153,7 +155,8 @@ def _progress(data: dict[str, Any], before: PlanState | None) -> str:
 
 
 def _review(data: dict[str, Any], _before: PlanState | None) -> str:
-    people = joined([attendee(a) for a in data["attendees"]])
+    attendees = data["attendees"]
+    people = joined([attendee(a) for a in attendees]) if attendees is not None else "those who came (erased)"
     views = [who for who, key in (("the parent's", "parent_views"), ("the child's", "pupil_views"))
              if str(data.get(key) or "").strip()]
     text = f"Review held on {in_words(data['held_on'])} with {people}"
@@ -179,10 +182,11 @@ def _acknowledgement(data: dict[str, Any], before: PlanState | None, actor: dict
     as its author; an entry from before staff had to say whose response it was reads "Parent agreed ..."."""
     verb, when = RESPONSE_VERBS[data["response"]], _as_it_stood(before, data["plan_version"])
     by_parent = actor is not None and actor.get("role") == "parent"
-    if not data.get("given_by") and not by_parent:
+    name = data.get("given_by") or (actor or {}).get("name") if by_parent or data.get("given_by") else None
+    if not name:  # nobody named: an entry from before staff said whose response it was, or the name erased
         text = f"Parent {verb} the plan as it stood {when}"
         return text + (f": {quoted(data['comment'])}" if data.get("comment") else "")
-    who = shorten(data["given_by"] if data.get("given_by") else (actor or {}).get("name", ""), 60)
+    who = shorten(name, 60)
     text = f"{who} (parent) {verb} the plan as it stood {when}"
     if data.get("method"):
         text += f", {RESPONSE_METHOD_NAMES.get(data['method'], str(data['method']).replace('_', ' '))}"
@@ -281,3 +285,13 @@ def _access_revoked(data: dict[str, Any], before: PlanState | None) -> str:
 
 
 _SUMMARIES.update({"AccessGranted": _access_given, "AccessRevoked": _access_revoked})
+
+
+# ------------------------------------------------------------------ erasure and legal holds (CONTRACT.md §11)
+
+
+_SUMMARIES.update({
+    "PlanErased": lambda _data, _before: "Erased the pupil's personal data",
+    "LegalHoldSet": lambda _data, _before: "Set a legal hold",
+    "LegalHoldLifted": lambda _data, _before: "Lifted the legal hold",
+})

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from isp_ledger.domain.plan import Plan
+from isp_ledger.domain.privacy import is_erased, legal_hold
 from isp_ledger.domain.records import (
     FACT_ID_FIELD,
     FACT_KINDS,
@@ -31,13 +32,15 @@ FACT_SECTIONS = tuple(FACT_KINDS.values())  # reviews, contributions, acknowledg
 SHOWN_WHEN_GIVEN = {"AcknowledgementRecorded": ("given_by", "method")}
 
 
-def plan_document(plan: Plan, as_of: str | None = None, today: str | None = None) -> dict[str, Any] | None:
+def plan_document(plan: Plan, as_of: str | None = None, today: str | None = None, *,
+                  privacy: bool = False) -> dict[str, Any] | None:
     """The plan as in force on ``as_of`` (every change agreed on or before it, as now known), or as it stands.
 
     A provision past its ``ends_on`` shows as ended from the next day: as of ``as_of``, or, for the plan as it
     stands, as of ``today`` (the London date of the moment the document describes; ``None`` shows the statuses as
     recorded). Entries struck out as recorded in error are left out. ``None`` when the plan had not been opened by
-    ``as_of``.
+    ``as_of``. With ``privacy``, the head says whether the plan was erased and its legal hold (the API's document;
+    an evidence bundle shows the document as bundles always have, and is never made of an erased plan).
     """
     state = plan.state if as_of is None else fold_plan(plan.records["plan"], as_of)
     if not state:
@@ -53,13 +56,15 @@ def plan_document(plan: Plan, as_of: str | None = None, today: str | None = None
     facts = {kind: [fact_view(r) for r in plan.facts[kind]
                     if not is_voided(r) and (as_of is None or r["agreed_on"] <= as_of)]
              for kind in FACT_SECTIONS}
-    return assemble(head_view(plan, state, as_of), sections, facts, as_of or today)
+    return assemble(head_view(plan, state, as_of, privacy=privacy), sections, facts, as_of or today, privacy=privacy)
 
 
-def head_view(plan: Plan, state: dict[str, Any] | None = None, as_of: str | None = None) -> dict[str, Any]:
-    """The plan-level part of the document (``state`` is the plan-level state in force; now, by default)."""
+def head_view(plan: Plan, state: dict[str, Any] | None = None, as_of: str | None = None, *,
+              privacy: bool = True) -> dict[str, Any]:
+    """The plan-level part of the document (``state`` is the plan-level state in force; now, by default), with
+    ``erased`` and ``legal_hold`` unless ``privacy`` is false."""
     state = plan.state if state is None else state
-    return {
+    head = {
         "plan_id": str(plan.id),
         "version": plan.version,
         "as_of": as_of,
@@ -73,6 +78,10 @@ def head_view(plan: Plan, state: dict[str, Any] | None = None, as_of: str | None
         "closed_on": state["closed_on"],
         "initial_review_due": state["initial_review_due"],
     }
+    if privacy:
+        # Whatever the point in time shown: an erased plan's personal values read null in every version of it.
+        head.update(erased=is_erased(plan), legal_hold=legal_hold(plan))
+    return head
 
 
 def item_view(item: dict[str, Any]) -> dict[str, Any]:
@@ -108,6 +117,8 @@ def assemble(
     sections: dict[str, list[dict[str, Any]]],
     facts: Mapping[str, Iterable[dict[str, Any]]],
     day: str | None = None,
+    *,
+    privacy: bool = True,
 ) -> dict[str, Any]:
     """The document from its parts: ``sections`` items in the order they were added, ``facts`` in any order
     (they are shown by the date agreed, then the order recorded), as on ``day`` (a provision past its ``ends_on``
@@ -121,6 +132,9 @@ def assemble(
         outcome["progress"] = [p for p in progress if p["outcome_id"] == outcome["id"]]
     reviews = ordered["reviews"]
     document = {key: value for key, value in head.items() if key != "initial_review_due"}
+    if privacy:  # a head projected before erasure and legal holds existed: neither was ever recorded on it
+        document.setdefault("erased", False)
+        document.setdefault("legal_hold", None)
     document.update(shown)
     document.update(reviews=reviews, contributions=ordered["contributions"],
                     acknowledgements=ordered["acknowledgements"])

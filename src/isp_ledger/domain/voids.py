@@ -27,6 +27,7 @@ import datetime as dt
 from typing import Any
 
 from isp_ledger.domain.errors import FieldError, InvalidInput, RuleViolation
+from isp_ledger.domain.privacy import require_not_erased
 from isp_ledger.domain.records import SESSION_EVENT, SESSIONS, VOIDED, Record, is_voided
 from isp_ledger.domain.sections import BARRIERS, OUTCOMES, PROVISIONS, SECTION_OF_EVENT, SECTIONS
 from isp_ledger.domain.stamp import london_day
@@ -66,6 +67,7 @@ def is_void_request(changes: Any, void: Any) -> bool:
 
 def prepare_void(plan: PlanState, event_id: str) -> Record:
     """Check that the entry ``event_id`` may be struck out; return its record (or raise why not)."""
+    require_not_erased(plan)
     located = plan.locate(event_id)
     if located is None:
         if plan.is_correction(event_id):

@@ -158,6 +158,9 @@ ACCESS_EVENT_NAMES = {"AccessGranted": "access given", "AccessRevoked": "access 
 EVENT_NAMES.update(ACCESS_EVENT_NAMES)
 _FACT_KINDS.update(dict.fromkeys(ACCESS_EVENT_NAMES, "access"))
 KINDS = (*KINDS, "access")
+# Erasure and legal holds (CONTRACT.md §11): entries about the plan itself, of the kind "plan".
+EVENT_NAMES.update({"PlanErased": "personal data erased", "LegalHoldSet": "legal hold set",
+                    "LegalHoldLifted": "legal hold lifted"})
 
 # ------------------------------------------------------------------------------------------------ sentences
 
@@ -165,8 +168,14 @@ QUOTE_LIMIT = 300  # characters of someone's own words quoted in a one-line summ
 NAME_LIMIT = 90  # characters of an item's description when it names the item
 
 
-def in_words(day: str | dt.date) -> str:
+# What a sentence says where the pupil's personal data was erased (CONTRACT.md §11): the value reads null.
+ERASED_WORDS = "(erased)"
+
+
+def in_words(day: str | dt.date | None) -> str:
     """A date as people write it in a sentence: "7 September 2026"."""
+    if day is None:
+        return ERASED_WORDS
     if isinstance(day, str):
         day = dt.date.fromisoformat(day)
     return f"{day.day} {day:%B %Y}"
@@ -180,8 +189,10 @@ def instant_in_words(instant: str | dt.datetime) -> str:
     return f"{local:%H:%M} on {in_words(local.date())}"
 
 
-def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
+def shorten(text: str | None, limit: int = QUOTE_LIMIT) -> str:
     """``text`` on one line, cut at a word boundary with an ellipsis when longer than ``limit`` characters."""
+    if text is None:
+        return ERASED_WORDS
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
@@ -191,12 +202,14 @@ def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
     return cut.rstrip(" ,;:-–—") + "…"
 
 
-def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+def quoted(text: str | None, limit: int = QUOTE_LIMIT) -> str:
     """Someone's own words, in quotation marks: “Happy with the plan”."""
+    if text is None:
+        return ERASED_WORDS
     return f"“{shorten(text, limit)}”"
 
 
-def name_of(description: str) -> str:
+def name_of(description: str | None) -> str:
     """An item named by its description, in quotation marks (shortened when long)."""
     return quoted(description, NAME_LIMIT)
 
@@ -208,9 +221,11 @@ def joined(parts: list[str], conjunction: str = "and") -> str:
     return f"{', '.join(parts[:-1])} {conjunction} {parts[-1]}"
 
 
-def with_article(noun: str) -> str:
+def with_article(noun: str | None) -> str:
     """A role with its article ("a teaching assistant", "an educational psychologist"); anything written with a
     capital is a name, a title or an acronym and stays as written ("Mrs O'Neill", "ELSA (Miss Khan)")."""
+    if noun is None:
+        return ERASED_WORDS
     noun = shorten(noun, 80)
     if not noun[:1].islower():
         return noun

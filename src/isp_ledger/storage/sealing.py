@@ -5,9 +5,10 @@ A sealed value is the text ``hex(nonce ‖ AES-256-GCM ciphertext)`` of its JSON
 snapshot's plan, version and head hash; a read-model row's plan and table): a ciphertext moved anywhere else does
 not decrypt. Hex rather than base64, though longer: ciphertext in base64 is random text in which a short name
 ("Maya") turns up by chance every few megabytes, so a scan of a database copy for pupils' names would find false
-alarms; lower-case hex can hold no capitalised name, no sentence, no date and no UPN. :class:`PlanSealer` is what the rest of the code uses; it also splits a record into its clear and
-personal parts (``domain/personal.py``) and puts it back together, so that a record whose key was destroyed reads
-as its clear part: the same fields, each personal one ``null``.
+alarms; lower-case hex can hold no capitalised name, no sentence, no date and no UPN. :class:`PlanSealer` is what
+the rest of the code uses; it also splits a record into its clear and personal parts (``domain/personal.py``) and
+puts it back together, so that a record whose key was destroyed reads as its clear part: the same fields, each
+personal one ``null``.
 """
 
 from __future__ import annotations

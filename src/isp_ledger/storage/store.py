@@ -35,6 +35,7 @@ from isp_ledger.storage.keys import KeyRing
 from isp_ledger.storage.mapper import ChainedMapper
 from isp_ledger.storage.sealing import PlanSealer
 from isp_ledger.storage.snapshots import SealedSnapshots, SnapshotStore
+from isp_ledger.storage.sql import Sql
 from isp_ledger.storage.transparency import head_hash_of
 
 __all__ = ["AggregateNotFoundError", "PlanStore", "replay"]
@@ -132,6 +133,12 @@ class PlanStore(Application[UUID]):
             plan.snapshot_version = plan.version
             self.snapshotter.take(plan)
 
+    def delete_snapshots(self, plan_id: UUID) -> None:
+        """Delete every snapshot of the plan (an erasure: a snapshot taken before it holds the pupil's data), once
+        any still being taken in the background is stored."""
+        self.snapshotter.flush()
+        self.factory.snapshots.delete_snapshots(plan_id)  # type: ignore[attr-defined]
+
     def number_pending(self) -> None:
         """PostgreSQL: give committed events their place in the sequence (and the head log) now, rather than at
         the sequencer's next pass. SQLite numbers events as they are stored."""
@@ -171,9 +178,11 @@ class PlanStore(Application[UUID]):
         rows = self.recorder.select_events(plan_id, gt=version - 1, lte=version)
         return head_hash_of(rows[0].state) if rows else None
 
-    def delete_snapshots(self, plan_id: UUID) -> None:
-        """Forget every snapshot of the plan (always safe: a snapshot is only a cache)."""
-        self.factory.snapshots.delete_snapshots(plan_id)  # type: ignore[attr-defined]
+    def plan_ids(self) -> list[UUID]:
+        """Every plan stored, by id (the retention run looks at each)."""
+        rows = Sql(self.datastore).fetch("SELECT originator_id FROM {isp_events} WHERE originator_version = 1 "
+                                         "ORDER BY originator_id")
+        return [row[0] if isinstance(row[0], UUID) else UUID(row[0]) for row in rows]
 
     def head_version(self, plan_id: UUID) -> int | None:
         """The highest version stored for the plan, if any."""

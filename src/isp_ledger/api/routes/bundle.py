@@ -12,7 +12,8 @@ from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId
 from isp_ledger.application.access_log import bundle_read
 from isp_ledger.bundle.build import build_bundle
 from isp_ledger.bundle.render import render_html, render_pdf
-from isp_ledger.domain.errors import InvalidInput
+from isp_ledger.domain import privacy
+from isp_ledger.domain.errors import Gone, InvalidInput
 
 router = APIRouter(prefix="/v1/plans", tags=["evidence"])
 
@@ -24,6 +25,7 @@ FORMATS = {"json": "application/json", "html": "text/html; charset=utf-8", "pdf"
     responses={200: {"content": {media: {} for media in FORMATS.values()},
                      "description": "the bundle, as JSON (with the chained events), an HTML page or an A4 PDF"},
                404: {"description": "no such plan, or you may not see it"},
+               410: {"description": "the pupil's personal data was erased: there is no bundle any more"},
                422: {"description": "bad dates (or 'from' after 'to', or 'to' after today) or an unknown format"}},
 )
 def evidence_bundle(
@@ -42,6 +44,11 @@ def evidence_bundle(
     chained events, so `isp-ledger verify BUNDLE.json` can check it offline."""
     if from_ is not None and to is not None and from_ > to:
         raise InvalidInput.field("from", "must not be after 'to'")
+    erasure = privacy.erasure_of(ledger.plans.require_visible(user, plan_id))
+    if erasure is not None:
+        raise Gone(f"The pupil's personal data in plan {plan_id} was erased on {erasure['recorded_at'][:10]}: no "
+                   "evidence bundle can be made of it any more (its history, with the erasure, is at GET "
+                   f"/v1/plans/{plan_id}/timeline)")
     bundle = build_bundle(ledger, user, plan_id, from_, to)
     period = bundle["period"]
     name = f"isp-evidence-{plan_id}-{period['from']}-to-{period['to']}"

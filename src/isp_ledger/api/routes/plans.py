@@ -18,6 +18,7 @@ from isp_ledger.api.reports import PlanListing
 from isp_ledger.api.responses import written
 from isp_ledger.api.schemas import Close, PlanCreate, TierChange, WriteResponse
 from isp_ledger.application.access_log import listed_in, plan_read
+from isp_ledger.domain import privacy
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.validation import Upn, Urn
 from projections import current_plan, plan_index
@@ -113,7 +114,9 @@ def get_plan(
         return JSONResponse(ledger.history.plan_document(user, plan_id, as_of=as_of, as_at=as_at))
     plan = ledger.plans.require_visible(user, plan_id)  # decided by the plan's own events, never a read model
     view, freshness = read_side.for_user(current_plan.CurrentPlans.name, user.user_id, plan_id)
-    stored = current_plan.read(view, plan_id, ledger.history.today()) if freshness.fresh else None
+    # An erased plan is read from its events, which read null without the key, whatever a read model kept.
+    fresh = freshness.fresh and not privacy.is_erased(plan)
+    stored = current_plan.read(view, plan_id, ledger.history.today()) if fresh else None
     if stored is None:  # not projected yet, or behind what is stored: the event log is the truth
         document = ledger.history.plan_document(user, plan_id)
         headers = {"ETag": f'"{document["version"]}"', "ISP-Ledger-Source": "event-log"}
