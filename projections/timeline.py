@@ -19,6 +19,7 @@ from uuid import UUID
 
 import orjson
 
+from isp_ledger.domain.personal import CLEAR_REASONS
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.records import VOID_EVENT, VOIDED, is_voided
 from isp_ledger.domain.stamp import london_day
@@ -71,8 +72,12 @@ class Timeline(ReadModel):
             item_id = _item_of(before, corrects_event_id)
         recorded_at = event.recorded_at
         recorded_on = london_day(recorded_at)
-        # A summary is kept sealed, so an erased plan's is never kept: nor made, from data whose words are gone.
-        summary = None if self.view.seals.erased(event.originator_id) else summarise(event, before, data)
+        # A summary is kept sealed, so an erased plan's is never kept: nor made, from data whose words are gone. The
+        # erasure's own is made of its reason alone, which stays readable (``CLEAR_REASONS``): it is kept in clear.
+        if event_type in CLEAR_REASONS:
+            summary = summarise(event, before, data)
+        else:
+            summary = None if self.view.seals.erased(event.originator_id) else summarise(event, before, data)
         self._rows.append((
             str(event.originator_id), event.originator_version, event.event_id, event_type, kind_of(event_type),
             summary, recorded_at, recorded_on, event.agreed_on,
@@ -151,7 +156,13 @@ def entries(
     seals = view.seals
     result = []
     for row in rows[:limit]:
-        entry = seals.open_row("entries", _SEALED, dict(zip(COLUMNS, row, strict=True)))
+        entry = dict(zip(COLUMNS, row, strict=True))
+        clear_summary = entry["summary"] if entry["type"] in CLEAR_REASONS else None
+        if clear_summary is not None:
+            entry["summary"] = None  # kept in clear: nothing to open
+        entry = seals.open_row("entries", _SEALED, entry)
+        if clear_summary is not None:
+            entry["summary"] = clear_summary
         del entry["plan_id"]
         entry["backdated"] = bool(entry["backdated"])
         corrects_version, corrects_event_id = entry.pop("corrects_version"), entry.pop("corrects_event_id")
@@ -172,7 +183,9 @@ def entries(
 def _sealed(seals: Seals, row: tuple[Any, ...]) -> tuple[Any, ...]:
     """An entry's row as noted, its summary and actor sealed as kept."""
     plan_id, event_id, summary, actor = row[0], row[2], row[5], row[10]
-    return (*row[:5], seals.text(plan_id, "entries", "summary", summary, (event_id,)), *row[6:10],
+    if row[3] not in CLEAR_REASONS:
+        summary = seals.text(plan_id, "entries", "summary", summary, (event_id,))
+    return (*row[:5], summary, *row[6:10],
             orjson.dumps(seals.actor(plan_id, "entries", "actor", actor, (event_id,))).decode(), *row[11:])
 
 
