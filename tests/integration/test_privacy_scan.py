@@ -31,7 +31,9 @@ from isp_ledger.demo import DemoClock, build_demo
 from isp_ledger.migrate import rebuild_read_models
 from isp_ledger.storage import sealing
 from isp_ledger.storage.sql import Sql
+from projections.runner import Projector
 from tests.conftest import People
+from tests.integration.read_models import read_model_rows
 
 FREE_TEXT = ("description", "note", "summary", "parent_views", "pupil_views", "comment", "text", "evidence",
              "success_criteria")
@@ -49,7 +51,8 @@ def _texts(value: Any, found: list[str]) -> None:
             _texts(inner, found)
 
 
-def pupil_strings(ledger: Ledger, people: People, plan_id: UUID, accounts: set[str]) -> tuple[list[str], list[str]]:
+def pupil_strings(ledger: Ledger, people: People, plan_id: UUID, accounts: set[str],
+                  texts_searched: int | None = 6) -> tuple[list[str], list[str]]:
     """What is searched for of the plan's pupil, and the names not searched alone (with the account words)."""
     document = ledger.history.plan_document(people.admin, plan_id)
     pupil = document["pupil"]
@@ -58,7 +61,7 @@ def pupil_strings(ledger: Ledger, people: People, plan_id: UUID, accounts: set[s
     strings += [name for name in names if name not in accounts]
     texts: list[str] = []
     _texts(document, texts)
-    return strings + sorted(set(texts))[:6], [name for name in names if name in accounts]
+    return strings + sorted(set(texts))[:texts_searched], [name for name in names if name in accounts]
 
 
 def raw_bytes(ledger: Ledger, store_url: str) -> bytes:
@@ -134,5 +137,40 @@ def test_a_copy_of_the_database_holds_no_pupils_data(
               f"{len(found)} hits {[(text, where(ledger, text)) for text in found]}; names not searched alone "
               f"(also a word of an account's name): {sorted(set(left_out))}")
         assert found == []
+
+        # Erase one pupil (closing the plan first): with the service's keys at hand, nothing of them is left.
+        erased = plan_ids[0]
+        gone, _ = pupil_strings(ledger, people, erased, accounts)
+        others = {text for plan_id in plan_ids[1:] for text in pupil_strings(ledger, people, plan_id, set(), None)[0]}
+        gone = [text for text in gone if text not in others]  # the demo gives some sentences to several pupils
+        assert len(gone) >= 3  # their full name, UPN and date of birth at least
+        wrapped = bytes(sql.fetch("SELECT wrapped FROM {isp_data_keys} WHERE plan_id = ?", (str(erased),))[0][0])
+        if ledger.plans.current(erased).is_open:
+            ledger.commands.close_plan(people.admin, erased, reason="Left the school")
+        ledger.privacy.erase(people.admin, erased, reason="Retention period ended")
+        rebuild_read_models(ledger.store)
+        raw = raw_bytes(ledger, store_url)
+        left = hits(raw, gone)
+        key_left = wrapped in raw or wrapped.hex().encode() in raw
+        projector = Projector(ledger.store)
+        projector.catch_up()
+        read_models = repr([read_model_rows(model.view) for model in projector.models.values()])  # all opened
+        assert all(text in read_models for text in pupil_strings(ledger, people, plan_ids[1], set())[0][1:5])
+        shown = read_models + "\n".join(str(answer) for plan_id in plan_ids
+                                         for answer in everything_read(ledger, people, plan_id))
+        read_back = [text for text in gone if text in shown]
+        print(f"after erasing one pupil ({ledger.store.kind}): {len(gone)} strings of theirs searched, {len(left)} "
+              f"hits in the bytes, wrapped key found: {key_left}, {len(read_back)} in every read of every plan")
+        assert (left, key_left, read_back) == ([], False, [])
+        assert ledger.integrity.verify(None, erased).ok
+        for plan_id in plan_ids[1:]:  # every other pupil still reads fully
+            strings, _ = pupil_strings(ledger, people, plan_id, set())
+            shown = "\n".join(map(str, everything_read(ledger, people, plan_id)))
+            assert [text for text in strings[1:] if text not in shown] == []  # (the full name is two fields)
     finally:
         ledger.close()
+
+
+def everything_read(ledger: Ledger, people: People, plan_id: UUID) -> list[Any]:
+    """What the service shows of a plan from its events, decrypting all it can: its document and its events."""
+    return [ledger.history.plan_document(people.admin, plan_id), ledger.history.plan_events(people.admin, plan_id)]
