@@ -74,10 +74,8 @@ class Timeline(ReadModel):
         recorded_on = london_day(recorded_at)
         # A summary is kept sealed, so an erased plan's is never kept: nor made, from data whose words are gone. The
         # erasure's own is made of its reason alone, which stays readable (``CLEAR_REASONS``): it is kept in clear.
-        if event_type in CLEAR_REASONS:
-            summary = summarise(event, before, data)
-        else:
-            summary = None if self.view.seals.erased(event.originator_id) else summarise(event, before, data)
+        erased = event_type not in CLEAR_REASONS and self.view.seals.erased(event.originator_id)
+        summary = None if erased else summarise(event, before, data)
         self._rows.append((
             str(event.originator_id), event.originator_version, event.event_id, event_type, kind_of(event_type),
             summary, recorded_at, recorded_on, event.agreed_on,
