@@ -32,8 +32,9 @@ from isp_ledger.domain.personal import CLEAR_REASONS, actor_split, split
 from isp_ledger.domain.stamp import format_instant
 from isp_ledger.storage import chain, meta, sqlite_erasure, transparency
 from isp_ledger.storage.factory import StoreUnreachable
+from isp_ledger.storage.mapper import seal_personal
 from isp_ledger.storage.postgres_schema import sequencer_lock_key
-from isp_ledger.storage.sealing import SEALED, PlanSealer, event_aad
+from isp_ledger.storage.sealing import SEALED, PlanSealer
 from isp_ledger.storage.sql import Cursor, Sql
 from isp_ledger.storage.store import PlanStore
 
@@ -95,22 +96,7 @@ def in_clear(envelope: dict[str, Any]) -> bool:
 def reseal(sealer: PlanSealer, opened: dict[str, Any], was: str, prev_hash: str) -> tuple[bytes, str]:
     """An event (as read, its personal values in clear) stored as today's mapper stores it, chained to
     ``prev_hash``, recording the hash it ``was`` stored with; its stored bytes and new hash."""
-    body = {key: value for key, value in opened.items() if key not in _SET_ASIDE}
-    plan_id, version, event_type = body["plan_id"], body["version"], body["type"]
-    body["data"], personal = split(body["data"])
-    body["actor"], actor_name = actor_split(body["actor"])
-    secret: dict[str, Any] = {}
-    if personal:
-        secret["data"] = personal
-    if actor_name is not None:
-        secret["actor_name"] = actor_name
-    if body.get("reason") is not None and event_type not in CLEAR_REASONS:
-        secret["reason"], body["reason"] = body["reason"], None
-    if secret:
-        token = sealer.seal(UUID(plan_id), event_aad(plan_id, version, event_type), secret)
-        if token is None:
-            raise ValueError(f"plan {plan_id} was erased while it was being migrated")
-        body[SEALED] = token
+    body = seal_personal(sealer, {key: value for key, value in opened.items() if key not in _SET_ASIDE})
     body["was"] = was
     return chain.seal(body, prev_hash)
 

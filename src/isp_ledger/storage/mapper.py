@@ -50,37 +50,21 @@ class ChainedMapper(Mapper[UUID]):
 
     def seal(self, event: Plan.Event, prev_hash: str) -> tuple[StoredEvent, str]:
         event_type = type(event).__name__
-        plan_id = str(event.originator_id)
-        data, personal = split(event.data())
-        actor, actor_name = actor_split(event.actor)
-        reason = event.reason
-        secret: dict[str, Any] = {}
-        if personal:
-            secret["data"] = personal
-        if actor_name is not None:
-            secret["actor_name"] = actor_name
-        if reason is not None and event_type not in CLEAR_REASONS:
-            secret["reason"], reason = reason, None
         event_body = {
             "type": event_type,
-            "plan_id": plan_id,
+            "plan_id": str(event.originator_id),
             "version": event.originator_version,
             "event_id": event.event_id,
             "recorded_at": event.recorded_at,
             "agreed_on": event.agreed_on,
-            "actor": actor,
-            "reason": reason,
-            "data": data,
+            "actor": event.actor,
+            "reason": event.reason,
+            "data": event.data(),
         }
         class_version = getattr(type(event), "class_version", 1)
         if class_version > 1:
             event_body["class_version"] = class_version
-        if secret:
-            token = self.sealer.seal(event.originator_id, event_aad(plan_id, event.originator_version, event_type),
-                                     secret)
-            if token is None:
-                raise PlanErased(f"Plan {plan_id} was erased: nothing personal may be recorded on it")
-            event_body[SEALED] = token
+        event_body = seal_personal(self.sealer, event_body)
         state, digest = seal(event_body, prev_hash)
         stored = StoredEvent(
             originator_id=event.originator_id,
@@ -102,6 +86,29 @@ class ChainedMapper(Mapper[UUID]):
         plan_id = envelope["plan_id"]
         secret = self.sealer.open(UUID(plan_id), event_aad(plan_id, envelope["version"], envelope["type"]), token)
         return open_envelope(envelope, secret)
+
+
+def seal_personal(sealer: PlanSealer, body: dict[str, Any]) -> dict[str, Any]:
+    """An event's envelope (its values in clear) as stored: the personal values of its data, a non-staff actor's name
+    and its reason (unless ``CLEAR_REASONS``) sealed together under ``"sealed"``, each left ``null`` in clear.
+    ``PlanErased`` if there is something personal to seal and the plan's key was destroyed."""
+    stored = dict(body)
+    stored["data"], personal = split(body["data"])
+    stored["actor"], actor_name = actor_split(body["actor"])
+    secret: dict[str, Any] = {}
+    if personal:
+        secret["data"] = personal
+    if actor_name is not None:
+        secret["actor_name"] = actor_name
+    if body["reason"] is not None and body["type"] not in CLEAR_REASONS:
+        secret["reason"], stored["reason"] = body["reason"], None
+    if secret:
+        plan_id = body["plan_id"]
+        token = sealer.seal(UUID(plan_id), event_aad(plan_id, body["version"], body["type"]), secret)
+        if token is None:
+            raise PlanErased(f"Plan {plan_id} was erased: nothing personal may be recorded on it")
+        stored[SEALED] = token
+    return stored
 
 
 def open_envelope(envelope: dict[str, Any], secret: dict[str, Any] | None) -> dict[str, Any]:
