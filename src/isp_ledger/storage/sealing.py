@@ -23,7 +23,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from isp_ledger.domain.personal import merge, split
-from isp_ledger.storage.data_keys import NONCE_BYTES, DataKeys
+from isp_ledger.storage.data_keys import NONCE_BYTES, DataKeys, PlanErased
 
 SEALED = "sealed"  # the key under which a record keeps its sealed personal part
 
@@ -72,11 +72,10 @@ class PlanSealer:
     def seal(self, plan_id: UUID, aad: bytes, value: Any) -> str | None:
         """``value`` sealed under the plan's key (made if the plan has none yet); ``None`` if the plan was erased
         (nothing personal of an erased plan is ever stored again)."""
-        key = self.keys.readable(plan_id)
-        if key is None:
-            if self.keys.is_erased(plan_id):
-                return None
+        try:
             key = self.keys.for_writing(plan_id)
+        except PlanErased:
+            return None
         return seal_with(key, aad, value)
 
     def open(self, plan_id: UUID, aad: bytes, token: str | None) -> Any:

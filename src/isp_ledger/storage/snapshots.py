@@ -103,7 +103,7 @@ class _Passed:
     """A snapshot not to use: of another format, or (``discard``) one that does not open where it is stored."""
 
     format: int
-    version: int
+    originator_version: int
     discard: bool = False
 
 
@@ -151,7 +151,7 @@ class SnapshotStore(EventStore[UUID]):
             usable += [s for s in batch if self._usable(plan_id, s)]
             if len(batch) < limit:
                 break
-            lte = batch[-1].originator_version - 1 if not isinstance(batch[-1], _Passed) else batch[-1].version - 1
+            lte = batch[-1].originator_version - 1
         return usable[:limit]
 
     def _usable(self, plan_id: UUID, snapshot: Any) -> bool:
