@@ -140,6 +140,9 @@ class DataKeys:
 
     def for_writing(self, plan_id: UUID) -> AESGCM:
         """The plan's data key, made (and stored, wrapped) if it has none yet. ``PlanErased`` if destroyed."""
+        found = self._cached(plan_id)  # the usual case, on every value sealed: straight from memory
+        if isinstance(found, _Key):
+            return found.aead
         key = self.get(plan_id)
         if key is None:
             key = self._create(plan_id)
@@ -159,6 +162,9 @@ class DataKeys:
 
     def readable(self, plan_id: UUID) -> AESGCM | None:
         """The plan's data key, or ``None`` if it has none (never had one, or it was destroyed)."""
+        found = self._cached(plan_id)  # the usual case, on every value opened: straight from memory
+        if isinstance(found, _Key):
+            return found.aead
         try:
             return self.get(plan_id)
         except PlanErased:

@@ -64,7 +64,7 @@ class ChainedMapper(Mapper[UUID]):
         class_version = getattr(type(event), "class_version", 1)
         if class_version > 1:
             event_body["class_version"] = class_version
-        event_body = seal_personal(self.sealer, event_body)
+        event_body = seal_personal(self.sealer, event_body, event.originator_id)
         state, digest = seal(event_body, prev_hash)
         stored = StoredEvent(
             originator_id=event.originator_id,
@@ -76,19 +76,21 @@ class ChainedMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> CanMutateAggregate[UUID]:
         envelope = unseal(stored_event.state)
-        return event_from_envelope(self.open(envelope))
+        plan_id = stored_event.originator_id
+        return event_from_envelope(self.open(envelope, plan_id if isinstance(plan_id, UUID) else None))
 
-    def open(self, envelope: dict[str, Any]) -> dict[str, Any]:
-        """The envelope with its personal values back (``null`` if the plan's key was destroyed)."""
+    def open(self, envelope: dict[str, Any], plan_id: UUID | None = None) -> dict[str, Any]:
+        """The envelope with its personal values back (``null`` if the plan's key was destroyed); ``plan_id``, its
+        plan's id as a UUID, if the caller has it."""
         token = envelope.get(SEALED)
         if token is None:
             return envelope
-        plan_id = envelope["plan_id"]
-        secret = self.sealer.open(UUID(plan_id), event_aad(plan_id, envelope["version"], envelope["type"]), token)
+        aad = event_aad(envelope["plan_id"], envelope["version"], envelope["type"])
+        secret = self.sealer.open(plan_id or UUID(envelope["plan_id"]), aad, token)
         return open_envelope(envelope, secret)
 
 
-def seal_personal(sealer: PlanSealer, body: dict[str, Any]) -> dict[str, Any]:
+def seal_personal(sealer: PlanSealer, body: dict[str, Any], plan_id: UUID | None = None) -> dict[str, Any]:
     """An event's envelope (its values in clear) as stored: the personal values of its data, a non-staff actor's name
     and its reason (unless ``CLEAR_REASONS``) sealed together under ``"sealed"``, each left ``null`` in clear.
     ``PlanErased`` if there is something personal to seal and the plan's key was destroyed."""
@@ -103,10 +105,10 @@ def seal_personal(sealer: PlanSealer, body: dict[str, Any]) -> dict[str, Any]:
     if body["reason"] is not None and body["type"] not in CLEAR_REASONS:
         secret["reason"], stored["reason"] = body["reason"], None
     if secret:
-        plan_id = body["plan_id"]
-        token = sealer.seal(UUID(plan_id), event_aad(plan_id, body["version"], body["type"]), secret)
+        aad = event_aad(body["plan_id"], body["version"], body["type"])
+        token = sealer.seal(plan_id or UUID(body["plan_id"]), aad, secret)
         if token is None:
-            raise PlanErased(f"Plan {plan_id} was erased: nothing personal may be recorded on it")
+            raise PlanErased(f"Plan {body['plan_id']} was erased: nothing personal may be recorded on it")
         stored[SEALED] = token
     return stored
 

@@ -13,6 +13,7 @@ personal one ``null``.
 
 from __future__ import annotations
 
+import binascii
 import os
 from collections.abc import Iterable
 from typing import Any
@@ -42,6 +43,20 @@ def open_with(key: AESGCM, aad: bytes, token: str) -> Any:
         raw = bytes.fromhex(token)
         return orjson.loads(key.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad))
     except (InvalidTag, ValueError, TypeError):
+        raise Unreadable("a sealed value does not decrypt where it is stored (it was altered or moved)") from None
+
+
+def seal_bytes(key: AESGCM, aad: bytes, data: bytes) -> bytes:
+    """Bytes sealed as they are (a snapshot's JSON: not wrapped as a JSON string), in hex as every sealed value."""
+    nonce = os.urandom(NONCE_BYTES)
+    return binascii.hexlify(nonce + key.encrypt(nonce, data, aad))
+
+
+def open_bytes(key: AESGCM, aad: bytes, token: bytes) -> bytes:
+    try:
+        raw = binascii.unhexlify(token)
+        return key.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
+    except (InvalidTag, binascii.Error, ValueError, TypeError):
         raise Unreadable("a sealed value does not decrypt where it is stored (it was altered or moved)") from None
 
 
@@ -77,6 +92,19 @@ class PlanSealer:
         except PlanErased:
             return None
         return seal_with(key, aad, value)
+
+    def seal_bytes(self, plan_id: UUID, aad: bytes, data: bytes) -> bytes | None:
+        """:meth:`seal` for bytes as they are."""
+        try:
+            key = self.keys.for_writing(plan_id)
+        except PlanErased:
+            return None
+        return seal_bytes(key, aad, data)
+
+    def open_bytes(self, plan_id: UUID, aad: bytes, token: bytes) -> bytes | None:
+        """:meth:`open` for bytes as they are (``None`` once the plan's key was destroyed)."""
+        key = self.keys.readable(plan_id)
+        return None if key is None else open_bytes(key, aad, token)
 
     def open(self, plan_id: UUID, aad: bytes, token: str | None) -> Any:
         """The sealed value; ``None`` if there is none or the plan's key was destroyed. ``Unreadable`` if it does

@@ -41,10 +41,10 @@ log = logging.getLogger(__name__)
 #   2  the records of sessions carry ``starts_at``, those of acknowledgements ``given_by`` and ``method``;
 #   3  a record struck out as recorded in error carries its ``voided`` mark, and an item struck out whole has the
 #      status ``voided`` (``EntryVoided``);
-#   4  the snapshot is sealed under the plan's data key, bound to its plan, version and head hash (``SealedSnapshots``).
-SNAPSHOT_FORMAT = 4
-FORMAT_KEY = "format"
-_UNMARKED = 1
+#   4  the snapshot is sealed under the plan's data key, bound to its plan, version and head hash (``SealedSnapshots``),
+#      as a JSON string inside a JSON object;
+#   5  the same, sealed as bytes behind a plain prefix (``_prefix``): nothing to parse or escape twice.
+SNAPSHOT_FORMAT = 5
 _TIMESTAMPS = ("_created_on", "_modified_on")
 
 
@@ -52,11 +52,10 @@ class SnapshotTranscoder(Transcoder):
     """The state of a snapshot as JSON (sealed, and its format checked, by :class:`SealedSnapshots`)."""
 
     def encode(self, obj: Any) -> bytes:
-        return orjson.dumps({**obj, FORMAT_KEY: SNAPSHOT_FORMAT})
+        return orjson.dumps(obj)
 
     def decode(self, data: bytes) -> Any:
         snapshot = orjson.loads(data)
-        snapshot.pop(FORMAT_KEY, None)
         snapshot["timestamp"] = dt.datetime.fromisoformat(snapshot["timestamp"])
         state = snapshot["state"]
         for key in _TIMESTAMPS:
@@ -75,36 +74,38 @@ class SealedSnapshots(Mapper[UUID]):
         stored = super().to_stored_event(domain_event)
         head = domain_event.state["head_hash"]
         plan_id = UUID(str(stored.originator_id))
-        sealed = self.sealer.seal(plan_id, _aad(plan_id, stored.originator_version, head), stored.state.decode())
+        sealed = self.sealer.seal_bytes(plan_id, _aad(plan_id, stored.originator_version, head), stored.state)
         if sealed is None:
             raise PlanErased(f"plan {stored.originator_id} was erased: it is not snapshotted")
-        return StoredEvent(stored.originator_id, stored.originator_version, stored.topic,
-                           orjson.dumps({FORMAT_KEY: SNAPSHOT_FORMAT, "sealed": sealed}))
+        return StoredEvent(stored.originator_id, stored.originator_version, stored.topic, _prefix() + sealed)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        outer = orjson.loads(stored_event.state)
-        if outer.get(FORMAT_KEY, _UNMARKED) != SNAPSHOT_FORMAT:
-            return _Passed(outer.get(FORMAT_KEY, _UNMARKED), stored_event.originator_version)
-        plan_id = UUID(str(stored_event.originator_id))
+        state, prefix = bytes(stored_event.state), _prefix()
         version = stored_event.originator_version
+        if not state.startswith(prefix):  # of an older format (JSON, with its format or none)
+            return _Passed(version)
+        plan_id = UUID(str(stored_event.originator_id))
         head = self.head_hash(plan_id, version)
         try:
-            inner = self.sealer.open(plan_id, _aad(plan_id, version, head or ""), outer.get("sealed"))
+            inner = self.sealer.open_bytes(plan_id, _aad(plan_id, version, head or ""), state[len(prefix):])
         except Unreadable:
-            return _Passed(SNAPSHOT_FORMAT, version, discard=True)
+            return _Passed(version, discard=True)
         if inner is None:  # the plan's key was destroyed
-            return _Passed(SNAPSHOT_FORMAT, version, discard=True)
-        return super().to_domain_event(
-            StoredEvent(stored_event.originator_id, version, stored_event.topic, inner.encode()))
+            return _Passed(version, discard=True)
+        return super().to_domain_event(StoredEvent(stored_event.originator_id, version, stored_event.topic, inner))
 
 
 @dataclass(frozen=True)
 class _Passed:
     """A snapshot not to use: of another format, or (``discard``) one that does not open where it is stored."""
 
-    format: int
     originator_version: int
     discard: bool = False
+
+
+def _prefix() -> bytes:
+    """What a snapshot of the current format starts with: its format, before the sealed state in hex."""
+    return f"isp-ledger snapshot {SNAPSHOT_FORMAT} sealed:".encode()
 
 
 def _aad(plan_id: UUID, version: int, head_hash: str) -> bytes:
