@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -25,13 +26,6 @@ from projections.log import Sealer, row_aad
 
 SEALED = "sealed"  # where a body or an actor keeps its sealed part (as ``PlanSealer.seal_record`` does)
 
-# Fields of a read model's bodies that are structure, kept in clear besides ``personal.CLEAR_FIELDS``: the ids
-# items and facts are shown under (progress is attached to its outcome by them), the version a fact was recorded
-# in (facts are ordered by it), whether an entry was corrected, the days an item was added and a first review is
-# due, whether a plan was erased. None names or describes the pupil.
-STRUCTURE = frozenset({"id", "recorded_in_version", "corrected", "added_on", "initial_review_due", "erased"})
-# Fields of a body that hold an actor: a member of staff stays in clear, as in the event log (``actor_split``).
-ACTORS = frozenset({"actor", "recorded_by"})
 
 
 @dataclass(frozen=True)
@@ -74,9 +68,7 @@ class Seals:
     def record(self, plan_id: UUID | str, table: str, column: str, record: dict[str, Any],
                key: tuple[Any, ...] = ()) -> dict[str, Any]:
         """The body as kept: its personal values ``null``, sealed together; its structure in clear."""
-        stored = self.sealer.seal_record(_uuid(plan_id), self.aad(plan_id, table, column, key), record)
-        _keep_clear(stored, record)
-        return stored
+        return self.sealer.seal_record(_uuid(plan_id), self.aad(plan_id, table, column, key), record)
 
     def open_record(self, plan_id: UUID | str, table: str, column: str, stored: dict[str, Any],
                     key: tuple[Any, ...] = ()) -> dict[str, Any]:
@@ -114,16 +106,11 @@ class Seals:
         return opened
 
 
-def _keep_clear(stored: dict[str, Any], record: dict[str, Any]) -> None:
-    """Put back in ``stored``, the clear part of ``record``, its structure and its staff actors (they are sealed
-    too, harmlessly: opening puts back the same values)."""
-    for name, value in record.items():
-        staff = name in ACTORS and isinstance(value, dict) and actor_split(value)[1] is None
-        if name in STRUCTURE or staff:
-            stored[name] = value
-        elif isinstance(value, dict) and isinstance(stored.get(name), dict):
-            _keep_clear(stored[name], value)
-
-
 def _uuid(plan_id: UUID | str) -> UUID:
-    return plan_id if isinstance(plan_id, UUID) else UUID(plan_id)
+    return plan_id if isinstance(plan_id, UUID) else _parsed(plan_id)
+
+
+@lru_cache(maxsize=8192)
+def _parsed(plan_id: str) -> UUID:
+    """A plan id as kept in a row, as the key store knows it (parsing one costs more than the lookup it is for)."""
+    return UUID(plan_id)

@@ -8,7 +8,8 @@ record's structure: ids, codes, dates, numbers of sessions and minutes, the vers
 The rule is an allow-list of field names (:data:`CLEAR_FIELDS`), applied to every level of a record: a field whose
 name is not on it is personal, so a field added later is encrypted until someone decides otherwise. A nested object
 (``pupil``, a correction's ``changes``) is split field by field in the same way; a list not on the list (review
-``attendees``) is personal as a whole.
+``attendees``) is personal as a whole. An actor (``user_id``, ``name``, ``role``) who is school staff stays in clear,
+as the record's actors do.
 
 :func:`split` turns a record into its clear part, where each personal value is ``null``, and the personal values
 alone; :func:`merge` puts them back. Without the personal part (after an erasure) the clear part is the record as
@@ -51,6 +52,9 @@ def split(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     personal: dict[str, Any] = {}
     for name, value in record.items():
         if isinstance(value, dict):
+            if value.get("role") in STAFF_ROLES and "user_id" in value:  # a member of staff as an actor: in clear
+                clear[name] = value
+                continue
             clear[name], inner = split(value)
             if inner:
                 personal[name] = inner
