@@ -171,6 +171,9 @@ class DataKeys:
             return None
 
     def is_erased(self, plan_id: UUID) -> bool:
+        found = self._cached(plan_id)
+        if found is not None:
+            return isinstance(found, _Erased)
         try:
             self.get(plan_id)
         except PlanErased:

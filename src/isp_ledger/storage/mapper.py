@@ -116,7 +116,8 @@ def seal_personal(sealer: PlanSealer, body: dict[str, Any], plan_id: UUID | None
 def open_envelope(envelope: dict[str, Any], secret: dict[str, Any] | None) -> dict[str, Any]:
     """A stored envelope with the personal values its ``"sealed"`` held put back (``secret``, as decrypted; ``None``
     when they are gone, which leaves each of them ``null``). Marks the result ``"erased"`` in that case."""
-    opened = {key: value for key, value in envelope.items() if key != SEALED}
+    opened = dict(envelope)
+    opened.pop(SEALED, None)
     if secret is None:
         opened["erased"] = SEALED in envelope
         return opened
