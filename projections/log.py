@@ -92,6 +92,10 @@ class EventLog(Protocol):
     def waiter(self) -> Any:
         """Something with ``wait(timeout)``, ``interrupt()`` and ``close()``, woken when events are stored."""
 
+    def number_pending(self) -> None:
+        """Give events committed but not yet numbered their place in the sequence now (PostgreSQL; SQLite numbers
+        them as they are stored)."""
+
     def start_sequencer(self) -> None:
         """Start numbering committed events, where the store numbers them after commit (PostgreSQL)."""
 

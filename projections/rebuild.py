@@ -135,6 +135,7 @@ def rebuild(
         projector = Projector(log, names, generations=generations, batch_size=batch_size)
         for damaged_from, damaged in damage:  # the plans passed over stay passed over, as they would incrementally
             projector.pass_over(damaged_from, damaged)
+        log.number_pending()  # events committed meanwhile are in the sequence before the last catch-up
         while projector.catch_up():
             pass  # the head moved while we caught up: go round again
         for name, generation in generations.items():
