@@ -3,7 +3,7 @@
 Each part does one thing a reader comes looking for: ``commands`` change plans, ``history`` answers what a
 plan said and when, ``integrity`` verifies and signs, ``calendars``, ``setting_details`` and ``accounts`` keep the
 settings' and the people's records, ``grants`` who a plan is shared with, ``access_log`` who was shown what, and
-``privacy`` erasure and legal holds.
+``privacy`` erasure and legal holds, ``sign_in`` the web pages' codes and sessions.
 ``writes`` (the write path) and ``plans`` (loading, the cache, and who may see a plan) serve the others.
 """
 
@@ -21,6 +21,7 @@ from isp_ledger.application.history import PlanHistory
 from isp_ledger.application.integrity import Integrity
 from isp_ledger.application.plans import Plans
 from isp_ledger.application.privacy import PlanPrivacy
+from isp_ledger.application.signin import SignIn
 from isp_ledger.application.writes import WritePath
 from isp_ledger.config import Settings
 from isp_ledger.storage.signing import Signer
@@ -43,6 +44,7 @@ class Ledger:
     grants: PlanGrants
     access_log: AccessLog
     privacy: PlanPrivacy
+    sign_in: SignIn
 
     @property
     def settings(self) -> Settings:
@@ -52,5 +54,6 @@ class Ledger:
         return self.store.upn_key(upn)
 
     def close(self) -> None:
+        self.sign_in.close()
         self.access_log.store.close()
         self.store.close()
