@@ -8,7 +8,8 @@ Fixtures (reuse them for every page test; each runs on both stores, like ``ledge
   fixture (its FakeClock included), served by uvicorn in a thread.
 * ``browser`` — one headless Chromium per test session (``/usr/bin/chromium``; ``./dev test`` installs it).
 * ``page`` — a new browser context (no cookies) and page per test, 1280 px wide; ``new_page(javascript=False)``
-  for more, or one without JavaScript.
+  for more, or one without JavaScript. A console error (a script error, something the Content-Security-Policy
+  blocked) fails the test.
 * ``person(role, setting=...)`` — a user with an e-mail address, to sign in as.
 
 Helpers are in ``helpers.py``: ``sign_in``, ``check_a11y``, ``screenshot``, ``check_both_widths``.
@@ -90,15 +91,22 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     contexts = []
 
+    problems: list[str] = []
+
     def make(*, javascript: bool = True, width: int = 1280) -> Page:
         context = browser.new_context(java_script_enabled=javascript, viewport={"width": width, "height": 900})
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        # A script error, or anything the page's Content-Security-Policy blocked, fails the test.
+        page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert not problems, "the browser reported:\n" + "\n".join(problems)
 
 
 @pytest.fixture
