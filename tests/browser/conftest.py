@@ -9,7 +9,7 @@ Fixtures (reuse them for every page test; each runs on both stores, like ``ledge
 * ``browser`` — one headless Chromium per test session (``/usr/bin/chromium``; ``./dev test`` installs it).
 * ``page`` — a new browser context (no cookies) and page per test, 1280 px wide; ``new_page(javascript=False)``
   for more, or one without JavaScript. A console error (a script error, something the Content-Security-Policy
-  blocked) fails the test.
+  blocked; not a page answered with an error status on purpose) fails the test.
 * ``person(role, setting=...)`` — a user with an e-mail address, to sign in as.
 
 Helpers are in ``helpers.py``: ``sign_in``, ``check_a11y``, ``screenshot``, ``check_both_widths``.
@@ -32,6 +32,8 @@ from isp_ledger.application import Ledger
 from tests.mailbox import Mailbox, free_port, smtp_server
 
 CHROMIUM = "/usr/bin/chromium"
+# Chromium's console line for a page answered 4xx on purpose (a refused form is shown again with 422).
+ANSWERED_WITH_STATUS = "Failed to load resource: the server responded with a status of"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -99,7 +101,8 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
         contexts.append(context)
         page = context.new_page()
         # A script error, or anything the page's Content-Security-Policy blocked, fails the test.
-        page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type == "error" else None)
+        page.on("console", lambda m: problems.append(f"{m.type}: {m.text}")
+                if m.type == "error" and not m.text.startswith(ANSWERED_WITH_STATUS) else None)
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
         return page
 

@@ -43,8 +43,7 @@ WINDOW = dt.timedelta(minutes=15)
 ADDRESS_LIMIT = 5  # codes asked for per address in WINDOW (each may be tried CODE_TRIES times)
 CLIENT_LIMIT = 30  # sign-in requests per client address in WINDOW
 _CODE = re.compile(r"^[0-9]{6}$")
-CODE_REFUSED = (f"That code is not right, or it is no longer valid. Check the email and try again; a code works for "
-                f"{CODE_MINUTES} minutes and {CODE_TRIES} tries, then you need a new one")
+CODE_REFUSED = "That code is not right or has run out. Check it, or ask for a new code"
 
 
 class Mailer(Protocol):
