@@ -1,6 +1,7 @@
 """The browser test harness: the service on a real port, a real SMTP server, and Debian's Chromium.
 
-Fixtures (reuse them for every page test; each runs on both stores, like ``ledger``):
+Every test here is marked ``browser`` and runs after all the others (``tests/conftest.py``). Fixtures (reuse them
+for every page test; each runs on both stores, like ``ledger``):
 
 * ``smtp`` — an aiosmtpd server on loopback collecting mail (``tests/mailbox.py``); the ledger sends to it
   (``ISP_LEDGER_SMTP_URL``).
@@ -34,13 +35,6 @@ from tests.mailbox import Mailbox, free_port, smtp_server
 CHROMIUM = "/usr/bin/chromium"
 # Chromium's console line for a page answered 4xx on purpose (a refused form is shown again with 422).
 ANSWERED_WITH_STATUS = "Failed to load resource: the server responded with a status of"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture
