@@ -17,6 +17,7 @@ from isp_ledger.application.base import Clock, SystemClock
 from isp_ledger.application.calendars import Calendars, SettingDetails
 from isp_ledger.application.commands import PlanCommands
 from isp_ledger.application.grants import ActiveGrants, PlanGrants
+from isp_ledger.application.groups import Groups
 from isp_ledger.application.history import PlanHistory
 from isp_ledger.application.integrity import Integrity
 from isp_ledger.application.plans import Plans
@@ -25,6 +26,7 @@ from isp_ledger.application.writes import WritePath
 from isp_ledger.migrate import require_migrated
 from isp_ledger.storage.access_log import AccessLogStore
 from isp_ledger.storage.grants import GrantIndex
+from isp_ledger.storage.groups import GroupStore
 from isp_ledger.storage.signing import Signer
 from isp_ledger.storage.store import PlanStore
 
@@ -49,13 +51,14 @@ def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None, migr
     calendars = Calendars(store.calendars, clock, settings.late_entry_days)
     access_log = AccessLog(AccessLogStore(store.datastore), plans, clock)
     grant_index = GrantIndex(store.datastore)
+    commands = PlanCommands(writes, calendars)
     return Ledger(
         store=store,
         clock=clock,
         signer=signer,
         plans=plans,
         writes=writes,
-        commands=PlanCommands(writes, calendars),
+        commands=commands,
         history=PlanHistory(plans, calendars, clock, access_log),
         integrity=Integrity(plans, signer, clock, access_log),
         calendars=calendars,
@@ -64,6 +67,7 @@ def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None, migr
         grants=PlanGrants(writes, store.accounts, grant_index, access_log),
         access_log=access_log,
         privacy=PlanPrivacy(writes),
+        groups=Groups(GroupStore(store.datastore), plans, commands, access_log, clock),
     )
 
 
