@@ -230,8 +230,8 @@ def error_statuses(path: str, method: str, operation: dict[str, Any], names_a_pl
         statuses[422] = "invalid input, every bad field named in errors" + ("; nothing was recorded" if write else "")
     else:  # every operation refuses a query parameter it does not take (api/params.py)
         statuses[422] = "a query parameter this operation does not take, named in errors"
-    if ((method == "get" and ("{plan_id}" in path or (path.startswith(GROUPS) and not path.endswith("/history"))))
-            or (method, path) in LOGGED_LISTINGS):
+    shows_plans = "{plan_id}" in path or path.startswith(GROUPS)  # a group shows its members' plans
+    if (method == "get" and shows_plans) or (method, path) in LOGGED_LISTINGS:
         statuses[503] = "the access log could not be written, so the answer (which shows a plan) was not sent"
     return statuses
 

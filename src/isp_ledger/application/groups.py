@@ -58,10 +58,17 @@ class Groups:
                                                    {"setting_urn": setting_urn, "group_id": str(group_id)}))[0]
 
     def history(self, user: User, setting_urn: str, group_id: UUID) -> builtins.list[dict[str, Any]]:
-        """Every version of the group, newest first, as ids (the members as they were, without names)."""
+        """Every version of the group, newest first, as ids (the members as they were, without names). A plan
+        named in it is logged as shown, as in a listing: its id says the pupil was in the group."""
         access.require_staff_of(user, setting_urn)
-        self._group(setting_urn, group_id)
-        return [_version(stored) for stored in self.store.history(group_id)]
+        current = self._group(setting_urn, group_id)
+        versions = self.store.history(group_id)
+        named = dict.fromkeys(plan_id for version in versions for plan_id, _ in version.group.members)
+        seen = [plan_id for plan_id in named if self._visible(user, plan_id) is not None]
+        self.access_log.listed(user, [(plan_id, None) for plan_id in seen], Reading(
+            "The plan in a list", f"Saw the plan in the history of group {current.group.name}",
+            {"setting_urn": setting_urn, "group_id": str(group_id)}))
+        return [_version(stored) for stored in versions]
 
     def _group(self, setting_urn: str, group_id: UUID) -> StoredGroup:
         stored = self.store.current(group_id)
