@@ -64,7 +64,7 @@ def test_a_group_is_made_listed_with_names_changed_and_retired(api: Api, ledger:
     assert changed.json() == {"group_id": group_id, "version": 2} and changed.headers["etag"] == '"2"'
     stale = send(api, "PUT", f"{GROUPS}/{group_id}", {"name": "Year 2", "members": members(amara)},
                  **{"If-Match": '"1"'})
-    assert_problem(stale, 412)
+    assert assert_problem(stale, 412, detail_contains="the group is at version 2")["current_version"] == 2
     one = api.get(f"{GROUPS}/{group_id}").json()
     assert (one["name"], one["led_by"], [m["plan_id"] for m in one["members"]]) == ("Year 2 phonics", None,
                                                                                    [amara[0]])
@@ -182,3 +182,22 @@ def test_groups_are_their_settings_own(api: Api) -> None:
     assert_problem(api.get(other, "admin"), 404)
     assert_problem(send(api, "POST", f"{other}/sessions", {"date": "2026-11-19", "attended": []}, "admin"), 404)
     assert_problem(api.get(f"{GROUPS}/not-a-group"), 404)
+
+
+def test_a_bad_register_is_refused_naming_the_field(api: Api) -> None:
+    amara = pupil(api)
+    sessions = f"{GROUPS}/{make(api, 'Phonics', amara)}/sessions"
+    before = api.event_count(amara[0])
+    for body, field in (({"attended": []}, "date"),
+                        ({"date": "2026-11-19", "attended": [], "absent_reason": "hungover"}, "absent_reason"),
+                        ({"date": "2026-11-19", "attended": members(amara), "minutes": 0}, "minutes"),
+                        ({"date": "2026-11-19", "attended": members(amara), "starts_at": "9am"}, "starts_at"),
+                        ({"date": "2026-11-19", "attended": members(amara), "note": "x" * 20_000}, "note"),
+                        ({"date": "2026-11-19", "attended": members(amara, amara)}, "attended.1"),
+                        ({"date": "2026-11-19", "attended": [{"plan_id": amara[0]}]}, "attended.0.provision_id"),
+                        ({"date": "2026-11-19", "attended": "everyone"}, "attended")):
+        assert_problem(send(api, "POST", sessions, body, "teacher"), 422, field=field)
+    assert_problem(send(api, "POST", sessions, {"date": "2026-11-19", "attended": []}, "teacher",
+                        **{"If-Match": '"1"'}), 422, field="If-Match")
+    assert_problem(send(api, "POST", sessions, {"date": "2026-11-19", "attended": []}, "parent"), 403)
+    assert api.event_count(amara[0]) == before

@@ -25,11 +25,13 @@ from isp_ledger.application.base import Clock, Idempotency, WriteResult
 from isp_ledger.application.commands import PlanCommands
 from isp_ledger.application.plans import Plans
 from isp_ledger.domain import delivery, groups, privacy
-from isp_ledger.domain.errors import LedgerError, NotFound, RuleViolation, StaleVersion
-from isp_ledger.domain.groups import GroupDraft
+from isp_ledger.domain.errors import LedgerError, NotFound, RuleViolation
+from isp_ledger.domain.groups import GroupChanged, GroupDraft
 from isp_ledger.domain.plan import Plan
 from isp_ledger.domain.stamp import london_date
 from isp_ledger.storage.groups import GroupNameTaken, GroupStore, GroupVersionTaken, StoredGroup
+
+ATTEMPTS = 5  # two changes of one group at once: the loser is made again on the winner's version
 
 
 class Groups:
@@ -109,22 +111,35 @@ class Groups:
                if_match: int | None = None) -> dict[str, Any]:
         """Replace the group's name, members and leader (a new version; unchanged, no new version)."""
         access.require_can_manage_setting(user, setting_urn, "its groups")
-        current = self._live(setting_urn, group_id, if_match)
+        self._live(setting_urn, group_id, if_match)  # a retired or changed group is refused before anything else
         draft = self._checked(user, setting_urn, name, members, led_by)
-        if draft == current.group:
-            return _version(current)
-        return _version(self._save(group_id, setting_urn, draft, current, user))
+        return _version(self._next(user, setting_urn, group_id, if_match, draft))
 
     def retire(self, user: User, setting_urn: str, group_id: UUID, *, if_match: int | None = None) -> dict[str, Any]:
         """The group is no longer listed or used; it stays readable, with its history."""
         access.require_can_manage_setting(user, setting_urn, "its groups")
-        current = self._live(setting_urn, group_id, if_match)
-        return _version(self._save(group_id, setting_urn, current.group, current, user, retired=True))
+        return _version(self._next(user, setting_urn, group_id, if_match, None))
+
+    def _next(self, user: User, setting_urn: str, group_id: UUID, if_match: int | None,
+              draft: GroupDraft | None) -> StoredGroup:
+        """Store the group's next version: ``draft``, or (``None``) the group retired. Without ``If-Match``, a change
+        that another one beat to the version is made again on the group as it now stands (unless it was retired
+        meanwhile); with it, it is refused (412)."""
+        for _attempt in range(ATTEMPTS):
+            current = self._live(setting_urn, group_id, if_match)
+            if draft == current.group:
+                return current  # nothing to change: no new version
+            try:
+                return self._save(group_id, setting_urn, draft or current.group, current, user,
+                                  retired=draft is None)
+            except GroupVersionTaken:
+                continue
+        raise RuleViolation("too_busy", f"Group {group_id} is being changed by many people at once; please try again")
 
     def _live(self, setting_urn: str, group_id: UUID, if_match: int | None) -> StoredGroup:
         current = self._group(setting_urn, group_id)
         if if_match is not None and if_match != current.version:
-            raise StaleVersion(if_match, current.version)
+            raise GroupChanged(if_match, current.version)
         if current.retired:
             raise RuleViolation("group_retired", f"Group '{current.group.name}' was retired on "
                                                  f"{current.changed_at[:10]}; it can no longer be changed or used")
@@ -148,9 +163,6 @@ class Groups:
         except GroupNameTaken:
             raise RuleViolation("group_name_taken", f"Setting {setting_urn} already has a group named "
                                                     f"'{draft.name}'; choose another name") from None
-        except GroupVersionTaken:
-            latest = self.store.current(group_id)
-            raise StaleVersion(after.version if after else 0, latest.version if latest else 0) from None
 
     def _today(self) -> str:
         return london_date(self.clock.now()).isoformat()

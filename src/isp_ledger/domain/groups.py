@@ -19,7 +19,7 @@ from typing import Any
 
 from isp_ledger.domain import delivery
 from isp_ledger.domain.codes import MISSED_REASONS
-from isp_ledger.domain.errors import InvalidInput, RuleViolation
+from isp_ledger.domain.errors import InvalidInput, RuleViolation, StaleVersion
 from isp_ledger.domain.state import PlanState
 from isp_ledger.domain.validation import SHORT_TEXT, Checker, Choice, Text
 
@@ -30,6 +30,18 @@ ABSENT_REASON = Choice(MISSED_REASONS, required=False)
 DEFAULT_ABSENT_REASON = "pupil_absent"
 
 Member = tuple[uuid.UUID, str]  # a plan and one of its provisions
+
+
+class GroupChanged(StaleVersion):
+    """``If-Match`` named a version the group is no longer at (someone else changed it first)."""
+
+    title = "The group has changed"
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(expected, actual)
+        self.detail = (f"If-Match asked for version {expected} but the group is at version {actual}; reload the "
+                       "group and try again")
+        self.args = (self.detail,)
 
 
 @dataclass(frozen=True)

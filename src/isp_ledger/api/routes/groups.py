@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from isp_ledger.api.deps import CurrentUser, LedgerDep, WriteOptions
+from isp_ledger.api.deps import CurrentUser, GroupVersion, LedgerDep, WriteOptions
 from isp_ledger.api.reports import Group, GroupHistory, GroupListing
 from isp_ledger.api.routes.settings import _urn
 from isp_ledger.api.schemas import GroupSessionCreate, GroupSessionWritten, GroupWrite, GroupWritten
@@ -34,20 +34,10 @@ def _written(shown: dict[str, Any], status_code: int = 200) -> JSONResponse:
                         headers={"ETag": f'"{shown["version"]}"'})
 
 
-def _no_idempotency(options: dict[str, Any]) -> int | None:
-    if "idempotency" in options:
-        raise InvalidInput.field("Idempotency-Key", "is taken by writes on plans; a group is changed with If-Match")
-    return options.get("if_match")
-
-
 @router.post("", status_code=201, response_model=GroupWritten)
-def create_group(urn: str, body: GroupWrite, user: CurrentUser, ledger: LedgerDep, options: WriteOptions
-                 ) -> JSONResponse:
+def create_group(urn: str, body: GroupWrite, user: CurrentUser, ledger: LedgerDep) -> JSONResponse:
     """Make a group of the setting's pupils' provisions (its SENCO or an administrator)."""
     urn = _urn(urn)
-    if "if_match" in options:
-        raise InvalidInput.field("If-Match", "names a group's version; a new group has none")
-    _no_idempotency(options)
     fields = body.model_dump(mode="json")
     return _written(ledger.groups.create(user, urn, name=fields["name"], members=fields["members"],
                                          led_by=fields["led_by"]), 201)
@@ -76,21 +66,21 @@ def group_history(urn: str, group_id: GroupId, user: CurrentUser, ledger: Ledger
 
 @router.put("/{group_id}", response_model=GroupWritten)
 def change_group(urn: str, group_id: GroupId, body: GroupWrite, user: CurrentUser, ledger: LedgerDep,
-                 options: WriteOptions) -> JSONResponse:
+                 if_match: GroupVersion) -> JSONResponse:
     """Replace the group's name, members and leader (its SENCO or an administrator); `If-Match: "<version>"`
     refuses the change if someone else changed the group first."""
     urn = _urn(urn)
     fields = body.model_dump(mode="json")
     return _written(ledger.groups.change(user, urn, group_id, name=fields["name"], members=fields["members"],
-                                         led_by=fields["led_by"], if_match=_no_idempotency(options)))
+                                         led_by=fields["led_by"], if_match=if_match))
 
 
 @router.delete("/{group_id}", response_model=GroupWritten)
-def retire_group(urn: str, group_id: GroupId, user: CurrentUser, ledger: LedgerDep, options: WriteOptions
+def retire_group(urn: str, group_id: GroupId, user: CurrentUser, ledger: LedgerDep, if_match: GroupVersion
                  ) -> JSONResponse:
     """Retire the group: no longer listed or used; it stays readable, with its history."""
     urn = _urn(urn)
-    return _written(ledger.groups.retire(user, urn, group_id, if_match=_no_idempotency(options)))
+    return _written(ledger.groups.retire(user, urn, group_id, if_match=if_match))
 
 
 @router.post("/{group_id}/sessions", status_code=201, response_model=GroupSessionWritten)
