@@ -201,3 +201,17 @@ def test_a_bad_register_is_refused_naming_the_field(api: Api) -> None:
                         **{"If-Match": '"1"'}), 422, field="If-Match")
     assert_problem(send(api, "POST", sessions, {"date": "2026-11-19", "attended": []}, "parent"), 403)
     assert api.event_count(amara[0]) == before
+
+
+def test_a_repeated_register_gets_its_first_answer_even_after_the_group_changed(api: Api) -> None:
+    amara, ben = pupil(api), pupil(api)
+    group_id = make(api, "Phonics", amara, ben)
+    register = {"date": "2026-11-19", "attended": members(ben)}
+    key = {"Idempotency-Key": "phonics-19-nov"}
+    first = send(api, "POST", f"{GROUPS}/{group_id}/sessions", register, "teacher", **key)
+    assert first.status_code == 201, first.text
+    assert [e["status"] for e in first.json()["entries"]] == ["missed", "delivered"]
+    assert send(api, "PUT", f"{GROUPS}/{group_id}", {"name": "Phonics", "members": members(amara)}).status_code == 200
+    again = send(api, "POST", f"{GROUPS}/{group_id}/sessions", register, "teacher", **key)
+    assert (again.status_code, again.json(), again.headers["idempotent-replayed"]) == (201, first.json(), "true")
+    assert_problem(send(api, "POST", f"{GROUPS}/{group_id}/sessions", register, "teacher"), 422, field="attended.0")

@@ -178,6 +178,8 @@ class Groups:
         its ``status``; a refused member is named ``members.N``."""
         access.require_staff_of(user, setting_urn)
         access.require_role_may(user, Action.RECORD_DELIVERY)
+        if replay := self.commands.writes.replay(user, idempotency):  # the same answer, whatever changed since
+            return _answer(replay, group_id, groups.attending(attended))
         group = self._live(setting_urn, group_id, None)
         members = group.group.members
         statuses, reason = groups.register(members, attended, absent_reason)
@@ -188,12 +190,15 @@ class Groups:
         result = self.commands.record_session(
             user, entries=[{"plan_id": str(p), "provision_id": v} for p, v in members], session=session,
             per_entry=per_entry, named="members", idempotency=idempotency)
-        body = dict(result.body)
-        body["group_id"] = str(group_id)
-        body["entries"] = [{**entry, "status": status} for entry, status in zip(body["entries"], statuses,
-                                                                               strict=True)]
-        return WriteResult(result.status_code, body, result.replayed)
+        return _answer(result, group_id, groups.attending(attended))
 
+
+def _answer(result: WriteResult, group_id: UUID, present: set[groups.Member]) -> WriteResult:
+    """``record_session``'s answer, naming the group, each entry with what it recorded."""
+    entries = [{**entry, "status": "delivered" if (UUID(entry["plan_id"]), entry["provision_id"]) in present
+                else "missed"} for entry in result.body["entries"]]
+    return WriteResult(result.status_code, {**result.body, "group_id": str(group_id), "entries": entries},
+                       result.replayed)
 
 def _version(stored: StoredGroup) -> dict[str, Any]:
     return {"group_id": str(stored.group_id), "setting_urn": stored.setting_urn, "version": stored.version,

@@ -169,3 +169,14 @@ def register(members: list[Member], attended: Any, absent_reason: Any) -> tuple[
     check.done()
     return ["delivered" if member in present else "missed" for member in members], reason
 
+
+
+def attending(attended: Any) -> set[Member]:
+    """The members a register (as :func:`register` checked it, or as first sent) says attended."""
+    present: set[Member] = set()
+    for entry in attended if isinstance(attended, list) else []:
+        try:
+            present.add((uuid.UUID(str(entry["plan_id"])), str(entry["provision_id"])))
+        except (ValueError, KeyError, TypeError):
+            continue  # refused by register() before anything was recorded
+    return present
