@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from isp_ledger.api.deps import CurrentUser, GroupVersion, LedgerDep, WriteOptions
 from isp_ledger.api.reports import Group, GroupHistory, GroupListing
-from isp_ledger.api.routes.settings import _urn
+from isp_ledger.api.routes.settings import clean_urn
 from isp_ledger.api.schemas import GroupSessionCreate, GroupSessionWritten, GroupWrite, GroupWritten
 from isp_ledger.domain.errors import InvalidInput, NotFound
 
@@ -37,7 +37,7 @@ def _written(shown: dict[str, Any], status_code: int = 200) -> JSONResponse:
 @router.post("", status_code=201, response_model=GroupWritten)
 def create_group(urn: str, body: GroupWrite, user: CurrentUser, ledger: LedgerDep) -> JSONResponse:
     """Make a group of the setting's pupils' provisions (its SENCO or an administrator)."""
-    urn = _urn(urn)
+    urn = clean_urn(urn)
     fields = body.model_dump(mode="json")
     return _written(ledger.groups.create(user, urn, name=fields["name"], members=fields["members"],
                                          led_by=fields["led_by"]), 201)
@@ -47,21 +47,21 @@ def create_group(urn: str, body: GroupWrite, user: CurrentUser, ledger: LedgerDe
 def list_groups(urn: str, user: CurrentUser, ledger: LedgerDep) -> JSONResponse:
     """The setting's live groups, by name, each member with the pupil's name, the provision and whether it is in
     force today (each plan shown is logged in its access log)."""
-    urn = _urn(urn)
+    urn = clean_urn(urn)
     return JSONResponse({"setting_urn": urn, "groups": ledger.groups.list(user, urn)})
 
 
 @router.get("/{group_id}", responses={200: {"model": Group}})
 def get_group(urn: str, group_id: GroupId, user: CurrentUser, ledger: LedgerDep) -> JSONResponse:
     """One group as it stands (a retired one too), shown as in the listing."""
-    shown = ledger.groups.get(user, _urn(urn), group_id)
+    shown = ledger.groups.get(user, clean_urn(urn), group_id)
     return JSONResponse(shown, headers={"ETag": f'"{shown["version"]}"'})
 
 
 @router.get("/{group_id}/history", responses={200: {"model": GroupHistory}})
 def group_history(urn: str, group_id: GroupId, user: CurrentUser, ledger: LedgerDep) -> JSONResponse:
     """Every version of the group, newest first, with who changed it and when (members by their ids)."""
-    return JSONResponse({"group_id": str(group_id), "versions": ledger.groups.history(user, _urn(urn), group_id)})
+    return JSONResponse({"group_id": str(group_id), "versions": ledger.groups.history(user, clean_urn(urn), group_id)})
 
 
 @router.put("/{group_id}", response_model=GroupWritten)
@@ -69,7 +69,7 @@ def change_group(urn: str, group_id: GroupId, body: GroupWrite, user: CurrentUse
                  if_match: GroupVersion) -> JSONResponse:
     """Replace the group's name, members and leader (its SENCO or an administrator); `If-Match: "<version>"`
     refuses the change if someone else changed the group first."""
-    urn = _urn(urn)
+    urn = clean_urn(urn)
     fields = body.model_dump(mode="json")
     return _written(ledger.groups.change(user, urn, group_id, name=fields["name"], members=fields["members"],
                                          led_by=fields["led_by"], if_match=if_match))
@@ -79,7 +79,7 @@ def change_group(urn: str, group_id: GroupId, body: GroupWrite, user: CurrentUse
 def retire_group(urn: str, group_id: GroupId, user: CurrentUser, ledger: LedgerDep, if_match: GroupVersion
                  ) -> JSONResponse:
     """Retire the group: no longer listed or used; it stays readable, with its history."""
-    urn = _urn(urn)
+    urn = clean_urn(urn)
     return _written(ledger.groups.retire(user, urn, group_id, if_match=if_match))
 
 
@@ -89,7 +89,7 @@ def log_group_session(urn: str, group_id: GroupId, body: GroupSessionCreate, use
     """Log a session of the group: delivered for the members who attended, missed (`absent_reason`, by default
     pupil_absent) for the others, each on its pupil's plan exactly as `POST /v1/deliveries` records it, in one
     transaction or not at all; a refused member is named `members.N`."""
-    urn = _urn(urn)
+    urn = clean_urn(urn)
     if "if_match" in options:
         raise InvalidInput.field("If-Match", "names one version; a session is for several plans, so it is not taken "
                                              "here")
