@@ -215,3 +215,14 @@ def test_a_repeated_register_gets_its_first_answer_even_after_the_group_changed(
     again = send(api, "POST", f"{GROUPS}/{group_id}/sessions", register, "teacher", **key)
     assert (again.status_code, again.json(), again.headers["idempotent-replayed"]) == (201, first.json(), "true")
     assert_problem(send(api, "POST", f"{GROUPS}/{group_id}/sessions", register, "teacher"), 422, field="attended.0")
+
+
+def test_a_member_whose_plan_was_erased_shows_nothing_of_the_pupil(api: Api) -> None:
+    amara, ben = pupil(api), pupil(api)
+    group_id = make(api, "Phonics", amara, ben)
+    assert api.post(f"/v1/plans/{ben[0]}/close", {"reason": "Left"}).status_code == 200
+    assert api.post(f"/v1/plans/{ben[0]}/erase", {"reason": "Retention period ended"}, "admin").status_code == 200
+    erased = api.get(f"{GROUPS}/{group_id}").json()["members"][1]
+    assert (erased["pupil"], erased["provision"], erased["in_force"]) == (
+        {"given_name": None, "family_name": None}, {"description": None}, False)
+    assert api.get(f"{GROUPS}/{group_id}").json()["members"][0]["pupil"]["given_name"] is not None
