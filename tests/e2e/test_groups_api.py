@@ -55,7 +55,14 @@ def test_a_group_is_made_listed_with_names_changed_and_retired(api: Api, ledger:
     for plan_id, _ in (amara, ben):
         [entry] = [e for e in api.get(f"/v1/plans/{plan_id}/access-log", "senco").json()["entries"]
                    if e["user"]["name"] == "Tess Teacher"]
-        assert (entry["what"], entry["detail"]) == ("The plan in a list", "Saw the plan in the setting's groups")
+        assert (entry["what"], entry["detail"], entry["asked"]) == (
+            "The plan in a list", "Saw the plan in the setting's groups", {"setting_urn": SETTING})
+    assert api.get(f"{GROUPS}/{group_id}", "teacher").status_code == 200
+    one, listed = [e for e in api.get(f"/v1/plans/{ben[0]}/access-log", "senco").json()["entries"]
+                   if e["user"]["name"] == "Tess Teacher"]  # newest first
+    assert (one["detail"], one["asked"]) == ("Saw the plan in group Year 2 phonics, Tue/Thu",
+                                             {"setting_urn": SETTING, "group_id": group_id})
+    assert listed["detail"] == "Saw the plan in the setting's groups"
 
     # Changed: renamed, Ben leaves; the old version is kept.
     changed = send(api, "PUT", f"{GROUPS}/{group_id}", {"name": "Year 2 phonics", "members": members(amara)},

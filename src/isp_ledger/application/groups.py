@@ -20,7 +20,7 @@ from uuid import UUID, uuid4
 
 from isp_ledger import access
 from isp_ledger.access import Action, User
-from isp_ledger.application.access_log import AccessLog, Reading
+from isp_ledger.application.access_log import AccessLog, Reading, listed_in
 from isp_ledger.application.base import Clock, Idempotency, WriteResult
 from isp_ledger.application.commands import PlanCommands
 from isp_ledger.application.plans import Plans
@@ -49,15 +49,14 @@ class Groups:
         """The setting's live groups, by name, each member shown (logged in each plan's access log)."""
         access.require_staff_of(user, setting_urn)
         live = self.store.live(setting_urn)
-        return self._shown(user, live, Reading("The plan in a list", "Saw the plan in the setting's groups",
-                                               {"setting_urn": setting_urn}))
+        return self._shown(user, live, listed_in("the setting's groups", setting_urn=setting_urn))
 
     def get(self, user: User, setting_urn: str, group_id: UUID) -> dict[str, Any]:
         """One group as it stands, retired or not."""
         access.require_staff_of(user, setting_urn)
         stored = self._group(setting_urn, group_id)
-        return self._shown(user, [stored], Reading("The plan in a list", f"Saw the plan in group {stored.group.name}",
-                                                   {"setting_urn": setting_urn, "group_id": str(group_id)}))[0]
+        return self._shown(user, [stored], listed_in(f"group {stored.group.name}", setting_urn=setting_urn,
+                                                     group_id=group_id))[0]
 
     def history(self, user: User, setting_urn: str, group_id: UUID) -> builtins.list[dict[str, Any]]:
         """Every version of the group, newest first, as ids (the members as they were, without names). A plan
@@ -67,9 +66,8 @@ class Groups:
         versions = self.store.history(group_id)
         named = dict.fromkeys(plan_id for version in versions for plan_id, _ in version.group.members)
         seen = [plan_id for plan_id in named if self._visible(user, plan_id) is not None]
-        self.access_log.listed(user, [(plan_id, None) for plan_id in seen], Reading(
-            "The plan in a list", f"Saw the plan in the history of group {current.group.name}",
-            {"setting_urn": setting_urn, "group_id": str(group_id)}))
+        self.access_log.listed(user, [(plan_id, None) for plan_id in seen], listed_in(
+            f"the history of group {current.group.name}", setting_urn=setting_urn, group_id=group_id))
         return [_version(stored) for stored in versions]
 
     def _group(self, setting_urn: str, group_id: UUID) -> StoredGroup:
