@@ -180,6 +180,15 @@ def test_a_session_refused_for_one_member_records_nothing_for_any(api: Api) -> N
     assert_problem(response, 409, rule="plan_closed", detail_contains="members.1")
     assert [api.event_count(plan_id) for plan_id, _ in (amara, ben)] == before
 
+    cal, dev = pupil(api), pupil(api)
+    group_id = make(api, "Maths", cal, dev)
+    assert api.post(f"/v1/plans/{cal[0]}/provisions/{cal[1]}/end", {"reason": "Met"}).status_code == 200
+    response = send(api, "POST", f"{GROUPS}/{group_id}/sessions", {"date": "2026-11-20", "attended": members(dev)},
+                    "teacher")
+    assert_problem(response, 409, rule="provision_ended", detail_contains="members.0")
+    assert api.get(f"/v1/plans/{dev[0]}/delivery", **{"from": "2026-11-16"}).json()["provisions"][0][
+        "delivered_sessions"] == 0
+
 
 def test_groups_are_their_settings_own(api: Api) -> None:
     group_id = make(api, "Phonics", pupil(api))
