@@ -22,7 +22,7 @@ import datetime as dt
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,6 +123,7 @@ class Plan:
     victim: str | None  # a user the SENCO created, to disable (once users are managed over the API)
     upn: str
     group_id: str  # a group of the plan's setting, the plan's provision its member
+    school_days: Iterator[dt.date]  # a day of its own for each session a cell logs (one session of a provision a day)
 
 
 Request = Callable[[Plan], dict[str, Any]]  # -> keyword arguments of httpx's request: params, json, headers
@@ -144,12 +145,12 @@ def new_plan_body(_plan: Plan) -> dict[str, Any]:
 def session(plan: Plan) -> dict[str, Any]:
     """A session on a school day of its own (one session of a provision a day)."""
     return {"json": {"entries": [{"plan_id": plan.plan_id, "provision_id": plan.items["provision"]}],
-                     "date": next(_school_days).isoformat(), "status": "delivered"}}
+                     "date": next(plan.school_days).isoformat(), "status": "delivered"}}
 
 
 def group_session(plan: Plan) -> dict[str, Any]:
     """A session of the group on a school day of its own, the plan's pupil attending."""
-    return {"json": {"date": next(_school_days).isoformat(),
+    return {"json": {"date": next(plan.school_days).isoformat(),
                      "attended": [{"plan_id": plan.plan_id, "provision_id": plan.items["provision"]}]}}
 
 
@@ -160,7 +161,9 @@ def new_group(plan: Plan) -> dict[str, Any]:
 
 
 _group_numbers = iter(range(1, 10_000))
-_school_days = (day for day in (dt.date(2026, 9, 7) + dt.timedelta(days=n) for n in range(70)) if day.weekday() < 5)
+def school_days() -> Iterator[dt.date]:
+    """The weekdays from 7 September (the provision in force) to 20 November (the day before the cells run)."""
+    return (day for day in (dt.date(2026, 9, 7) + dt.timedelta(days=n) for n in range(75)) if day.weekday() < 5)
 
 # Each operation: what it needs (a permission of §10, or a kind of route) and the request to send.
 NEEDS: dict[tuple[str, str], str] = {}
@@ -299,7 +302,7 @@ def callers_and_plan(api: Api, ledger: Ledger) -> tuple[list[Caller], dict[str, 
     event_id = api.events(plan_id)[0]["event_id"]
     api.clock.set(dt.datetime(2026, 11, 21, 10, 0, tzinfo=dt.UTC))  # the expired grants ended at midnight
     plan = Plan(plan_id, items, event_id, grant_ids["professional"], receipt, people.users["parent_none"].user_id,
-                victim, pupil["upn"], group.json()["group_id"])
+                victim, pupil["upn"], group.json()["group_id"], school_days())
     return callers, tokens, plan
 
 
