@@ -8,6 +8,8 @@ once, and only its digest is stored.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from eventsourcing.utils import EnvType
 
 from isp_ledger.application import Ledger
@@ -22,11 +24,14 @@ from isp_ledger.application.history import PlanHistory
 from isp_ledger.application.integrity import Integrity
 from isp_ledger.application.plans import Plans
 from isp_ledger.application.privacy import PlanPrivacy
+from isp_ledger.application.signin import SignIn
 from isp_ledger.application.writes import WritePath
+from isp_ledger.mail import mailer
 from isp_ledger.migrate import require_migrated
 from isp_ledger.storage.access_log import AccessLogStore
 from isp_ledger.storage.grants import GrantIndex
 from isp_ledger.storage.groups import GroupStore
+from isp_ledger.storage.signin import SignInStore
 from isp_ledger.storage.signing import Signer
 from isp_ledger.storage.store import PlanStore
 
@@ -67,6 +72,9 @@ def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None, migr
         grants=PlanGrants(writes, store.accounts, grant_index, access_log),
         access_log=access_log,
         privacy=PlanPrivacy(writes),
+        sign_in=SignIn(SignInStore(store.datastore), store.keys.secret("sign-in"), mailer(settings), clock,
+                       idle=dt.timedelta(minutes=settings.session_idle_minutes),
+                       lifetime=dt.timedelta(hours=settings.session_max_hours)),
         groups=Groups(GroupStore(store.datastore), plans, commands, access_log, clock),
     )
 

@@ -94,6 +94,38 @@ def parse_database_url(url: str) -> DatabaseLocation:
     raise ValueError(f"must start sqlite:/// or postgresql:// (got {url.split(':', 1)[0]!r}:...)")
 
 
+@dataclass(frozen=True)
+class SmtpLocation:
+    host: str
+    port: int
+    security: Literal["none", "starttls", "ssl"] = "none"
+    user: str = ""
+    password: str = field(default="", repr=False)  # never shown, in a log or a traceback
+
+
+def parse_smtp_url(url: str) -> SmtpLocation:
+    """``smtp://[USER:PASSWORD@]HOST[:PORT][?security=starttls|ssl]`` (``smtps://`` is ``?security=ssl``); the
+    port is 25 by default, 465 with ssl, 587 with starttls."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError(f"must start smtp:// or smtps:// (got {url.split(':', 1)[0]!r}:...)")
+    if not parts.hostname:
+        raise ValueError("SMTP URLs look like smtp://USER:PASSWORD@HOST:587?security=starttls")
+    query = parse_qs(parts.query)
+    unknown = set(query) - {"security"}
+    if unknown:
+        raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}; only ?security=starttls|ssl is understood")
+    security = query.get("security", ["ssl" if parts.scheme == "smtps" else "none"])[0]
+    if security not in ("none", "starttls", "ssl"):
+        raise ValueError(f"security must be starttls, ssl or none (got {security!r})")
+    try:
+        port = parts.port or {"ssl": 465, "starttls": 587}.get(security, 25)
+    except ValueError:
+        raise ValueError("the port must be a number") from None
+    return SmtpLocation(host=parts.hostname, port=port, security=security,  # type: ignore[arg-type]
+                        user=unquote(parts.username or ""), password=unquote(parts.password or ""))
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -132,12 +164,41 @@ class Settings(BaseModel):
         300.0, ge=0, le=86_400,
         description="how long a pupil's data key, once unwrapped, is kept in memory",
     )
+    smtp_url: str | None = Field(
+        None,
+        description="where sign-in codes are mailed: smtp://[USER:PASSWORD@]HOST[:PORT][?security=starttls|ssl]; "
+                    "unset, each code is written to the service's log instead (one person on one machine)",
+    )
+    mail_from: str = Field("isp-ledger <isp-ledger@localhost>", min_length=3, max_length=254,
+                           description="the From address of the mail the service sends")
+    session_idle_minutes: int = Field(30, ge=1, le=24 * 60,
+                                      description="a web session ends after this many minutes without a request")
+    session_max_hours: int = Field(12, ge=1, le=24 * 7,
+                                   description="a web session ends this many hours after sign-in, however busy")
 
     @field_validator("database_url")
     @classmethod
     def _check_url(cls, value: str) -> str:
         parse_database_url(value)
         return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_smtp_url(value)
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _check_mail_from(cls, value: str) -> str:
+        if "@" not in value or any(c in value for c in "\r\n"):
+            raise ValueError("must be an e-mail address, optionally with a name: isp-ledger <ledger@school.org.uk>")
+        return value
+
+    @property
+    def smtp(self) -> SmtpLocation | None:
+        return parse_smtp_url(self.smtp_url) if self.smtp_url is not None else None
 
     @property
     def database(self) -> DatabaseLocation:
@@ -163,11 +224,12 @@ class Settings(BaseModel):
             name = PREFIX + str(first["loc"][0]).upper()
             message = str(first["msg"]).removeprefix("Value error, ")
             given = values.get(str(first["loc"][0]))
-            shown = redact_url(given) if name == PREFIX + "DATABASE_URL" and given is not None else given
+            secret = name in (PREFIX + "DATABASE_URL", PREFIX + "SMTP_URL")
+            shown = redact_url(given) if secret and given is not None else given
             raise ConfigError(f"{name}: {redact_url(message)} (got {shown!r})") from None
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         """Shown (in a log, a traceback) without the database password."""
         for name, value in super().__repr_args__():
-            yield name, redact_url(value) if name == "database_url" else value
+            yield name, redact_url(value) if name in ("database_url", "smtp_url") and value is not None else value
 

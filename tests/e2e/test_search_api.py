@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from isp_ledger.api.routes.plans import MAX_NAME_SEARCH
+from isp_ledger.reading import MAX_NAME_SEARCH
 from projections.plan_index import name_key, name_matches
 from tests import samples
 from tests.conftest import OTHER_SETTING

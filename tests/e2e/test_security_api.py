@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from isp_ledger.api.app import create_app
 from isp_ledger.api.middleware import DOCS_CSP, HTML_CSP, STRICT_CSP
 from isp_ledger.bootstrap import build_ledger
+from isp_ledger.web.templating import PAGE_CSP
 from tests import samples
 from tests.conftest import OTHER_SETTING, FakeClock, People
 from tests.e2e.helpers import Api, assert_problem
@@ -128,9 +129,10 @@ def test_every_response_carries_the_security_headers(api: Api) -> None:
         api.client.get("/healthz"),
         api.client.get("/openapi.json"),
         api.client.get("/metrics"),
-        api.client.get("/no-such-page"),
+        api.client.get("/v1/no-such-thing"),
     ):
         assert_secured(response)
+    assert_secured(api.client.get("/no-such-page"), PAGE_CSP)  # a web page's "Page not found" (tests/web)
     assert_secured(api.get(f"/v1/plans/{plan_id}/bundle", format="html"), HTML_CSP)
     assert_secured(api.client.get("/docs"), DOCS_CSP)
 

@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from isp_ledger import __version__
+from isp_ledger import __version__, web
 from isp_ledger.api import problems
 from isp_ledger.api.deps import current_user
 from isp_ledger.api.middleware import AuthFailureLimit, BodyLimit, SecurityHeaders
@@ -89,6 +89,7 @@ def create_app(ledger: Ledger | None = None, *, close_ledger: bool | None = None
     app.state.read_side = read_side
     app.state.projector = projector
     problems.install(app)
+    web.mount(app, ledger)  # the pages, and their forms' protection (innermost: after the body limit)
     # Outermost first: every response gets the security headers (even an error's, hence around the whole stack);
     # an oversized body is refused before anything else; then failed authentications are counted.
     failures = ledger.settings.auth_failures_per_minute
@@ -96,7 +97,8 @@ def create_app(ledger: Ledger | None = None, *, close_ledger: bool | None = None
                        per_second=failures / 60)
     app.add_middleware(BodyLimit, max_bytes=ledger.settings.max_body_bytes)
     build_stack = app.build_middleware_stack
-    app.build_middleware_stack = lambda: SecurityHeaders(build_stack())  # type: ignore[method-assign]
+    app.build_middleware_stack = lambda: SecurityHeaders(  # type: ignore[method-assign]
+        build_stack(), page_policy=web.PAGE_CSP)
     for module in (plans, sections, facts, history, integrity, settings, deliveries, bundle, me, users, grants,
                    privacy, groups):
         # Authenticate before anything else is looked at, so an unknown caller learns nothing (401 first); then

@@ -52,8 +52,11 @@ async def _send_problem(scope: Scope, receive: Receive, send: Send, *, status: i
 
 
 class SecurityHeaders:
-    def __init__(self, app: App) -> None:
+    """``page_policy``: the Content-Security-Policy of the web pages (HTML outside ``/v1`` and the API's documents)."""
+
+    def __init__(self, app: App, page_policy: str | None = None) -> None:
         self.app = app
+        self.page_policy = page_policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,7 +68,8 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers[name] = value
-                headers["content-security-policy"] = self.policy(scope["path"], headers.get("content-type", ""))
+                headers["content-security-policy"] = self.policy(scope["path"], headers.get("content-type", ""),
+                                                                  self.page_policy)
                 if "server" in headers:
                     del headers["server"]
             await send(message)
@@ -73,10 +77,14 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
     @staticmethod
-    def policy(path: str, content_type: str) -> str:
+    def policy(path: str, content_type: str, page_policy: str | None = None) -> str:
         if not content_type.startswith("text/html"):
             return STRICT_CSP
-        return DOCS_CSP if path.startswith(DOCS) else HTML_CSP
+        if path.startswith(DOCS):
+            return DOCS_CSP
+        if page_policy is not None and not path.startswith("/v1"):
+            return page_policy
+        return HTML_CSP
 
 
 class BodyTooLarge(Exception):

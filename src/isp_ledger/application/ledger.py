@@ -4,7 +4,7 @@ Each part does one thing a reader comes looking for: ``commands`` change plans, 
 plan said and when, ``integrity`` verifies and signs, ``calendars``, ``setting_details`` and ``accounts`` keep the
 settings' and the people's records, ``grants`` who a plan is shared with,
 ``groups`` the settings' saved groups and their sessions, ``access_log`` who was shown what, and
-``privacy`` erasure and legal holds.
+``privacy`` erasure and legal holds, ``sign_in`` the web pages' codes and sessions.
 ``writes`` (the write path) and ``plans`` (loading, the cache, and who may see a plan) serve the others.
 """
 
@@ -23,6 +23,7 @@ from isp_ledger.application.history import PlanHistory
 from isp_ledger.application.integrity import Integrity
 from isp_ledger.application.plans import Plans
 from isp_ledger.application.privacy import PlanPrivacy
+from isp_ledger.application.signin import SignIn
 from isp_ledger.application.writes import WritePath
 from isp_ledger.config import Settings
 from isp_ledger.storage.signing import Signer
@@ -45,6 +46,7 @@ class Ledger:
     grants: PlanGrants
     access_log: AccessLog
     privacy: PlanPrivacy
+    sign_in: SignIn
     groups: Groups
 
     @property
@@ -55,5 +57,6 @@ class Ledger:
         return self.store.upn_key(upn)
 
     def close(self) -> None:
+        self.sign_in.close()
         self.access_log.store.close()
         self.store.close()

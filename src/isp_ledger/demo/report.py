@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from isp_ledger.demo.school import School
+from isp_ledger.demo.sharing import email_of, work_email
 from isp_ledger.demo.state import Tally
 
 TIER_NAMES = {"targeted": "Targeted", "targeted_plus": "Targeted Plus", "specialist": "Specialist"}
@@ -26,6 +27,7 @@ class DemoUser:
     name: str
     role: str
     token: str
+    email: str
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,9 @@ class DemoReport:
     def of(cls, school: School, seconds: float) -> DemoReport:
         plans = [DemoPlan(s.plan_id, s.pupil.name, s.tier, s.closed_on is None) for s in school.plans
                  if s.plan_id is not None]
-        users = [DemoUser(key, user.user_id, user.name, user.role, school.tokens[key])
+        users = [DemoUser(key, user.user_id, user.name, user.role, school.tokens[key],
+                          email_of(school.plans[0].pupil, school.urn) if key == "parent"
+                          else work_email(user.name, school.urn))
                  for key, user in school.users.items()]
         first = next((p for p in plans if p.plan_id == school.plans[0].plan_id), None)
         return cls(school.name, school.urn, school.years[0].first_day, school.today, seconds, plans,
@@ -117,6 +121,9 @@ def describe(report: DemoReport, delivery: dict[str, Any] | None = None) -> list
         lines.append(f"  {WHO[user.key]:<18} {user.name:<18} {user.token}{extra}")
     plan = report.parent_plan.plan_id if report.parent_plan else "PLAN_ID"
     base = "http://127.0.0.1:8000"
+    lines += ["", f"[bold]In a browser[/bold] (after [bold]./dev serve[/bold]): open {base}/ and sign in with one of "
+                  "these addresses; without ISP_LEDGER_SMTP_URL the one-time code is written in the service's log:"]
+    lines += [f"  {WHO[user.key]:<18} {user.email}" for user in report.users]
     lines += [
         "",
         "[bold]Try it[/bold] (run [bold]./dev serve[/bold] in another terminal first), as the SENCO:",

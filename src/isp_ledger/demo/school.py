@@ -24,7 +24,7 @@ from isp_ledger.demo.calendar import SchoolYear, school_year, school_year_of
 from isp_ledger.demo.clock import DemoClock
 from isp_ledger.demo.pupils import LOCAL_AUTHORITY_NAME, another_serial, enrol
 from isp_ledger.demo.sessions import Register
-from isp_ledger.demo.sharing import email_of, schedule_sharing
+from isp_ledger.demo.sharing import email_of, schedule_sharing, work_email
 from isp_ledger.demo.state import PlanState, Tally
 
 DAY = dt.timedelta(days=1)
@@ -84,9 +84,9 @@ class School:
     def run(self, progress: Callable[[int, int], None]) -> None:
         for key, name, role in STAFF:
             setting = self.urn if role in ("senco", "teacher") else None
+            email = email_of(self.plans[0].pupil, self.urn) if role == "parent" else work_email(name, self.urn)
             self.users[key], self.tokens[key] = self.ledger.accounts.add_user(
-                name=name or self.plans[0].pupil.parent, role=role, setting_urn=setting,
-                email=email_of(self.plans[0].pupil, self.urn) if role == "parent" else None)
+                name=name or self.plans[0].pupil.parent, role=role, setting_urn=setting, email=email)
         self._cast()
         self._diary()
         for s in self.plans:

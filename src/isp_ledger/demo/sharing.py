@@ -27,7 +27,7 @@ SHARING_TIME = 17 * 60 + 30  # the SENCO's last job of the day: sharing the plan
 def schedule_sharing(school: School) -> None:
     """Put the school's sharing in its diary (after the users exist and the plans' own stories are scheduled)."""
     school.users["professional"], school.tokens["professional"] = school.ledger.accounts.add_user(
-        name=PROFESSIONAL, role="professional")
+        name=PROFESSIONAL, role="professional", email=work_email(PROFESSIONAL, school.urn))
     shared: set[int] = set()
     day = school.years[0].first_day
     while day <= school.today:
@@ -59,6 +59,13 @@ def email_of(pupil: Pupil, urn: str) -> str:
     URN and the child's number in it tell apart two parents of one name)."""
     name = ".".join(part.lower() for part in pupil.parent.replace("'", "").split())
     return f"{name}.{urn}{pupil.number:03d}@example.org"
+
+
+def work_email(name: str, urn: str) -> str:
+    """A demo member of staff's (or visiting professional's) e-mail address, to sign in to the pages with: made up,
+    and unique in the store (a second demo school has another URN)."""
+    local = ".".join(part.lower() for part in name.replace("'", "").split())
+    return f"{local}.{urn}@example.org"
 
 
 def _refer_complaint(school: School, s: PlanState) -> None:

@@ -122,7 +122,8 @@ class AccountStore:
         return [_record(row) for row in rows]
 
     def disable(self, user_id: str, disabled_by: str | None) -> UserRecord | None:
-        """Disable the user now (``None`` if there is no such user; unchanged if already disabled).
+        """Disable the user now, ending their web sessions (``None`` if there is no such user; unchanged if already
+        disabled).
 
         ``LastActiveAdmin`` if they are the last active administrator. The check and the change are one
         transaction that holds the active administrators' rows (PostgreSQL: ``FOR UPDATE``; SQLite: the write
@@ -141,6 +142,9 @@ class AccountStore:
                     "UPDATE {isp_users} SET disabled_at = ?, disabled_by = ? WHERE user_id = ? AND disabled_at IS NULL",
                     (now.isoformat() if self.sql.dialect == "sqlite" else now, disabled_by, user_id),
                 )
+            # Their web sessions end in the same transaction (and a session is honoured only for an active user,
+            # ``signin.py``), as their token stops working.
+            cursor.execute("DELETE FROM {isp_sessions} WHERE user_id = ?", (user_id,))
         return self.user(user_id)
 
     def _active_admins(self, cursor: Cursor) -> int:

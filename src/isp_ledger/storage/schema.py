@@ -244,3 +244,39 @@ POSTGRES_TABLES = (
         name text PRIMARY KEY,
         value text NOT NULL)""",
 )
+
+
+# Signing in to the web pages (CONTRACT.md §13, ``signin.py``). ``isp_sign_in_codes`` holds at most one live code per
+# address (``email_key``, as in ``isp_users``), only as an HMAC under a service key, with the wrong tries made so
+# far; ``isp_sessions`` holds each signed-in browser's session, only as the SHA-256 digest of its cookie's token.
+# Instants are UTC ISO text on both stores (written and compared by the application, under its clock).
+SQLITE_TABLES = (
+    *SQLITE_TABLES,
+    """CREATE TABLE IF NOT EXISTS isp_sign_in_codes (
+        email_key TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        code_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS isp_sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS isp_sessions_user ON isp_sessions (user_id)",
+)
+POSTGRES_TABLES = (
+    *POSTGRES_TABLES,
+    """CREATE TABLE IF NOT EXISTS {schema}.isp_sign_in_codes (
+        email_key text PRIMARY KEY,
+        user_id text NOT NULL,
+        code_hash text NOT NULL,
+        created_at text NOT NULL,
+        attempts integer NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS {schema}.isp_sessions (
+        token_hash text PRIMARY KEY,
+        user_id text NOT NULL,
+        created_at text NOT NULL,
+        last_seen_at text NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS isp_sessions_user ON {schema}.isp_sessions (user_id)",
+)

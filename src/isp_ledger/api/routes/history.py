@@ -8,16 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from isp_ledger import queries
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId
 from isp_ledger.api.params import bounded_instant
 from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.api.reads import PlanDiff, Timeline
-from isp_ledger.application.access_log import timeline_read
-from isp_ledger.domain.delivery import SESSION_EVENT
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.validation import parse_date
 from isp_ledger.domain.wording import KINDS
-from projections import timeline
 from projections.plan_index import decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/plans", tags=["history"])
@@ -51,18 +49,11 @@ def plan_timeline(
                 raise ValueError(before_version)
         except (ValueError, TypeError):
             raise InvalidInput.field("cursor", "cursor is not one this service gave out") from None
-    plan = ledger.plans.require_visible(user, plan_id)  # decided by the plan's own events, never a read model
-    view, freshness = read_side.for_user(timeline.Timeline.name, user.user_id, plan_id)
-    entries, next_version = timeline.entries(view, plan_id, limit=limit, before_version=before_version,
-                                             recorded_from=from_, recorded_to=to, kinds=kinds)
-    # Late entries of sessions (CONTRACT.md §8) are counted with the setting's calendar as it stands, on reading.
-    late = ledger.history.late_sessions(plan_id) if any(e["type"] == SESSION_EVENT for e in entries) else set()
-    for entry in entries:
-        entry["late"] = entry["event_id"] in late
-    next_cursor = encode_cursor([next_version]) if next_version is not None else None
-    ledger.access_log.shown(user, plan, timeline_read(from_, to, kinds))
-    return JSONResponse({"setting": ledger.setting_details.shown(plan.setting_urn), "entries": entries,
-                         "next_cursor": next_cursor}, headers=freshness.headers())
+    answer, freshness = queries.plan_timeline(ledger, read_side, user, plan_id, recorded_from=from_, recorded_to=to,
+                                              kinds=kinds, limit=limit, before_version=before_version)
+    next_version = answer.pop("next_version")
+    answer["next_cursor"] = encode_cursor([next_version]) if next_version is not None else None
+    return JSONResponse(answer, headers=freshness.headers())
 
 
 POINT = ("a version number, a date (YYYY-MM-DD, Europe/London), or an instant (ISO-8601 with offset, e.g. "

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any, Literal
-from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from isp_ledger import access
+from isp_ledger import reading
 from isp_ledger.api.deps import CurrentUser, LedgerDep, PlanId, WriteOptions
 from isp_ledger.api.params import bounded_instant
 from isp_ledger.api.read_side import ReadSideDep
@@ -17,14 +16,11 @@ from isp_ledger.api.reads import PlanDocument, PlanEvents
 from isp_ledger.api.reports import PlanListing
 from isp_ledger.api.responses import written
 from isp_ledger.api.schemas import Close, PlanCreate, TierChange, WriteResponse
-from isp_ledger.application.access_log import listed_in, plan_read
+from isp_ledger.application.access_log import plan_read
 from isp_ledger.domain import privacy
-from isp_ledger.domain.errors import InvalidInput
-from isp_ledger.domain.validation import Upn, Urn
-from projections import current_plan, plan_index
+from projections import current_plan
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
-MAX_NAME_SEARCH = 200  # as long as a name may be (domain/validation.py SHORT_TEXT)
 
 
 @router.post("", status_code=201, response_model=WriteResponse)
@@ -61,35 +57,10 @@ def list_plans(
 ) -> JSONResponse:
     """Plans the caller may see, by pupil name, a page at a time (from the plan index read model); `name` searches
     by name, the other parameters filter exactly."""
-    settings = access.visible_settings(user)
-    if setting_urn is not None:
-        try:
-            setting_urn = Urn().clean(setting_urn)
-        except ValueError as e:
-            raise InvalidInput.field("setting_urn", str(e)) from None
-        settings = [setting_urn] if settings is None or setting_urn in settings else []
-    upn_key = None
-    if upn is not None:
-        try:
-            upn_key = ledger.upn_key(Upn().clean(upn))
-        except ValueError as e:
-            raise InvalidInput.field("upn", str(e)) from None
-    if name is not None:
-        if not plan_index.name_key(name):
-            raise InvalidInput.field("name", "must name at least one letter or digit to search for")
-        if len(name) > MAX_NAME_SEARCH:
-            raise InvalidInput.field("name", f"must be at most {MAX_NAME_SEARCH} characters (got {len(name)})")
-    view, freshness = read_side.for_user(plan_index.PlanIndex.name, user.user_id)
-    try:
-        plans, next_cursor = plan_index.search(view, setting_urns=settings, upn_key=upn_key, tier=tier,
-                                               status=status, name=name, limit=limit, cursor=cursor)
-    except ValueError as e:
-        raise InvalidInput.field("cursor", str(e)) from None
-    for plan in plans:
-        plan["pupil"] = {"given_name": plan.pop("given_name"), "family_name": plan.pop("family_name")}
-    ledger.access_log.listed(user, [(UUID(p["plan_id"]), None) for p in plans], listed_in(
-        "the list of plans", setting_urn=setting_urn, tier=tier, status=status, upn="given" if upn else None))
-    return JSONResponse({"plans": plans, "next_cursor": next_cursor}, headers=freshness.headers())
+    listing = reading.list_plans(ledger, read_side, user, setting_urn=setting_urn, upn=upn, name=name, tier=tier,
+                         status=status, limit=limit, cursor=cursor)
+    return JSONResponse({"plans": listing.plans, "next_cursor": listing.next_cursor},
+                        headers=listing.freshness.headers())
 
 
 @router.get("/{plan_id}", responses={200: {"model": PlanDocument}})

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from isp_ledger import access
-from isp_ledger.access import User
+from isp_ledger import queries
 from isp_ledger.api.deps import CurrentUser, LedgerDep
-from isp_ledger.api.read_side import Freshness, ReadSideDep
+from isp_ledger.api.params import bounded_dates
+from isp_ledger.api.read_side import ReadSideDep
 from isp_ledger.api.reports import (
     Calendar,
     CalendarHistory,
@@ -23,15 +22,10 @@ from isp_ledger.api.reports import (
     SettingDelivery,
     SettingDetails,
 )
-from isp_ledger.api.routes.deliveries import FROM, TO, counting, window
+from isp_ledger.api.routes.deliveries import FROM, TO
 from isp_ledger.api.schemas import CalendarUpdate, SettingUpdate
-from isp_ledger.application import Ledger
-from isp_ledger.application.access_log import Reading, listed_in, period_words
 from isp_ledger.domain.errors import InvalidInput
-from isp_ledger.domain.quality import delivery_window
-from isp_ledger.domain.stamp import london_date
 from isp_ledger.domain.validation import Urn
-from projections import delivery, quality, reviews_due
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
 
@@ -46,40 +40,16 @@ def clean_urn(urn: str) -> str:
 @router.get("/{urn}/reviews-due", responses={200: {"model": ReviewsDue}})
 def reviews_due_report(urn: str, user: CurrentUser, ledger: LedgerDep, read_side: ReadSideDep) -> JSONResponse:
     """Open plans whose review is overdue or due within 30 days, soonest first."""
-    urn = clean_urn(urn)
-    access.require_staff_of(user, urn)
-    view, freshness = read_side.for_user(reviews_due.ReviewsDue.name, user.user_id)
-    today = london_date(ledger.clock.now())
-    plans = reviews_due.report(view, urn, today)
-    _log_rows(ledger, user, plans, listed_in("the setting's reviews-due report", setting_urn=urn))
-    return JSONResponse({"setting_urn": urn, "setting": ledger.setting_details.shown(urn), "as_of": today.isoformat(),
-                         "plans": plans}, headers=freshness.headers())
+    answer, freshness = queries.reviews_due_report(ledger, read_side, user, clean_urn(urn))
+    return JSONResponse(answer, headers=freshness.headers())
 
 
 @router.get("/{urn}/quality", responses={200: {"model": QualityReport}})
 def quality_report(urn: str, user: CurrentUser, ledger: LedgerDep, read_side: ReadSideDep) -> JSONResponse:
     """Per open plan, the gaps a SENCO must fix on the day asked, each with a stable code: a provision delivered
     at under 75% of its planned sessions over the last six school weeks is judged by the delivery figures."""
-    urn = clean_urn(urn)
-    access.require_staff_of(user, urn)
-    view, freshness = read_side.for_user(quality.Quality.name, user.user_id)
-    today = london_date(ledger.clock.now())
-    weeks = delivery_window(ledger.calendars.school_calendar(urn), today)
-    delivered = None
-    if weeks is not None:
-        delivery_view, delivery_freshness = read_side.for_user(delivery.Delivery.name, user.user_id)
-        delivered = delivery.provision_figures(delivery_view, urn, *weeks, ledger.calendars.school_calendar,
-                                               late_entry_days=ledger.calendars.late_entry_days)
-        freshness = _staler(freshness, delivery_freshness)
-    plans = quality.report(view, urn, today, delivered, weeks)
-    _log_rows(ledger, user, plans, listed_in("the setting's quality report", setting_urn=urn))
-    return JSONResponse({"setting_urn": urn, "setting": ledger.setting_details.shown(urn), "as_of": today.isoformat(),
-                         "plans": plans}, headers=freshness.headers())
-
-
-def _staler(first: Freshness, second: Freshness) -> Freshness:
-    """An answer drawn from two read models is as fresh as the less fresh of them."""
-    return first if not first.fresh or second.fresh else second
+    answer, freshness = queries.quality_report(ledger, read_side, user, clean_urn(urn))
+    return JSONResponse(answer, headers=freshness.headers())
 
 
 @router.get("/{urn}", response_model=SettingDetails)
@@ -133,18 +103,7 @@ def delivery_report(
     """Planned versus delivered provision across the setting: in total, by provision type (the broad area of
     need of the barriers it addresses), by location, by tier, and per plan."""
     urn = clean_urn(urn)
-    start, end = window(ledger, from_, to)
-    access.require_staff_of(user, urn)
-    view, freshness = read_side.for_user(delivery.Delivery.name, user.user_id)
-    report = delivery.setting_report(view, urn, start, end, ledger.calendars.school_calendar, **counting(ledger))
-    report["calendar_version"] = ledger.calendars.setting_calendar(user, urn)["version"]
-    report["setting"] = ledger.setting_details.shown(urn)
-    _log_rows(ledger, user, report["plans"], listed_in(
-        "the setting's delivery report", period_words(start, end), setting_urn=urn, **{"from": start, "to": end}))
+    bounded_dates(("from", from_), ("to", to))
+    start, end = queries.window(ledger, from_, to)
+    report, freshness = queries.setting_delivery(ledger, read_side, user, urn, start=start, end=end)
     return JSONResponse(report, headers=freshness.headers())
-
-
-def _log_rows(ledger: Ledger, user: User, rows: list[dict[str, Any]], reading: Reading) -> None:
-    """Each plan a report shows a row of, in the plans' access logs (one statement)."""
-    plan_ids = list(dict.fromkeys(UUID(str(row["plan_id"])) for row in rows))
-    ledger.access_log.listed(user, [(plan_id, None) for plan_id in plan_ids], reading)

@@ -1,0 +1,1 @@
+"""The page routes, one module per part of the site; each router's routes are ``PageRoute`` (``errors.py``)."""
