@@ -119,8 +119,7 @@ class PlanSealer:
             key = self.keys.for_writing(plan_id)
         except PlanErased:
             return None
-        nonce = _NONCES.next()  # seal_with's body, here: this runs for every value a read model keeps
-        return (nonce + key.encrypt(nonce, orjson.dumps(value), aad)).hex()
+        return seal_with(key, aad, value)
 
     def seal_bytes(self, plan_id: UUID, aad: bytes, data: bytes) -> bytes | None:
         """:meth:`seal` for bytes as they are."""
