@@ -71,7 +71,7 @@ def field_errors(error: LedgerError, stale_link: str | None = None) -> FormError
     errors = FormErrors(status=422)
     for problem in error.errors:
         name = problem.field
-        if problem.message == "is required" and name in MISSING:
+        if problem.message.startswith("is required") and name in MISSING:
             errors.add(name, MISSING[name])
         else:
             errors.add(name, f"{LABELS.get(name, 'This answer')} {problem.message}")
