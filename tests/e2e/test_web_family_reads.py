@@ -67,7 +67,7 @@ def test_the_summary_shows_the_plan_in_plain_words_and_is_logged_as_a_read(ledge
         PUPIL_NAME, "Hawthorn Road Primary School (URN 123456)", "Targeted", "What makes learning harder",
         "Finds it hard to blend sounds when decoding unfamiliar words", "Cognition and learning",
         "Small-group phonics with a trained TA", "3 sessions a week, 30 minutes each",
-        "teaching assistant, in a group of 4, withdrawn from class", "Seated near the front, away from the door",
+        "Teaching assistant, in a group of 4, withdrawn from class", "Seated near the front, away from the door",
         "Reads CVC and CCVC words accurately", "By 16 July 2027", "Latest progress, 20 November 2026: 12.",
         "Reads 12 of 20 words",
     ):

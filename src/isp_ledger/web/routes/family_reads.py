@@ -65,6 +65,8 @@ def looked(entry: dict[str, Any], user: User) -> dict[str, str]:
         who = f"{name} ({ROLE_NAMES.get(viewer['role'], viewer['role'])})"
     detail = entry["detail"]
     did = detail[:1].lower() + detail[1:] if detail[:2] != detail[:2].upper() else detail
+    if who == "You":
+        did = did.replace("shared with them", "shared with you")  # "Saw the plan in the plans shared with them"
     return {"at": at.isoformat(), "day": in_words(at.date()), "time": f"{at:%H:%M}",
             "sentence": f"{who} {did.rstrip('.')}."}
 
@@ -88,6 +90,8 @@ def summary(request: Request, plan_id: UUID, user: PageUser, ledger: LedgerDep) 
 def need(barrier: dict[str, Any]) -> dict[str, Any]:
     kind = NEED_TYPE_NAMES.get(barrier["need_type"]) if barrier.get("need_type") else None
     area = AREA_NAMES.get(barrier["area_of_need"], barrier["area_of_need"])
+    if kind is not None and kind.casefold() == area.casefold():
+        kind = None  # SEMH is both an area of need and a need type: said once
     return {"description": barrier["description"], "area": area[:1].upper() + area[1:], "type": kind,
             "paused": barrier["status"] != "active"}
 
