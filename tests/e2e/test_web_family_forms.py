@@ -164,3 +164,44 @@ def test_views_longer_than_the_plan_keeps_are_refused_with_the_limit_named(ledge
     assert response.status_code == 422
     assert "What you write must be at most" in error_summary(response.text)
     assert document(ledger, people, shared)["contributions"] == []
+
+
+def test_staff_give_the_day_a_parent_responded_and_a_date_that_is_no_date_is_said_plainly(
+        ledger: Ledger, people: People, clock: FakeClock) -> None:
+    shared = shared_plan(ledger, people, clock)  # today is 22 November 2026
+    senco = Browser(ledger, people.senco)
+    version = version_on(senco.get(f"{shared.url}/respond").text)
+    given = {"version": version, "response": "disagree", "given_by": "Pat Parent", "method": "letter",
+             "comment": "We want more sessions"}
+    for day, month, year, message in (("31", "2", "2026", "The date must be a real date"),
+                                      ("1", "12", "26", "The date must be a real date"),
+                                      ("23", "11", "2026", "The date must not be after today")):
+        refused = senco.post(f"{shared.url}/respond", {**given, "agreed_on-day": day, "agreed_on-month": month,
+                                                       "agreed_on-year": year})
+        assert refused.status_code == 422, (day, month, year)
+        summary = error_summary(refused.text)
+        assert message in summary and 'href="#agreed_on-day"' in summary
+        assert f'value="{day}"' in refused.text and ">We want more sessions</textarea>" in refused.text
+    response = senco.post(f"{shared.url}/respond", {**given, "agreed_on-day": "21", "agreed_on-month": "11",
+                                                    "agreed_on-year": "2026"})
+    assert response.status_code == 303
+    [acknowledgement] = document(ledger, people, shared)["acknowledgements"]
+    assert acknowledgement["agreed_on"] == "2026-11-21"
+
+
+def test_a_professional_dates_their_advice_and_a_parent_is_not_asked_for_a_date(
+        ledger: Ledger, people: People, clock: FakeClock) -> None:
+    shared = shared_plan(ledger, people, clock)
+    parent = Browser(ledger, shared.people["parent"])
+    assert "agreed_on-day" not in parent.get(f"{shared.url}/views/new?kind=parent_view").text
+    parent.post(f"{shared.url}/views/new?kind=parent_view", {"text": "Tired", "agreed_on-day": "1",
+                                                            "agreed_on-month": "1", "agreed_on-year": "2026"})
+    professional = Browser(ledger, people.professional)
+    assert "When was this advice given?" in professional.get(
+        f"{shared.url}/views/new?kind=professional_advice").text
+    response = professional.post(f"{shared.url}/views/new?kind=professional_advice", {
+        "text": "Visual timetable", "profession": "Occupational therapist", "agreed_on-day": "21",
+        "agreed_on-month": "11", "agreed_on-year": "2026"})
+    assert response.status_code == 303
+    days = [(c["kind"], c["agreed_on"]) for c in document(ledger, people, shared)["contributions"]]
+    assert days == [("professional_advice", "2026-11-21"), ("parent_view", "2026-11-22")]  # a parent's: today

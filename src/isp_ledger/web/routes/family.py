@@ -9,6 +9,7 @@ with a link to what changed, instead of recording agreement with a plan they hav
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
@@ -40,6 +41,7 @@ MISSING = {"response": "Select whether you agree with the plan",
            "method": "Select how the parent gave their response",
            "text": "Enter the views or advice to add",
            "profession": "Enter your profession, for example speech and language therapist"}
+DATE_HELP = "The date must be a real date, with the year in 4 digits, for example 27 3 2026"
 # Each kind of contribution: the page's heading, for the person whose own views they are and for staff recording
 # them, the text box's label, and the notice shown once added.
 KINDS: dict[str, dict[str, str]] = {
@@ -71,10 +73,32 @@ def field_errors(error: LedgerError, stale_link: str | None = None) -> FormError
     errors = FormErrors(status=422)
     for problem in error.errors:
         name = problem.field
-        if problem.message.startswith("is required") and name in MISSING:
+        if name == "agreed_on":
+            date_error(errors, f"The date {problem.message}")
+        elif problem.message.startswith("is required") and name in MISSING:
             errors.add(name, MISSING[name])
         else:
             errors.add(name, f"{LABELS.get(name, 'This answer')} {problem.message}")
+    return errors
+
+
+def given_on(form: dict[str, str]) -> str | None:
+    """The date staff say a parent gave their response or views (``agreed_on``), from the form's three boxes, as
+    ISO text: ``None`` when all are empty (today); ``ValueError`` when they make no date. Whether the date may be
+    recorded (not after today, not before the plan) is the domain's to say."""
+    parts = [form.get(f"agreed_on-{part}", "").strip() for part in ("day", "month", "year")]
+    if not any(parts):
+        return None
+    if not all(part.isdigit() for part in parts) or len(parts[2]) != 4:
+        raise ValueError(DATE_HELP)
+    day, month, year = (int(part) for part in parts)
+    return dt.date(year, month, day).isoformat()  # ValueError for 31 2 2026
+
+
+def date_error(errors: FormErrors | None, message: str) -> FormErrors:
+    errors = errors if errors is not None else FormErrors(status=422)
+    errors.add("agreed_on", message)
+    errors.summary[-1]["href"] = "#agreed_on-day"  # the date's first box
     return errors
 
 
@@ -96,10 +120,15 @@ def respond(request: Request, plan_id: UUID, user: PageUser, ledger: LedgerDep, 
     seen = form.get("version", "")
     fields: dict[str, Any] = {"version": int(seen) if seen.isdigit() else seen,
                               "response": _optional(form, "response"), "comment": _optional(form, "comment")}
+    agreed_on = None
     if not records_own_response(user.role):
         fields.update(given_by=_optional(form, "given_by"), method=_optional(form, "method"))
+        try:
+            agreed_on = given_on(form)
+        except ValueError:
+            return _respond_page(request, user, ledger, plan_id, form, date_error(None, DATE_HELP))
     try:
-        ledger.commands.record_acknowledgement(user, plan_id, fields,
+        ledger.commands.record_acknowledgement(user, plan_id, fields, agreed_on=agreed_on,
                                                if_match=int(seen) if seen.isdigit() else None)
     except LedgerError as e:
         if _not_a_form_error(e):
@@ -136,7 +165,11 @@ def add_views(request: Request, plan_id: UUID, user: PageUser, ledger: LedgerDep
     fields = {"kind": kind, "text": _optional(form, "text"),
               "profession": _optional(form, "profession") if kind == "professional_advice" else None}
     try:
-        ledger.commands.record_contribution(user, plan_id, fields)
+        agreed_on = None if records_own_response(user.role) else given_on(form)
+    except ValueError:
+        return _views_page(request, user, ledger, plan_id, kind, form, date_error(None, DATE_HELP))
+    try:
+        ledger.commands.record_contribution(user, plan_id, fields, agreed_on=agreed_on)
     except LedgerError as e:
         if _not_a_form_error(e):
             raise
@@ -152,7 +185,7 @@ def _views_page(request: Request, user: User, ledger: Ledger, plan_id: UUID, kin
     own = records_own_response(user.role)
     return render(request, "family/views.html", status_code=200 if not errors else errors.status,
                   title=wording["own" if own else "staff"], plan=plan, kind=kind, wording=wording, values=values,
-                  errors=errors)
+                  errors=errors, own=own)
 
 
 def _kind(kind: str) -> dict[str, str]:
