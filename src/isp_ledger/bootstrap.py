@@ -19,6 +19,7 @@ from isp_ledger.application.base import Clock, SystemClock
 from isp_ledger.application.calendars import Calendars, SettingDetails
 from isp_ledger.application.commands import PlanCommands
 from isp_ledger.application.grants import ActiveGrants, PlanGrants
+from isp_ledger.application.groups import Groups
 from isp_ledger.application.history import PlanHistory
 from isp_ledger.application.integrity import Integrity
 from isp_ledger.application.plans import Plans
@@ -29,6 +30,7 @@ from isp_ledger.mail import mailer
 from isp_ledger.migrate import require_migrated
 from isp_ledger.storage.access_log import AccessLogStore
 from isp_ledger.storage.grants import GrantIndex
+from isp_ledger.storage.groups import GroupStore
 from isp_ledger.storage.signin import SignInStore
 from isp_ledger.storage.signing import Signer
 from isp_ledger.storage.store import PlanStore
@@ -54,13 +56,14 @@ def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None, migr
     calendars = Calendars(store.calendars, clock, settings.late_entry_days)
     access_log = AccessLog(AccessLogStore(store.datastore), plans, clock)
     grant_index = GrantIndex(store.datastore)
+    commands = PlanCommands(writes, calendars)
     return Ledger(
         store=store,
         clock=clock,
         signer=signer,
         plans=plans,
         writes=writes,
-        commands=PlanCommands(writes, calendars),
+        commands=commands,
         history=PlanHistory(plans, calendars, clock, access_log),
         integrity=Integrity(plans, signer, clock, access_log),
         calendars=calendars,
@@ -72,6 +75,7 @@ def build_ledger(env: EnvType | None = None, *, clock: Clock | None = None, migr
         sign_in=SignIn(SignInStore(store.datastore), store.keys.secret("sign-in"), mailer(settings), clock,
                        idle=dt.timedelta(minutes=settings.session_idle_minutes),
                        lifetime=dt.timedelta(hours=settings.session_max_hours)),
+        groups=Groups(GroupStore(store.datastore), plans, commands, access_log, clock),
     )
 
 

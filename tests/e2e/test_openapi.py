@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from isp_ledger.api import reads, reports, schemas, sharing
 from isp_ledger.api.problems import InvalidInputProblem, Problem
-from isp_ledger.api.schemas import DeliveryWritten, WriteResponse
+from isp_ledger.api.schemas import DeliveryWritten, GroupSessionWritten, GroupWritten, WriteResponse
 from tests import samples
 from tests.conftest import SETTING
 from tests.e2e.helpers import PROBLEM, Api, assert_written
@@ -23,7 +23,8 @@ from tests.e2e.helpers import PROBLEM, Api, assert_written
 Operation = tuple[str, str, dict[str, Any]]  # path, method, what the document says of it
 
 PUBLIC = {"/healthz", "/metrics"}  # the only operations that need no token
-PLAN_PATH = {"plan_id", "item_id", "grant_id"}  # path parameters that find a plan, an item or a grant: unknown, 404
+PLAN_PATH = {"plan_id", "item_id", "grant_id", "group_id"}  # path parameters that find a plan, an item, a grant or
+# a group: unknown, 404
 NONSENSE = "not valid"
 # A parameter that takes any words: what it refuses instead. A search by name finds "not valid" or finds nothing.
 NONSENSE_FOR = {"name": "  "}
@@ -67,7 +68,7 @@ def test_every_operation_documents_each_error_it_can_answer_as_a_problem(api: Ap
 
 def _url(path: str, plan_id: str, **overrides: str) -> str:
     values = {"plan_id": plan_id, "item_id": str(uuid.uuid4()), "grant_id": str(uuid.uuid4()), "urn": SETTING,
-              "user_id": str(uuid.uuid4()),
+              "user_id": str(uuid.uuid4()), "group_id": str(uuid.uuid4()),
               **overrides}
     names = re.findall(r"{(\w+)}", path)
     assert set(names) <= set(values), f"no value for a path parameter of {path} in this test"
@@ -174,7 +175,15 @@ def plan_with_history(api: Api) -> dict[str, str]:
         assert_answers_as(DeliveryWritten, response.json(), "POST /v1/deliveries")
     calendar = {"holidays": [{"start": "2026-10-26", "end": "2026-10-30"}], "closures": ["2026-11-13"]}
     assert api.client.put(f"/v1/settings/{SETTING}/calendar", json=calendar, headers=api.headers()).status_code == 200
-    return {"plan_id": plan_id}
+    group = api.post(f"/v1/settings/{SETTING}/groups", {"name": "Phonics", "led_by": "Mrs Patel",
+                                                         "members": [{"plan_id": plan_id, "provision_id": provision}]})
+    assert group.status_code == 201, group.text
+    assert_answers_as(GroupWritten, group.json(), "POST /v1/settings/{urn}/groups")
+    session = api.post(f"/v1/settings/{SETTING}/groups/{group.json()['group_id']}/sessions",
+                       {"date": "2026-11-20", "attended": []})
+    assert session.status_code == 201, session.text
+    assert_answers_as(GroupSessionWritten, session.json(), "POST /v1/settings/{urn}/groups/{group_id}/sessions")
+    return {"plan_id": plan_id, "group_id": group.json()["group_id"]}
 
 
 NOT_JSON = {"/v1/plans/{plan_id}/bundle"}  # JSON, HTML or PDF: its JSON form is checked by `isp-ledger verify`
@@ -183,7 +192,8 @@ MODELS = {model.__name__: model for module in (reads, reports, schemas, sharing)
 
 
 def test_every_read_answers_as_documented_and_documents_every_field(api: Api) -> None:
-    plan_id = plan_with_history(api)["plan_id"]
+    made = plan_with_history(api)
+    plan_id = made["plan_id"]
     queries: dict[str, list[dict[str, str]]] = {
         "/v1/plans/{plan_id}": [{}, {"as_of": "2026-10-01"}, {"as_at": "2026-11-20T10:00:00.004+00:00"}],
         "/v1/plans/{plan_id}/diff": [{}, {"from": "4", "to": "10"}],
@@ -196,7 +206,8 @@ def test_every_read_answers_as_documented_and_documents_every_field(api: Api) ->
         model = MODELS.get(ref.rsplit("/", 1)[-1])
         assert model is not None, f"GET {path} documents no answer this test knows ({ref or 'none'})"
         for params in queries.get(path, [{}]):
-            response = api.client.get(_url(path, plan_id), params=params, headers=api.headers("admin"))
+            response = api.client.get(_url(path, plan_id, group_id=made["group_id"]), params=params,
+                                      headers=api.headers("admin"))
             assert response.status_code == 200, (path, response.text[:300])
             assert_answers_as(model, response.json(), f"GET {path} {params}")
         checked.append(path)

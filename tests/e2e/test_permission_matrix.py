@@ -22,7 +22,7 @@ import datetime as dt
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,6 +122,8 @@ class Plan:
     grantable: str  # a parent holding no grant
     victim: str | None  # a user the SENCO created, to disable (once users are managed over the API)
     upn: str
+    group_id: str  # a group of the plan's setting, the plan's provision its member
+    school_days: Iterator[dt.date]  # a day of its own for each session a cell logs (one session of a provision a day)
 
 
 Request = Callable[[Plan], dict[str, Any]]  # -> keyword arguments of httpx's request: params, json, headers
@@ -143,10 +145,25 @@ def new_plan_body(_plan: Plan) -> dict[str, Any]:
 def session(plan: Plan) -> dict[str, Any]:
     """A session on a school day of its own (one session of a provision a day)."""
     return {"json": {"entries": [{"plan_id": plan.plan_id, "provision_id": plan.items["provision"]}],
-                     "date": next(_school_days).isoformat(), "status": "delivered"}}
+                     "date": next(plan.school_days).isoformat(), "status": "delivered"}}
 
 
-_school_days = (day for day in (dt.date(2026, 9, 7) + dt.timedelta(days=n) for n in range(70)) if day.weekday() < 5)
+def group_session(plan: Plan) -> dict[str, Any]:
+    """A session of the group on a school day of its own, the plan's pupil attending."""
+    return {"json": {"date": next(plan.school_days).isoformat(),
+                     "attended": [{"plan_id": plan.plan_id, "provision_id": plan.items["provision"]}]}}
+
+
+def new_group(plan: Plan) -> dict[str, Any]:
+    """A group of its own name (names are unique among the setting's live groups)."""
+    return {"json": {"name": f"Group {next(_group_numbers)}",
+                     "members": [{"plan_id": plan.plan_id, "provision_id": plan.items["provision"]}]}}
+
+
+_group_numbers = iter(range(1, 10_000))
+def school_days() -> Iterator[dt.date]:
+    """The weekdays from 7 September (the provision in force) to 20 November (the day before the cells run)."""
+    return (day for day in (dt.date(2026, 9, 7) + dt.timedelta(days=n) for n in range(75)) if day.weekday() < 5)
 
 # Each operation: what it needs (a permission of §10, or a kind of route) and the request to send.
 NEEDS: dict[tuple[str, str], str] = {}
@@ -203,6 +220,14 @@ operation("put", "/v1/settings/{urn}", "setting_manager",
           lambda p: {"json": {"name": "Zq Primary School", "local_authority": "Zq Council"}})
 operation("put", "/v1/settings/{urn}/calendar", "setting_manager",
           lambda p: {"json": {"holidays": [{"start": "2026-12-21", "end": "2027-01-01"}], "closures": []}})
+G = "/v1/settings/{urn}/groups"
+operation("post", G, "setting_manager", new_group)
+operation("get", G, "setting_staff")
+operation("get", f"{G}/{{group_id}}", "setting_staff")
+operation("get", f"{G}/{{group_id}}/history", "setting_staff")
+operation("put", f"{G}/{{group_id}}", "setting_manager", write(lambda p: new_group(p)["json"]))
+operation("delete", f"{G}/{{group_id}}", "setting_manager", write({}))
+operation("post", f"{G}/{{group_id}}/sessions", "setting_staff", group_session)
 operation("get", "/healthz", "health")
 operation("get", "/metrics", "public")
 # Users over the API (the accounts of CONTRACT.md §10), where the service has them.
@@ -210,7 +235,7 @@ operation("post", "/v1/users", "manage_users", lambda p: {"json": {"name": "New 
 operation("get", "/v1/users", "manage_users")
 operation("post", "/v1/users/{user_id}/disable", "disable_user")
 
-SUCCESS = {"post": 201, "put": 200}  # what an allowed request answers, when it is not sent stale (GET: 200)
+SUCCESS = {"post": 201, "put": 200, "delete": 200}  # what an allowed request answers, unless sent stale (GET: 200)
 SUCCESS_OF = {("post", "/v1/receipts/verify"): 200, ("post", "/v1/log/verify"): 200,
               ("post", "/v1/users/{user_id}/disable"): 200}
 
@@ -271,15 +296,19 @@ def callers_and_plan(api: Api, ledger: Ledger) -> tuple[list[Caller], dict[str, 
         assert created.status_code == 201, created.text
         victim = created.json()["user_id"]
     receipt = api.get(f"/v1/plans/{plan_id}/receipt", "admin").json()
+    group = api.post(f"/v1/settings/{SETTING}/groups", {"name": "Zq phonics", "members": [
+        {"plan_id": plan_id, "provision_id": items["provision"]}]})
+    assert group.status_code == 201, group.text
     event_id = api.events(plan_id)[0]["event_id"]
     api.clock.set(dt.datetime(2026, 11, 21, 10, 0, tzinfo=dt.UTC))  # the expired grants ended at midnight
     plan = Plan(plan_id, items, event_id, grant_ids["professional"], receipt, people.users["parent_none"].user_id,
-                victim, pupil["upn"])
+                victim, pupil["upn"], group.json()["group_id"], school_days())
     return callers, tokens, plan
 
 
 def url(path: str, plan: Plan) -> str:
     values = {"plan_id": plan.plan_id, "urn": SETTING, "grant_id": plan.grant_id, "user_id": plan.victim or "",
+              "group_id": plan.group_id,
               "item_id": plan.items["outcome" if "/outcomes/" in path else "provision" if "/provisions/" in path
                                     else "adjustment" if "/adjustments/" in path else "barrier"]}
     return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], path)

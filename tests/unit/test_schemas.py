@@ -16,7 +16,7 @@ import pytest
 from pydantic import BaseModel
 
 from isp_ledger.api import schemas, specs
-from isp_ledger.domain import codes, delivery, fields
+from isp_ledger.domain import codes, delivery, fields, groups
 from isp_ledger.domain.calendar import clean_calendar
 from isp_ledger.domain.errors import InvalidInput, LedgerError
 from isp_ledger.domain.plan import Plan
@@ -153,6 +153,25 @@ def _session(body: dict[str, Any]) -> None:
         raise InvalidInput(errors)
 
 
+def _group(body: dict[str, Any]) -> None:
+    groups.clean_group(body.get("name"), body.get("members"), body.get("led_by"))
+
+
+def _group_session(body: dict[str, Any]) -> None:
+    """A group's register, then the session's shared fields (as ``Groups.log_session`` checks them)."""
+    errors = []
+    shared = {name: body.get(name) for name in ("date", "starts_at", "minutes", "note", "delivered_by")}
+    member = (uuid.UUID(ENTRY["plan_id"]), ENTRY["provision_id"])
+    for check in (lambda: groups.register([member], body.get("attended"), body.get("absent_reason")),
+                  lambda: delivery.clean_session({**shared, "status": "delivered"}, "2026-11-20")):
+        try:
+            check()
+        except InvalidInput as e:
+            errors += e.errors
+    if errors:
+        raise InvalidInput(errors)
+
+
 def _setting(body: dict[str, Any]) -> None:
     fields.clean_setting_details(body.get("name"), body.get("local_authority"))
 
@@ -219,6 +238,9 @@ PROBES = [
     Probe(schemas.DeliveryCreate, {"entries": [ENTRY], "date": "2026-11-19", "status": "delivered"}, _session),
     Probe(schemas.DeliveryEntry, ENTRY, lambda b: _session({"entries": [b], "date": "2026-11-19",
                                                             "status": "delivered"}), "entries.0."),
+    Probe(schemas.GroupWrite, {"name": "Year 2 phonics", "members": [ENTRY], "led_by": "Mrs Patel"}, _group),
+    Probe(schemas.GroupSessionCreate, {"date": "2026-11-19", "attended": [ENTRY], "absent_reason": "pupil_absent",
+                                       "minutes": 20, "note": "CVC words"}, _group_session),
     Probe(schemas.CalendarUpdate, {"holidays": [HOLIDAY], "closures": ["2026-11-27"]}, _calendar),
     Probe(schemas.Holiday, HOLIDAY, lambda b: _calendar({"holidays": [b], "closures": []}), "holidays.0."),
     Probe(schemas.SettingUpdate, {"name": "Hawthorn Road Primary School", "local_authority": "Kent"},

@@ -24,6 +24,7 @@ from isp_ledger.api.routes import (
     deliveries,
     facts,
     grants,
+    groups,
     history,
     integrity,
     me,
@@ -99,7 +100,7 @@ def create_app(ledger: Ledger | None = None, *, close_ledger: bool | None = None
     app.build_middleware_stack = lambda: SecurityHeaders(  # type: ignore[method-assign]
         build_stack(), page_policy=web.PAGE_CSP)
     for module in (plans, sections, facts, history, integrity, settings, deliveries, bundle, me, users, grants,
-                   privacy):
+                   privacy, groups):
         # Authenticate before anything else is looked at, so an unknown caller learns nothing (401 first); then
         # refuse a query parameter the route does not take, rather than answer as if it were not there.
         app.include_router(module.router, dependencies=[Depends(current_user), Depends(known_parameters_only)])

@@ -62,11 +62,8 @@ async def write_options(
     ] = None,
 ) -> dict[str, Any]:
     options: dict[str, Any] = {}
-    if if_match is not None and if_match.strip() != "*":
-        match = _ETAG.match(if_match)
-        if match is None:
-            raise InvalidInput.field("If-Match", 'must be a plan version in quotes, e.g. "7"')
-        options["if_match"] = int(match.group(1))
+    if (version := _version(if_match, "plan")) is not None:
+        options["if_match"] = version
     if idempotency_key is not None:
         if not _KEY.match(idempotency_key):
             raise InvalidInput.field("Idempotency-Key", "must be 1 to 200 visible ASCII characters")
@@ -88,3 +85,24 @@ async def _fingerprint(request: Request) -> str:
 
 
 WriteOptions = Annotated[dict[str, Any], Depends(write_options)]
+
+
+def _version(if_match: str | None, of: str) -> int | None:
+    """The version ``If-Match`` names (``None``: none, or ``*``)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = _ETAG.match(if_match)
+    if match is None:
+        raise InvalidInput.field("If-Match", f'must be a {of} version in quotes, e.g. "7"')
+    return int(match.group(1))
+
+
+def group_version(
+    if_match: Annotated[str | None, Header(description='"<version>": refuse with 412 unless the group is at '
+                                                       'it')] = None,
+) -> int | None:
+    """A change to a setting's group (not a plan): ``If-Match`` only, since it is no entry in a plan's history."""
+    return _version(if_match, "group")
+
+
+GroupVersion = Annotated[int | None, Depends(group_version)]

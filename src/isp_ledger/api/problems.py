@@ -191,6 +191,7 @@ CHECKS = {"/v1/receipts/verify"}  # a POST that changes nothing: anyone who may 
 SETTINGS = "/v1/settings/"  # a setting's records and reports: its staff and administrators only
 REPORTED_IN_ANSWER = {"/v1/plans/{plan_id}/events", "/v1/plans/{plan_id}/verify"}  # a damaged record is shown
 RECORDS_ON_PLANS = ("/v1/plans", "/v1/deliveries")  # writes here are entries in plans' histories
+GROUPS = "/v1/settings/{urn}/groups"  # a setting's own records, whose writes a rule may refuse (409)
 ITEM_PATH = ("plan_id", "item_id", "grant_id")  # path parameters that find a plan, item or grant (or answer 404)
 # Reads of a plan that its grantees may not all make (the SENCO's and administrators' view of who may see it, and
 # who has looked); and the answers logged before they are sent (CONTRACT.md §10: 503 if the log cannot be written).
@@ -213,17 +214,24 @@ def error_statuses(path: str, method: str, operation: dict[str, Any], names_a_pl
         statuses[403] = "your role may not do this"
     if "{plan_id}" in path or names_a_plan:
         statuses[404] = "no such plan (or item), or you may not see it"
-    if write and path.startswith(RECORDS_ON_PLANS):
+    if "{group_id}" in path:
+        statuses[404] = "no such group in the setting"
+    if write and path.startswith(GROUPS):
+        statuses[409] = "a rule refuses the change (rule and detail say which)"
+    elif write and path.startswith(RECORDS_ON_PLANS):
         statuses[409] = "a rule of the plan refuses the change (rule and detail say which)"
     elif "{plan_id}" in path and path not in REPORTED_IN_ANSWER:
         statuses[409] = "the plan's stored record was altered outside the ledger (rule record_intact): run verify"
     if "{plan_id}" in path and any(p["in"] == "header" and p["name"].lower() == "if-match" for p in parameters):
         statuses[412] = "If-Match named a version the plan is no longer at (current_version says which)"
+    if "{group_id}" in path and any(p["in"] == "header" and p["name"].lower() == "if-match" for p in parameters):
+        statuses[412] = "If-Match named a version the group is no longer at (current_version says which)"
     if "requestBody" in operation or any(p["name"] not in ITEM_PATH for p in parameters):
         statuses[422] = "invalid input, every bad field named in errors" + ("; nothing was recorded" if write else "")
     else:  # every operation refuses a query parameter it does not take (api/params.py)
         statuses[422] = "a query parameter this operation does not take, named in errors"
-    if (method == "get" and "{plan_id}" in path) or (method, path) in LOGGED_LISTINGS:
+    shows_plans = "{plan_id}" in path or path.startswith(GROUPS)  # a group shows its members' plans
+    if (method == "get" and shows_plans) or (method, path) in LOGGED_LISTINGS:
         statuses[503] = "the access log could not be written, so the answer (which shows a plan) was not sent"
     return statuses
 

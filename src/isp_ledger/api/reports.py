@@ -167,3 +167,55 @@ class SettingDetails(Read):
     changed_at: Instant | None
     changed_by: Actor | None
     shown_as: str = Field(description="the setting as people are shown it: its name with its URN")
+
+
+class GroupProvision(Read):
+    description: str | None = Field(description="null once the plan is erased")
+
+
+class GroupPupil(Read):
+    given_name: str | None
+    family_name: str | None
+
+
+class GroupMember(Read):
+    plan_id: str
+    provision_id: str
+    visible: bool = Field(description="false when you may no longer see the plan (moved to another setting): it "
+                                      "is then shown by its ids alone")
+    pupil: GroupPupil | None
+    provision: GroupProvision | None
+    in_force: bool = Field(description="whether a session can be logged for it today: the plan open and the "
+                                       "provision in force (not ended, not paused)")
+    not_in_force_because: str | None = Field(description="plan_closed, provision_ended, provision_paused, ...")
+
+
+class GroupMemberIds(Read):
+    plan_id: str
+    provision_id: str
+
+
+class GroupVersion(Read):
+    group_id: str
+    setting_urn: str
+    version: int
+    name: str
+    led_by: str | None
+    retired: bool = Field(description="a retired group is no longer listed or used, but stays readable")
+    changed_at: Instant
+    changed_by: Actor
+    members: list[GroupMemberIds]
+
+
+class Group(GroupVersion):
+    members: list[GroupMember]  # type: ignore[assignment]
+
+
+class GroupListing(Read):
+    setting_urn: str
+    groups: list[Group] = Field(description="the setting's live groups, by name")
+
+
+class GroupHistory(Read):
+    group_id: str
+    versions: list[GroupVersion] = Field(description="newest first")

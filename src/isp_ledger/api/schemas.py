@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from isp_ledger.api import specs
-from isp_ledger.domain import codes, fields
+from isp_ledger.domain import codes, fields, groups
 from isp_ledger.domain.delivery import MAX_ENTRIES, SESSION_FIELDS
 from isp_ledger.domain.sections import SECTIONS
 from isp_ledger.domain.validation import SHORT_TEXT, Choice, Date, Text, Urn
@@ -129,6 +129,30 @@ else:
     SettingUpdate = specs.model("SettingUpdate", fields.SETTING_FIELDS, base=Body, descriptions=HELP,
                                 doc="The setting's details, shown with its URN wherever the setting is shown.")
 
+class GroupWrite(Body):
+    """A setting's group of pupils' provisions that meet together: its whole content, to make it or replace it."""
+
+    name: str = specs.field(groups.NAME, "unique among the setting's live groups, e.g. 'Year 2 phonics, Tue/Thu'")
+    members: list[DeliveryEntry] = Field(description="each pupil's plan (an open plan of the setting) and provision "
+                                                     "(in force today); no pupil's name is kept in the group",
+                                         json_schema_extra={"minItems": 1, "maxItems": groups.MAX_MEMBERS})
+    led_by: str | None = specs.field(groups.LED_BY, "who usually runs it (staff, not a pupil)")
+
+
+class GroupSessionCreate(Body):
+    """A session of a group: delivered for the members who attended, missed for the others."""
+
+    date: dt.date = specs.field(SESSION_FIELDS["date"], SESSION_HELP["date"])
+    attended: list[DeliveryEntry] = Field(description="the members who attended (empty if nobody did); every other "
+                                                      "member is recorded as missed")
+    absent_reason: str | None = specs.field(groups.ABSENT_REASON, "why the others missed it; default pupil_absent")
+    starts_at: str | None = specs.field(SESSION_FIELDS["starts_at"], SESSION_HELP["starts_at"])
+    minutes: int | None = specs.field(SESSION_FIELDS["minutes"], "for those who attended; default: each "
+                                                                 "provision's minutes")
+    note: str | None = specs.field(SESSION_FIELDS["note"])
+    delivered_by: str | None = specs.field(SESSION_FIELDS["delivered_by"], SESSION_HELP["delivered_by"])
+
+
 TIER = Choice(codes.TIERS)
 EHCP_REFERENCE = Text(SHORT_TEXT, required=False)
 
@@ -213,6 +237,21 @@ class DeliveryEntryWritten(BaseModel):
 class DeliveryWritten(BaseModel):
     session_id: str = Field(description="shared by the entries of one session")
     entries: list[DeliveryEntryWritten]
+
+
+class GroupEntryWritten(DeliveryEntryWritten):
+    status: str = specs.field(Choice(codes.SESSION_STATUSES))
+
+
+class GroupSessionWritten(BaseModel):
+    session_id: str = Field(description="shared by the entries of one session")
+    group_id: str
+    entries: list[GroupEntryWritten] = Field(description="one per member, in the group's order")
+
+
+class GroupWritten(BaseModel):
+    group_id: str
+    version: int = Field(description="the group's version after the write; also its ETag")
 
 
 class Verification(BaseModel):

@@ -139,18 +139,35 @@ class PlanCommands:
         return self._on_plan(user, plan_id, Action.EDIT, change, 200, **options)
 
     def record_session(self, user: User, *, entries: list[dict[str, Any]], session: dict[str, Any],
-                       idempotency: Idempotency | None = None) -> WriteResult:
+                       idempotency: Idempotency | None = None, per_entry: list[dict[str, Any]] | None = None,
+                       named: str = "entries") -> WriteResult:
         """Record one session of provision (CONTRACT.md §8) for each entry, a pupil's plan and provision: every
         entry in one transaction, or none.
 
         Each entry becomes a ``SessionRecorded`` event on its plan, sharing a ``session_id``; every entry is
         checked before anything is stored, and the events of all the plans go to the store in one write, each
-        chained to its own plan. A refused entry is named by its place in ``entries``. Each is checked against
-        the school calendar of its plan's setting, as it stands when the session is recorded.
+        chained to its own plan. A refused entry is named by its place in ``entries`` (as ``named``.N: a group's
+        session names its members). Each is checked against the school calendar of its plan's setting, as it
+        stands when the session is recorded. ``per_entry``, one for each entry, gives the fields that differ
+        between entries (a group's register: ``status`` and ``missed_reason``), over the shared ``session``.
         """
         access.require_role_may(user, Action.RECORD_DELIVERY)
         targets = delivery.clean_entries(entries)
-        delivery.clean_session(session, self.writes.stamp(user).today.isoformat())  # the shared fields, named once
+        today = self.writes.stamp(user).today.isoformat()
+        if per_entry is None:
+            sessions = [session] * len(targets)
+            delivery.clean_session(session, today)  # the shared fields, named once
+        else:
+            if len(per_entry) != len(targets):
+                raise ValueError("per_entry must give the fields of each entry")
+            sessions = [{**session, **fields} for fields in per_entry]
+            for index, each in enumerate(sessions):
+                try:
+                    delivery.clean_session(each, today)
+                except InvalidInput as e:
+                    if _shared(e, per_entry[index]):
+                        raise  # a field every entry shares, named once
+                    raise _in_entry(index, targets[index][0], e, named) from None
         plan_ids = list(dict.fromkeys(plan_id for plan_id, _ in targets))
         session_id = str(uuid4())
 
@@ -162,10 +179,10 @@ class PlanCommands:
             recorded = []
             for index, (plan_id, provision_id) in enumerate(targets):
                 try:
-                    plans[plan_id].record_session(by, provision_id, session, session_id,
+                    plans[plan_id].record_session(by, provision_id, sessions[index], session_id,
                                                   calendar_of=self.calendars.school_calendar)
                 except LedgerError as e:
-                    raise _in_entry(index, plan_id, e) from None
+                    raise _in_entry(index, plan_id, e, named) from None
                 recorded.append((provision_id, plans[plan_id].pending_events[-1]))
             return WriteResult(201, {"session_id": session_id, "entries": [
                 {"plan_id": str(event.originator_id), "provision_id": provision_id,
@@ -188,10 +205,15 @@ class PlanCommands:
         return self.writes.write(user, [plan_id], authorize, command, if_match=if_match, idempotency=idempotency)
 
 
-def _in_entry(index: int, plan_id: UUID, error: LedgerError) -> LedgerError:
+def _in_entry(index: int, plan_id: UUID, error: LedgerError, named: str = "entries") -> LedgerError:
     """A refusal of one entry of a session, saying which entry it was."""
     if isinstance(error, InvalidInput):
-        return InvalidInput([FieldError(f"entries.{index}.{e.field}", e.message) for e in error.errors])
+        return InvalidInput([FieldError(f"{named}.{index}.{e.field}", e.message) for e in error.errors])
     if isinstance(error, RuleViolation):
-        return RuleViolation(error.rule, f"entries.{index} (plan {plan_id}): {error.detail}")
+        return RuleViolation(error.rule, f"{named}.{index} (plan {plan_id}): {error.detail}")
     return error
+
+
+def _shared(error: InvalidInput, own: dict[str, Any]) -> bool:
+    """Whether every field refused is one the entries share (not one of this entry's own)."""
+    return all(e.field not in own for e in error.errors)

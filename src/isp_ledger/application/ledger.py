@@ -2,7 +2,8 @@
 
 Each part does one thing a reader comes looking for: ``commands`` change plans, ``history`` answers what a
 plan said and when, ``integrity`` verifies and signs, ``calendars``, ``setting_details`` and ``accounts`` keep the
-settings' and the people's records, ``grants`` who a plan is shared with, ``access_log`` who was shown what, and
+settings' and the people's records, ``grants`` who a plan is shared with,
+``groups`` the settings' saved groups and their sessions, ``access_log`` who was shown what, and
 ``privacy`` erasure and legal holds, ``sign_in`` the web pages' codes and sessions.
 ``writes`` (the write path) and ``plans`` (loading, the cache, and who may see a plan) serve the others.
 """
@@ -17,6 +18,7 @@ from isp_ledger.application.base import Clock
 from isp_ledger.application.calendars import Calendars, SettingDetails
 from isp_ledger.application.commands import PlanCommands
 from isp_ledger.application.grants import PlanGrants
+from isp_ledger.application.groups import Groups
 from isp_ledger.application.history import PlanHistory
 from isp_ledger.application.integrity import Integrity
 from isp_ledger.application.plans import Plans
@@ -45,6 +47,7 @@ class Ledger:
     access_log: AccessLog
     privacy: PlanPrivacy
     sign_in: SignIn
+    groups: Groups
 
     @property
     def settings(self) -> Settings:
