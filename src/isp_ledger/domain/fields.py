@@ -80,11 +80,17 @@ def clean_agreed_on(check: Checker, by: Stamp, value: Any) -> str:
     return day.isoformat()
 
 
+def records_own_response(role: str) -> bool:
+    """Whether someone of ``role`` recording a response to the plan gives their own (a parent, through their
+    account), rather than recording a parent's on their behalf (staff, who then name the parent and the method)."""
+    return role == "parent"
+
+
 def acknowledgement_errors(cleaned: dict[str, Any], role: str) -> list[FieldError]:
     """Whose response, and how it was given (CONTRACT.md §4). A parent recording their own response through their
     account is its author, so names neither; anyone else records it on a parent's behalf and must name both."""
     errors = []
-    if role == "parent":
+    if records_own_response(role):
         for name in ("given_by", "method"):
             if cleaned.get(name) is not None:
                 errors.append(FieldError(name, "is for staff recording a parent's response on their behalf; a "
