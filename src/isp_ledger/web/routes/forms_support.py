@@ -28,11 +28,15 @@ from isp_ledger.web.forms import FormErrors
 STALE = "The plan changed since you opened this page: check the current plan and try again"
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 # Plain-English names of the domain's codes, as the forms offer them.
-AREA_LABELS = {code: wording.sentence(name) for code, name in wording.AREA_NAMES.items()}
-NEED_TYPE_LABELS = {code: f"{wording.sentence(name)} ({code})" for code, name in codes.NEED_TYPE_NAMES.items()}
-LOCATION_LABELS = {code: wording.sentence(name) for code, name in wording.LOCATION_NAMES.items()}
-CATEGORY_LABELS = {code: wording.sentence(name) for code, name in wording.CATEGORY_NAMES.items()}
+AREA_LABELS = {code: capitalised(name) for code, name in wording.AREA_NAMES.items()}
+NEED_TYPE_LABELS = {code: f"{capitalised(name)} ({code})" for code, name in codes.NEED_TYPE_NAMES.items()}
+LOCATION_LABELS = {code: capitalised(name) for code, name in wording.LOCATION_NAMES.items()}
+CATEGORY_LABELS = {code: capitalised(name) for code, name in wording.CATEGORY_NAMES.items()}
 TIER_LABELS = dict(wording.TIER_NAMES)
 OUTCOME_RESULT_LABELS = {"achieved": "Achieved", "discontinued": "Discontinued (not achieved)"}
 CHOICES: dict[str, dict[str, str]] = {
@@ -40,15 +44,15 @@ CHOICES: dict[str, dict[str, str]] = {
     "category": CATEGORY_LABELS, "tier": TIER_LABELS, "outcome": OUTCOME_RESULT_LABELS,
     "kind": dict(wording.CONTRIBUTION_NAMES),
     "response": {"agree": "Agree", "disagree": "Disagree", "seen": "Seen"},
-    "method": {code: wording.sentence(name) for code, name in wording.RESPONSE_METHOD_NAMES.items()},
+    "method": {code: capitalised(name) for code, name in wording.RESPONSE_METHOD_NAMES.items()},
     "status": {"delivered": "Delivered", "missed": "Missed"},
-    "missed_reason": {code: wording.sentence(name) for code, name in wording.MISSED_REASON_NAMES.items()},
+    "missed_reason": {code: capitalised(name) for code, name in wording.MISSED_REASON_NAMES.items()},
 }
 
 
 def label_of(name: str) -> str:
     """A field as a form's label and its error messages name it: "Number of sessions a week"."""
-    return wording.sentence(wording.FIELD_NAMES.get(name, name.replace("_", " ")))
+    return capitalised(wording.FIELD_NAMES.get(name, name.replace("_", " ")))
 
 
 @dataclass
@@ -128,7 +132,7 @@ def refused(error: LedgerError, *, names: Mapping[str, str] | None = None, dates
     result.status = 422
     for problem in error.errors:
         if problem.field == "changes":  # about the form as a whole ("nothing differs ...")
-            result.summary.append({"text": wording.sentence(problem.message)})
+            result.summary.append({"text": capitalised(problem.message)})
             continue
         name = (names or {}).get(problem.field, problem.field)
         label = (labels or {}).get(name) or (
