@@ -32,10 +32,9 @@ from isp_ledger.web.routes.forms_support import (
     CHOICES,
     FormReader,
     PlanForm,
-    again,
     label_of,
     plan_form,
-    refused,
+    refused_form,
     stopped,
     with_dates,
 )
@@ -124,7 +123,7 @@ def correct_form(request: Request, plan_id: UUID, event_id: str, user: PageUser,
 @router.post("/plans/{plan_id}/entries/{event_id}/correct")
 async def correct(request: Request, plan_id: UUID, event_id: str, user: PageUser, ledger: LedgerDep) -> Response:
     plan, entry = _entry(ledger, user, plan_id, event_id)
-    reader = FormReader(await request.form())
+    reader = FormReader(await request.form(), labels={**OWN_REASON, **{i.name: i.label for i in _inputs(entry)}})
     record, changes, names = entry.record, {}, {"reason": "reason"}
     for key, spec in correctable_fields(record).items():
         name, widget = _input_name(key), _widget(spec)
@@ -151,7 +150,7 @@ async def correct(request: Request, plan_id: UUID, event_id: str, user: PageUser
             ledger.commands.correct(user, plan_id, event_id=event_id, reason=reader.text("reason"),  # type: ignore[arg-type]
                                     changes=changes, if_match=reader.version())
         except LedgerError as e:
-            errors, version = again(refused(e, names=names, dates=reader.dates, labels=OWN_REASON), reader, plan)
+            errors, version = refused_form(e, reader, plan, names)
             return _correct_page(request, plan, entry, values, errors, version)
         return redirect_with_notice(f"/plans/{plan_id}", "entry-corrected", request)
     return _correct_page(request, plan, entry, values, reader.errors, reader.version() or plan.version)
@@ -183,5 +182,5 @@ async def void(request: Request, plan_id: UUID, event_id: str, user: PageUser, l
         ledger.commands.correct(user, plan_id, event_id=event_id, reason=reader.text("reason"),  # type: ignore[arg-type]
                                 void=True, if_match=reader.version())
     except LedgerError as e:
-        return _void_page(request, plan, entry, reader.raw(), *again(refused(e), reader, plan))
+        return _void_page(request, plan, entry, reader.raw(), *refused_form(e, reader, plan))
     return redirect_with_notice(f"/plans/{plan_id}", "entry-voided", request)

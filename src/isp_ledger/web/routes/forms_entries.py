@@ -21,9 +21,8 @@ from isp_ledger.web.notices import redirect_with_notice
 from isp_ledger.web.routes.forms_support import (
     FormReader,
     PlanForm,
-    again,
     plan_form,
-    refused,
+    refused_form,
     stopped,
     with_dates,
 )
@@ -32,7 +31,12 @@ from isp_ledger.web.templating import render
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 ATTENDEE_ROWS = 6
-LABELS = {"attendees": "Who attended:"}
+REVIEW_LABELS = {"held_on": "Date the review was held", "attendees": "Who attended:",
+                 "parent_views": "What the parents said", "pupil_views": "What the pupil said",
+                 "summary": "Summary of what was decided", "next_review_due": "When the next review is due"}
+PROGRESS_LABELS = {"measured_on": "Date progress was measured", "value": "Measurement",
+                   "note": "What progress was made", "source": "Where this comes from"}
+CLOSE_LABELS = {"reason": "Why the plan is closing", "agreed_on": "Date it was agreed"}
 
 
 def attendee_rows(reader: FormReader) -> list[dict[str, str]]:
@@ -77,7 +81,7 @@ def review_form(request: Request, plan_id: UUID, user: PageUser, ledger: LedgerD
 @router.post("/plans/{plan_id}/reviews/new")
 async def record_review(request: Request, plan_id: UUID, user: PageUser, ledger: LedgerDep) -> Response:
     plan = plan_form(ledger, user, plan_id, Action.EDIT)
-    reader = FormReader(await request.form())
+    reader = FormReader(await request.form(), labels=REVIEW_LABELS)
     fields = {"held_on": reader.date("held_on"), "attendees": attendee_rows(reader),
               "parent_views": reader.form.get("parent_views") or "",
               "pupil_views": reader.form.get("pupil_views") or "",
@@ -90,8 +94,7 @@ async def record_review(request: Request, plan_id: UUID, user: PageUser, ledger:
             ledger.commands.hold_review(user, plan_id, {k: v for k, v in fields.items() if v is not None},
                                         if_match=reader.version())
         except LedgerError as e:
-            return _review_page(request, plan, values,
-                                *again(refused(e, dates=reader.dates, labels=LABELS), reader, plan))
+            return _review_page(request, plan, values, *refused_form(e, reader, plan))
         return redirect_with_notice(f"/plans/{plan_id}", "review-recorded", request)
     return _review_page(request, plan, values, reader.errors, reader.version() or plan.version)
 
@@ -116,7 +119,7 @@ async def record_progress(request: Request, plan_id: UUID, item_id: str, user: P
                           ledger: LedgerDep) -> Response:
     plan = plan_form(ledger, user, plan_id, Action.RECORD_PROGRESS)
     outcome = plan.item("outcomes", item_id)
-    reader = FormReader(await request.form())
+    reader = FormReader(await request.form(), labels=PROGRESS_LABELS)
     fields = {"measured_on": reader.date("measured_on"), "value": reader.number("value"),
               "note": reader.text("note"), "source": reader.text("source")}
     if not reader.errors:
@@ -127,8 +130,7 @@ async def record_progress(request: Request, plan_id: UUID, item_id: str, user: P
                                             {k: v for k, v in fields.items() if v is not None},
                                             if_match=reader.version())
         except LedgerError as e:
-            return _progress_page(request, plan, outcome, reader.raw(),
-                                  *again(refused(e, dates=reader.dates), reader, plan))
+            return _progress_page(request, plan, outcome, reader.raw(), *refused_form(e, reader, plan))
         return redirect_with_notice(f"/plans/{plan_id}", "progress-recorded", request)
     return _progress_page(request, plan, outcome, reader.raw(), reader.errors, reader.version() or plan.version)
 
@@ -152,7 +154,7 @@ def close_form(request: Request, plan_id: UUID, user: PageUser, ledger: LedgerDe
 @router.post("/plans/{plan_id}/close")
 async def close_plan(request: Request, plan_id: UUID, user: PageUser, ledger: LedgerDep) -> Response:
     plan = plan_form(ledger, user, plan_id, Action.EDIT)
-    reader = FormReader(await request.form())
+    reader = FormReader(await request.form(), labels=CLOSE_LABELS)
     agreed_on = reader.date("agreed_on")
     if not reader.errors:
         try:
@@ -161,6 +163,6 @@ async def close_plan(request: Request, plan_id: UUID, user: PageUser, ledger: Le
             ledger.commands.close_plan(user, plan_id, reason=reader.text("reason"),  # type: ignore[arg-type]
                                        agreed_on=agreed_on, if_match=reader.version())
         except LedgerError as e:
-            return _close_page(request, plan, reader.raw(), *again(refused(e, dates=reader.dates), reader, plan))
+            return _close_page(request, plan, reader.raw(), *refused_form(e, reader, plan))
         return redirect_with_notice(f"/plans/{plan_id}", "plan-closed", request)
     return _close_page(request, plan, reader.raw(), reader.errors, reader.version() or plan.version)

@@ -25,13 +25,12 @@ from isp_ledger.web.routes.forms_support import (
     CHOICES,
     FormReader,
     PlanForm,
-    again,
     plan_form,
-    refused,
+    refused_form,
     stopped,
     with_dates,
 )
-from isp_ledger.web.routes.item_fields import FIELDS, NOUNS, item_values, read_fields
+from isp_ledger.web.routes.item_fields import END_LABELS, FIELDS, NOUNS, form_labels, item_values, read_fields
 from isp_ledger.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -69,7 +68,7 @@ def add_item_form(request: Request, plan_id: UUID, kind: str, user: PageUser, le
 async def add_item(request: Request, plan_id: UUID, kind: str, user: PageUser, ledger: LedgerDep) -> Response:
     plan = plan_form(ledger, user, plan_id, Action.EDIT)
     kind = _section(kind)
-    reader = FormReader(await request.form())
+    reader = FormReader(await request.form(), labels=form_labels(kind))
     fields = read_fields(reader, kind)
     agreed_on = reader.date("agreed_on")
     if not reader.errors:
@@ -78,8 +77,7 @@ async def add_item(request: Request, plan_id: UUID, kind: str, user: PageUser, l
                 raise error
             ledger.commands.add_item(user, plan_id, kind, fields, agreed_on=agreed_on, if_match=reader.version())
         except LedgerError as e:
-            return _item_page(request, plan, kind, None, reader.raw(), *again(refused(e, dates=reader.dates),
-                                                                                reader, plan))
+            return _item_page(request, plan, kind, None, reader.raw(), *refused_form(e, reader, plan))
         return redirect_with_notice(f"/plans/{plan_id}", f"{kind}-added", request)
     return _item_page(request, plan, kind, None, reader.raw(), reader.errors, reader.version() or plan.version)
 
@@ -98,7 +96,7 @@ async def change_item(request: Request, plan_id: UUID, kind: str, item_id: str, 
                       ledger: LedgerDep) -> Response:
     plan = plan_form(ledger, user, plan_id, Action.EDIT)
     item = plan.item(_section(kind), item_id)
-    reader = FormReader(await request.form())
+    reader = FormReader(await request.form(), labels=form_labels(kind))
     fields = read_fields(reader, kind)
     agreed_on, reason = reader.date("agreed_on"), reader.text("reason")
     if not reader.errors:
@@ -109,7 +107,7 @@ async def change_item(request: Request, plan_id: UUID, kind: str, item_id: str, 
             ledger.commands.amend_item(user, plan_id, kind, item_id, changes, agreed_on=agreed_on, reason=reason,
                                        if_match=reader.version())
         except LedgerError as e:
-            errors, version = again(refused(e, dates=reader.dates), reader, plan)
+            errors, version = refused_form(e, reader, plan)
             return _item_page(request, plan, kind, item, reader.raw(), errors, version)
         return redirect_with_notice(f"/plans/{plan_id}", f"{kind}-changed", request)
     return _item_page(request, plan, kind, item, reader.raw(), reader.errors, reader.version() or plan.version)
@@ -144,7 +142,7 @@ async def end_item(request: Request, plan_id: UUID, kind: str, item_id: str, use
                    ledger: LedgerDep) -> Response:
     plan = plan_form(ledger, user, plan_id, Action.EDIT)
     item = plan.item(_section(kind), item_id)
-    reader = FormReader(await request.form())
+    reader = FormReader(await request.form(), labels=END_LABELS)
     agreed_on = reader.date("agreed_on")
     if not reader.errors:
         try:
@@ -154,7 +152,7 @@ async def end_item(request: Request, plan_id: UUID, kind: str, item_id: str, use
                                      outcome=reader.text("outcome") if kind == "outcomes" else None,
                                      agreed_on=agreed_on, if_match=reader.version())
         except LedgerError as e:
-            errors, version = again(refused(e, dates=reader.dates), reader, plan)
+            errors, version = refused_form(e, reader, plan)
             return _end_page(request, plan, kind, item, reader.raw(), errors, version)
         return redirect_with_notice(f"/plans/{plan_id}", f"{kind}-ended", request)
     return _end_page(request, plan, kind, item, reader.raw(), reader.errors, reader.version() or plan.version)

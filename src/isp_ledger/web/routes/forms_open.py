@@ -23,6 +23,9 @@ from isp_ledger.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
+LABELS = {"upn": "UPN", "given_name": "First name", "family_name": "Family name", "date_of_birth": "Date of birth",
+          "setting_urn": "Setting's URN", "tier": "Tier of support", "ehcp_reference": "EHCP reference",
+          "next_review_due": "When the first review is due", "agreed_on": "Date the plan was agreed"}
 NAMES = {"pupil.upn": "upn", "pupil.given_name": "given_name", "pupil.family_name": "family_name",
          "pupil.date_of_birth": "date_of_birth"}
 
@@ -52,7 +55,7 @@ def open_plan_form(request: Request, user: PageUser, ledger: LedgerDep) -> Respo
 @router.post("/plans/new")
 async def open_plan(request: Request, user: PageUser, ledger: LedgerDep) -> Response:
     _may_open(user)
-    reader = FormReader(await request.form())
+    reader = FormReader(await request.form(), labels=LABELS)
     setting = user.setting_urn if user.role != "admin" else (reader.text("setting_urn") or "").strip()
     pupil = {"upn": (reader.text("upn") or "").strip().upper() or None, "given_name": reader.text("given_name"),
              "family_name": reader.text("family_name"), "date_of_birth": reader.date("date_of_birth")}
@@ -63,6 +66,7 @@ async def open_plan(request: Request, user: PageUser, ledger: LedgerDep) -> Resp
                 user, pupil=pupil, setting_urn=setting or "", tier=reader.text("tier"),  # type: ignore[arg-type]
                 ehcp_reference=reader.text("ehcp_reference"), next_review_due=next_review_due, agreed_on=agreed_on)
         except LedgerError as e:
-            return _page(request, user, ledger, reader.raw(), refused(e, names=NAMES, dates=reader.dates))
+            errors = refused(e, names=NAMES, dates=reader.dates, labels=LABELS)
+            return _page(request, user, ledger, reader.raw(), errors)
         return redirect_with_notice(f"/plans/{result.body['plan_id']}", "plan-opened", request)
     return _page(request, user, ledger, reader.raw(), reader.errors)

@@ -60,6 +60,7 @@ class FormReader:
     """The posted form's values as a command takes them; what cannot even be read is an error of its field."""
 
     form: FormData
+    labels: Mapping[str, str] = field(default_factory=dict)  # the form's own labels, for its error messages
     errors: FormErrors = field(default_factory=FormErrors)
     dates: set[str] = field(default_factory=set)  # the fields shown as date inputs (their errors link to -day)
 
@@ -70,6 +71,9 @@ class FormReader:
             items = [v for v in self.form.getlist(key) if isinstance(v, str)]
             values[key] = items if len(items) > 1 or key.endswith("_ids") else (items[0] if items else "")
         return values
+
+    def label(self, name: str) -> str:
+        return self.labels.get(name) or label_of(name)
 
     def text(self, name: str) -> str | None:
         value = self.form.get(name)
@@ -86,12 +90,12 @@ class FormReader:
             return None
         day, month, year = parts
         if not all(p.isdigit() for p in parts) or len(year) != 4:
-            self.fail(name, f"{label_of(name)} must be a real date, with a day, a month and a 4-digit year")
+            self.fail(name, f"{self.label(name)} must be a real date, with a day, a month and a 4-digit year")
             return None
         try:
             return dt.date(int(year), int(month), int(day)).isoformat()
         except ValueError:
-            self.fail(name, f"{label_of(name)} must be a real date")
+            self.fail(name, f"{self.label(name)} must be a real date")
             return None
 
     def number(self, name: str, *, whole: bool = False) -> int | float | None:
@@ -99,7 +103,7 @@ class FormReader:
         if not text:
             return None
         if not _NUMBER.match(text) or (whole and not text.lstrip("+-").isdigit()):
-            self.fail(name, f"{label_of(name)} must be {'a whole number' if whole else 'a number'}, like 3")
+            self.fail(name, f"{self.label(name)} must be {'a whole number' if whole else 'a number'}, like 3")
             return None
         value = float(text)
         return int(value) if value.is_integer() else value
@@ -206,6 +210,12 @@ def with_dates(values: dict[str, Any], dates: Mapping[str, str | None]) -> dict[
         for part, text in date_parts(value).items():
             shown[f"{name}-{part}"] = text
     return shown
+
+
+def refused_form(error: LedgerError, reader: FormReader, plan: PlanForm,
+                 names: Mapping[str, str] | None = None) -> tuple[FormErrors, int]:
+    """:func:`refused`, labelled as the form labels its fields, and the version to show the form again at."""
+    return again(refused(error, names=names, dates=reader.dates, labels=reader.labels), reader, plan)
 
 
 def again(errors: FormErrors, reader: FormReader, plan: PlanForm) -> tuple[FormErrors, int]:

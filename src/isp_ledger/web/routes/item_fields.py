@@ -113,3 +113,12 @@ def item_values(kind: str, item: dict[str, Any]) -> dict[str, Any]:
         elif value is not None:
             values[spec.name] = f"{value:g}" if isinstance(value, float) else str(value)
     return with_dates(values, dates)
+
+
+COMMON_LABELS = {"agreed_on": "Date it was agreed", "reason": "Why it changed"}
+END_LABELS = {"agreed_on": "Date it was agreed", "reason": "Reason", "outcome": "Whether the outcome was achieved"}
+
+
+def form_labels(kind: str) -> dict[str, str]:
+    """Each input's label as its error messages name it ("Start date is required")."""
+    return {**COMMON_LABELS, **{spec.name: spec.label.removesuffix(" (optional)") for spec in FIELDS[kind]}}
