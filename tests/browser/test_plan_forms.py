@@ -108,7 +108,7 @@ def test_a_senco_keeps_a_plan_by_its_forms(page: Page, live_server: str, smtp: M
     page.goto(f"{base}/entries/{entry}/correct")
     expect(page.get_by_role("heading", name="The entry as recorded")).to_be_visible()
     check_both_widths(page, "form-correct")
-    page.get_by_label("Length of each session").fill("35")
+    page.get_by_label("Minutes each session").fill("35")
     page.get_by_label("Why it is being corrected").fill("The sessions were always 35 minutes")
     page.get_by_role("button", name="Save the correction").click()
     done(page, "Entry corrected")

@@ -22,6 +22,7 @@ from isp_ledger.domain.corrections import correctable_fields
 from isp_ledger.domain.errors import LedgerError, NotFound
 from isp_ledger.domain.record_wording import describe_entry
 from isp_ledger.domain.records import Record, current_value
+from isp_ledger.domain.sections import SECTION_OF_EVENT
 from isp_ledger.domain.state import Located
 from isp_ledger.web.deps import LedgerDep, PageUser
 from isp_ledger.web.errors import PageRoute
@@ -38,7 +39,7 @@ from isp_ledger.web.routes.forms_support import (
     stopped,
     with_dates,
 )
-from isp_ledger.web.routes.item_fields import Input
+from isp_ledger.web.routes.item_fields import Input, form_labels
 from isp_ledger.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -80,7 +81,10 @@ def _entry(ledger: Ledger, user: User, plan_id: UUID, event_id: str) -> tuple[Pl
 
 
 def _inputs(entry: Entry) -> list[Input]:
-    return [Input(_input_name(key), _widget(spec), label_of(key) if key != "reason" else OWN_REASON["entry_reason"])
+    """The fields to correct, labelled as the item's own form labels them (else as the history names them)."""
+    section = SECTION_OF_EVENT.get(entry.record["type"])
+    labels = {**(form_labels(section.name) if section else {}), "reason": OWN_REASON["entry_reason"]}
+    return [Input(_input_name(key), _widget(spec), labels.get(key) or label_of(key))
             for key, spec in correctable_fields(entry.record).items()]
 
 
