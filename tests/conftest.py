@@ -54,11 +54,19 @@ def postgres_dsn() -> str:
     return POSTGRES_URL.split("?", 1)[0]
 
 
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("store_url") == "postgres":
             item.add_marker(pytest.mark.postgres)
+        if BROWSER_TESTS in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.browser)
+    # The browser tests run last: Playwright's sync API keeps an event loop running in the main thread while its
+    # (one, session-wide) browser is open, and a test after it could not start one of its own (anyio.run).
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -1,6 +1,7 @@
 """The browser test harness: the service on a real port, a real SMTP server, and Debian's Chromium.
 
-Fixtures (reuse them for every page test; each runs on both stores, like ``ledger``):
+Every test here is marked ``browser`` and runs after all the others (``tests/conftest.py``). Fixtures (reuse them
+for every page test; each runs on both stores, like ``ledger``):
 
 * ``smtp`` — an aiosmtpd server on loopback collecting mail (``tests/mailbox.py``); the ledger sends to it
   (``ISP_LEDGER_SMTP_URL``).
@@ -8,7 +9,8 @@ Fixtures (reuse them for every page test; each runs on both stores, like ``ledge
   fixture (its FakeClock included), served by uvicorn in a thread.
 * ``browser`` — one headless Chromium per test session (``/usr/bin/chromium``; ``./dev test`` installs it).
 * ``page`` — a new browser context (no cookies) and page per test, 1280 px wide; ``new_page(javascript=False)``
-  for more, or one without JavaScript.
+  for more, or one without JavaScript. A console error (a script error, something the Content-Security-Policy
+  blocked; not a page answered with an error status on purpose) fails the test.
 * ``person(role, setting=...)`` — a user with an e-mail address, to sign in as.
 
 Helpers are in ``helpers.py``: ``sign_in``, ``check_a11y``, ``screenshot``, ``check_both_widths``.
@@ -31,13 +33,8 @@ from isp_ledger.application import Ledger
 from tests.mailbox import Mailbox, free_port, smtp_server
 
 CHROMIUM = "/usr/bin/chromium"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.browser)
+# Chromium's console line for a page answered 4xx on purpose (a refused form is shown again with 422).
+ANSWERED_WITH_STATUS = "Failed to load resource: the server responded with a status of"
 
 
 @pytest.fixture
@@ -90,15 +87,23 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     contexts = []
 
+    problems: list[str] = []
+
     def make(*, javascript: bool = True, width: int = 1280) -> Page:
         context = browser.new_context(java_script_enabled=javascript, viewport={"width": width, "height": 900})
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        # A script error, or anything the page's Content-Security-Policy blocked, fails the test.
+        page.on("console", lambda m: problems.append(f"{m.type}: {m.text}")
+                if m.type == "error" and not m.text.startswith(ANSWERED_WITH_STATUS) else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert not problems, "the browser reported:\n" + "\n".join(problems)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from uuid import UUID
 
@@ -28,7 +29,13 @@ def test_a_senco_signs_in_with_the_code_sees_their_plans_and_signs_out(
     page.get_by_role("button", name="Send me a code").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     check_both_widths(page, "sign-in-code")
-    page.get_by_label("Code from the email").fill(smtp.code_for("senco@example.org", 1))
+    code = smtp.code_for("senco@example.org", 1)
+    page.get_by_label("Code from the email").fill(f"{(int(code) + 1) % 1_000_000:06d}")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("That code is not right")  # the error summary, focused
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    check_both_widths(page, "sign-in-code-error")
+    page.get_by_label("Code from the email").fill(code)
     page.get_by_role("button", name="Sign in").click()
 
     expect(page).to_have_url(f"{live_server}/")

@@ -79,6 +79,8 @@ def test_unknown_pages_are_a_plain_page_not_found_and_the_api_still_answers_json
     page = pages.client.get("/no-such-page")
     assert page.status_code == 404 and "Page not found" in page.text
     assert page.headers["content-type"].startswith("text/html")
+    not_a_form = pages.post("/", {})
+    assert not_a_form.status_code == 405 and not_a_form.headers["content-type"].startswith("text/html")
     api = pages.client.get("/v1/no-such-thing")
     assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
 

@@ -23,6 +23,8 @@ def test_the_session_cookie_is_httponly_lax_and_secure_except_on_this_machine(
     for base_url, secure in (("http://localhost", False), ("http://127.0.0.1:8000", False),
                              ("https://isp.school.example.org", True)):
         with TestClient(create_app(ledger, close_ledger=False), base_url=base_url) as client:
+            csrf = client.get("/sign-in").headers["set-cookie"]
+            assert csrf.startswith("csrftoken=") and "HttpOnly" in csrf and ("Secure" in csrf) is secure
             cookie = Pages(client, outbox).sign_in(EMAIL).headers["set-cookie"]
             flags = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
             assert cookie.startswith("isp_session=")

@@ -12,12 +12,12 @@ from isp_ledger.access import User
 from isp_ledger.api.app import create_app
 from isp_ledger.application import Ledger
 from isp_ledger.application.signin import ADDRESS_LIMIT, CLIENT_LIMIT
+from isp_ledger.application.signin import CODE_REFUSED as REFUSED
 from isp_ledger.bootstrap import build_ledger
 from tests.conftest import FakeClock
 from tests.web.conftest import Pages
 
 EMAIL = "sam.senco@example.org"
-REFUSED = "That code is not right, or it is no longer valid"
 
 
 def wrong(code: str) -> str:

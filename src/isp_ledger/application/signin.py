@@ -43,8 +43,7 @@ WINDOW = dt.timedelta(minutes=15)
 ADDRESS_LIMIT = 5  # codes asked for per address in WINDOW (each may be tried CODE_TRIES times)
 CLIENT_LIMIT = 30  # sign-in requests per client address in WINDOW
 _CODE = re.compile(r"^[0-9]{6}$")
-CODE_REFUSED = (f"That code is not right, or it is no longer valid. Check the email and try again; a code works for "
-                f"{CODE_MINUTES} minutes and {CODE_TRIES} tries, then you need a new one")
+CODE_REFUSED = "That code is not right or has run out. Check it, or ask for a new code"
 
 
 class Mailer(Protocol):
@@ -138,7 +137,9 @@ class SignIn:
         self._limit(self.per_client, f"client {client}", now, "from your network")
         self._limit(self.tries_per_address, key, now, "for this email address")
         stored = self.store.code(key)
-        if stored is None or not stored.user_id or stored.attempts >= CODE_TRIES:
+        # A code made for an address nobody has is checked and counted like any other (the same work, the same
+        # answer), and refused only once it matches.
+        if stored is None or stored.attempts >= CODE_TRIES:
             raise InvalidInput.field("code", CODE_REFUSED)
         if now >= stored.created_at + dt.timedelta(minutes=CODE_MINUTES):
             self.store.drop_code(key)
@@ -148,7 +149,8 @@ class SignIn:
                 self.store.drop_code(key)
             raise InvalidInput.field("code", CODE_REFUSED)
         user = self.store.active_user_by_email(key)
-        if not self.store.take_code(key, stored.code_hash) or user is None or user.user_id != stored.user_id:
+        taken = self.store.take_code(key, stored.code_hash)
+        if not taken or not stored.user_id or user is None or user.user_id != stored.user_id:
             raise InvalidInput.field("code", CODE_REFUSED)
         token = secrets.token_urlsafe(32)
         self.store.add_session(token_digest(token), user.user_id, now)

@@ -104,6 +104,9 @@ def install(app: FastAPI) -> None:
                 return render(request, "errors/problem.html", status_code=405, title="Page not found",
                               detail="This address does not take that kind of request.",
                               headers=error.headers)
+            return render(request, "errors/problem.html", status_code=error.status_code,
+                          title="Sorry, that did not work", detail="Nothing was changed. Go back and try again.",
+                          headers=error.headers)
         result = api_handler(request, error)
         return await result if isinstance(result, Awaitable) else result
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from isp_ledger.application.signin import CODE_MINUTES, TooManyTries
+from isp_ledger.application.signin import CODE_MINUTES, CODE_TRIES, TooManyTries
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.web.deps import (
     SESSION_COOKIE,
@@ -47,7 +47,7 @@ def send_code(request: Request, ledger: LedgerDep, form: FormFields) -> Response
         return render(request, "sign_in/email.html", status_code=errors.status, title="Sign in", next=next_path,
                       email=email, errors=errors)
     return render(request, "sign_in/code.html", title="Check your email", email=address, next=next_path,
-                  minutes=CODE_MINUTES, errors=FormErrors())
+                  minutes=CODE_MINUTES, tries=CODE_TRIES, errors=FormErrors())
 
 
 @router.get("/sign-in/code")
@@ -67,7 +67,7 @@ def check_code(request: Request, ledger: LedgerDep, form: FormFields) -> Respons
             return render(request, "sign_in/email.html", status_code=errors.status, title="Sign in",
                           next=next_path, email=email, errors=errors)
         return render(request, "sign_in/code.html", status_code=errors.status, title="Check your email",
-                      email=email, next=next_path, minutes=CODE_MINUTES, errors=errors)
+                      email=email, next=next_path, minutes=CODE_MINUTES, tries=CODE_TRIES, errors=errors)
     response = RedirectResponse(next_path, status_code=303)
     set_session_cookie(response, request, token, int(ledger.sign_in.lifetime.total_seconds()))
     return response
