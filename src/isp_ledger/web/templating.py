@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from isp_ledger.access import User
+from isp_ledger.web import notices
 
 SERVICE_NAME = "Individual Support Plans"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -77,12 +78,16 @@ def render(request: Request, name: str, *, status_code: int = 200, user: User | 
            headers: Mapping[str, str] | None = None, **context: Any) -> HTMLResponse:
     """The page ``name`` for this request, with the signed-in ``user`` (if any) and the form's CSRF token."""
     make_token = request.scope.get("csrftoken")
+    notice = notices.take_notice(request)
     html = environment.get_template(name).render(
         request=request,
         user=user if user is not None else getattr(request.state, "user", None),
         csrf_field=CSRF_FIELD,
         csrf_token=make_token() if callable(make_token) else "",
         service_name=SERVICE_NAME,
+        notice=notice,
         **context,
     )
-    return HTMLResponse(html, status_code=status_code, headers=headers)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    notices.clear_notice(request, response)
+    return response

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from isp_ledger import access
 from isp_ledger.access import Action, User
@@ -26,7 +26,7 @@ from isp_ledger.domain.wording import RESPONSE_METHOD_NAMES
 from isp_ledger.web.deps import FormFields, LedgerDep, PageUser
 from isp_ledger.web.errors import PageRoute
 from isp_ledger.web.forms import FormErrors
-from isp_ledger.web.notices import done
+from isp_ledger.web.notices import redirect_with_notice
 from isp_ledger.web.routes.family_reads import day_of
 from isp_ledger.web.templating import render
 
@@ -135,7 +135,7 @@ def respond(request: Request, plan_id: UUID, user: PageUser, ledger: LedgerDep, 
             raise
         changes = f"/plans/{plan_id}/changes?from={seen}" if seen.isdigit() else None
         return _respond_page(request, user, ledger, plan_id, form, field_errors(e, changes))
-    return RedirectResponse(done(f"/plans/{plan_id}", "response-recorded"), status_code=303)
+    return redirect_with_notice(f"/plans/{plan_id}", "response-recorded", request)
 
 
 def _respond_page(request: Request, user: User, ledger: Ledger, plan_id: UUID, values: dict[str, str],
@@ -174,7 +174,7 @@ def add_views(request: Request, plan_id: UUID, user: PageUser, ledger: LedgerDep
         if _not_a_form_error(e):
             raise
         return _views_page(request, user, ledger, plan_id, kind, form, field_errors(e))
-    return RedirectResponse(done(f"/plans/{plan_id}", wording["done"]), status_code=303)
+    return redirect_with_notice(f"/plans/{plan_id}", wording["done"], request)
 
 
 def _views_page(request: Request, user: User, ledger: Ledger, plan_id: UUID, kind: str, values: dict[str, str],
