@@ -98,7 +98,8 @@ def _session_page(request: Request, ledger: Ledger, user: User, setting_urn: str
                 "label": member_label(m, _provision_terms(ledger, user, m))} for m in group["members"]]
     values = form or {"date-day": str(today.day), "date-month": str(today.month), "date-year": str(today.year)}
     return render(request, "groups/session.html", status_code=status, user=user,
-                  title=f"Log a session: {group['name']}", group=group, members=members, setting_urn=setting_urn, form=values,
+                  title=f"Log a session: {group['name']}", group=group,
+                  members=members, setting_urn=setting_urn, form=values,
                   ticked={m["key"] for m in members} if ticked is None else ticked,
                   reasons=ABSENT_REASONS, errors=errors or FormErrors())
 
