@@ -99,3 +99,43 @@ def test_a_teacher_logs_a_session_with_one_pupil_absent(pages: Pages, ledger: Le
         "csrftoken": pages.token(), "attended": ticked, "date-day": "31", "date-month": "11", "date-year": "2026"},
         follow_redirects=False)
     assert unreal.status_code == 422 and 'href="#date-day"' in unreal.text
+
+
+def test_a_senco_creates_changes_and_retires_a_group(pages: Pages, ledger: Ledger, school: dict[str, User],  # noqa: F811
+                                                     phonics: tuple[UUID, list[tuple[UUID, str]]]) -> None:
+    _, members = phonics
+    dana = pupil(ledger, school["senco"], "Dana", "Wood", "Speech and language", minutes=15)
+    for key, status in (("teacher", 403), ("other_senco", 403), ("parent", 403)):
+        assert as_(pages, key).client.get(f"{GROUPS}/new").status_code == status, key
+    as_(pages, "senco")
+    form = pages.client.get(f"{GROUPS}/new").text
+    assert "Dana W. — Speech and language, 3×15 min" in form and "Amira K. — Phonics catch-up, 3×20 min" in form
+    refused = pages.client.post(f"{GROUPS}/new", data={"csrftoken": pages.token(), "name": "Year 2 Phonics",
+                                                       "led_by": "Mr Cole", "attended": [f"{dana[0]}:{dana[1]}"]},
+                                follow_redirects=False)
+    assert refused.status_code == 409 and "already has a group named" in refused.text
+    assert 'value="Mr Cole"' in refused.text and re.search(rf'value="{dana[0]}:{dana[1]}"\s+checked', refused.text)
+    empty = pages.post(f"{GROUPS}/new", {"name": ""})
+    assert empty.status_code == 422 and 'href="#name"' in empty.text
+    both = [f"{dana[0]}:{dana[1]}", f"{members[0][0]}:{members[0][1]}"]
+    made = pages.client.post(f"{GROUPS}/new", data={"csrftoken": pages.token(), "name": "Talk boost", "attended": both},
+                             follow_redirects=False)
+    assert (made.status_code, made.headers["location"]) == (303, f"{GROUPS}?done=group-created")
+    [talk] = [g for g in ledger.groups.list(school["senco"], SETTING) if g["name"] == "Talk boost"]
+    assert [m["plan_id"] for m in talk["members"]] == [str(dana[0]), str(members[0][0])]
+    edit = pages.client.get(f"{GROUPS}/{talk['group_id']}/edit").text
+    assert 'value="Talk boost"' in edit
+    stale = pages.client.post(f"{GROUPS}/{talk['group_id']}/edit", data={
+        "csrftoken": pages.token(), "name": "Talk boost 2", "version": "7", "attended": [f"{dana[0]}:{dana[1]}"]},
+        follow_redirects=False)
+    assert stale.status_code == 412 and "The group changed since you opened this page" in stale.text
+    changed = pages.client.post(f"{GROUPS}/{talk['group_id']}/edit", data={
+        "csrftoken": pages.token(), "name": "Talk boost, Mon", "version": "1", "attended": [f"{dana[0]}:{dana[1]}"]},
+        follow_redirects=False)
+    assert changed.status_code == 303
+    assert "Group changed" in pages.client.get(changed.headers["location"]).text
+    assert pages.client.get(f"{GROUPS}/{talk['group_id']}/retire").status_code == 200
+    retired = pages.post(f"{GROUPS}/{talk['group_id']}/retire", {"version": "2"})
+    assert retired.status_code == 303
+    listing = pages.client.get(retired.headers["location"]).text
+    assert "Group retired" in listing and "Talk boost" not in listing

@@ -34,6 +34,7 @@ ABSENT_REASONS = {"pupil_absent": "Pupil absent", "staff_absent": "Staff absent"
                   "timetable_clash": "Timetable clash", "school_closed": "School closed",
                   "pupil_declined": "Pupil declined", "other": "Another reason"}
 assert set(ABSENT_REASONS) == set(MISSED_REASONS)
+NOTICES = {"group-created": "Group created", "group-changed": "Group changed", "group-retired": "Group retired"}
 SAVED = re.compile(r"^(\d{1,3})-(\d{1,3})$")
 MEMBER_ERROR = re.compile(r"^members\.(\d+) \(plan [0-9a-f-]+\): ")
 SESSION_NAMES = {"date": "date-day", "starts_at": "starts_at", "minutes": "minutes", "note": "note",
@@ -74,10 +75,10 @@ def _provision_terms(ledger: Ledger, user: User, member: dict[str, Any]) -> dict
 
 @router.get("/settings/{setting_urn}/groups")
 def groups_list(request: Request, setting_urn: str, user: PageUser, ledger: LedgerDep,
-                saved: str | None = None) -> Response:
+                saved: str | None = None, done: str | None = None) -> Response:
     groups = ledger.groups.list(user, setting_urn)
     counts = SAVED.match(saved or "")
-    notice = None
+    notice = NOTICES.get(done or "")
     if counts:
         present, absent = int(counts.group(1)), int(counts.group(2))
         notice = f"Session saved for {present + absent} pupil{'' if present + absent == 1 else 's'}" + (
