@@ -85,7 +85,7 @@ def _address(name: str, email: str, relationship: str) -> str:
     try:
         address = Email(required=True).clean(email.strip() if isinstance(email, str) else email)
     except ValueError as e:
-        problems.append(FieldError("email", f"email {e}"))
+        problems.append(FieldError("email", f"Enter an email address in the right form: {e}"))
     if relationship not in INVITED_ROLES:
         problems.append(FieldError("relationship", "choose parent or professional (a complaint handler is given "
                                                    "access with an end date, from their existing account)"))
