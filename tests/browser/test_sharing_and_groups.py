@@ -124,7 +124,8 @@ def test_a_senco_creates_a_group_and_a_teacher_logs_a_session_on_a_phone(
 
     _, token = ledger.accounts.add_user(name="Reader", role="senco", setting_urn=SETTING)
     for (plan, provision), delivered, missed in zip(members, (1, 1, 0), (0, 0, 1), strict=True):
-        figures = httpx.get(f"{live_server}/v1/plans/{plan}/delivery", params={"from": "2026-11-16", "to": "2026-11-20"},
+        week = {"from": "2026-11-16", "to": "2026-11-20"}
+        figures = httpx.get(f"{live_server}/v1/plans/{plan}/delivery", params=week,
                             headers={"Authorization": f"Bearer {token}"})
         assert figures.status_code == 200, figures.text
         [row] = [r for r in figures.json()["provisions"] if r["provision_id"] == provision]
