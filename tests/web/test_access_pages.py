@@ -58,9 +58,16 @@ def test_who_gets_the_access_page(pages: Pages, ledger: Ledger, school: dict[str
         assert ("Who has access now" in page.text) == (status == 200), key  # the grants: shown to those only
         if status == 404:
             assert "Page not found" in page.text and "Amira" not in page.text
-    written = as_(pages, "teacher").post(f"{path}/grant", {"user_id": school["professional"].user_id,
-                                                           "relationship": "professional"})
-    assert written.status_code == 403
+    [grant] = ledger.grants.plan_grants(school["senco"], plan)["grants"]
+    for key, status in (("teacher", 403), ("parent", 403), ("other_senco", 404), ("stranger", 404)):
+        as_(pages, key)
+        assert pages.post(f"{path}/grant", {"user_id": school["professional"].user_id,
+                                            "relationship": "professional"}).status_code == status, key
+        assert pages.post(f"{path}/invite", {"invite-name": "New Parent", "invite-email": f"{key}.new@example.org",
+                                             "invite-relationship": "parent"}).status_code == status, key
+        assert pages.client.get(f"{path}/{grant['grant_id']}/revoke").status_code == status, key
+        assert pages.post(f"{path}/{grant['grant_id']}/revoke", {}).status_code == status, key
+        assert accounts_with(ledger, f"{key}.new@example.org") == 0
     assert [g["user"]["name"] for g in ledger.grants.plan_grants(school["senco"], plan)["grants"]] == ["Parent Person"]
 
 

@@ -60,6 +60,11 @@ def test_who_gets_the_groups_and_the_session_form(pages: Pages, school: dict[str
             assert "Log a session" in listing.text
             assert ("Create a group" in listing.text) == (key != "teacher"), key
             assert (f"{GROUPS}/{group_id}/edit" in listing.text) == (key != "teacher"), key
+        day = {"date-day": str(16 + list(expected).index(key) % 3), "date-month": "11", "date-year": "2026"}
+        saved = pages.post(session, day)  # admin, senco and teacher: Monday, Tuesday, Wednesday
+        assert saved.status_code == (303 if status == 200 else status), key
+        if status == 200:  # the same session again: refused, naming the first pupil
+            assert "already" in pages.post(session, day).text
     as_(pages, "admin")
     assert pages.client.get(f"/settings/{SETTING}/groups/{UUID(int=1)}/session").status_code == 404
     assert pages.client.get(f"/settings/654321/groups/{group_id}/session").status_code == 404
