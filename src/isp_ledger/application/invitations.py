@@ -22,13 +22,14 @@ from isp_ledger.access import Action, User
 from isp_ledger.application.accounts import Accounts
 from isp_ledger.application.base import WriteResult
 from isp_ledger.application.grants import PlanGrants
-from isp_ledger.domain.errors import FieldError, InvalidInput, StaleVersion
+from isp_ledger.domain.errors import FieldError, InvalidInput, RuleViolation, StaleVersion
 from isp_ledger.domain.grants import Grantee, check_grant
 from isp_ledger.domain.stamp import Stamp
 from isp_ledger.storage.accounts import UserRecord, email_key
 from isp_ledger.users import Email, check_new_user
 
 INVITED_ROLES = ("parent", "professional")
+_A = {"parent": "a parent", "professional": "a professional"}
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,18 @@ class Invitation:
 def invite(grants: PlanGrants, accounts: Accounts, user: User, plan_id: UUID, *, name: str, email: str,
            relationship: str, reason: str | None = None, if_match: int | None = None) -> Invitation:
     """Give the person with ``email`` access to the plan as ``relationship`` (parent or professional), making their
-    account first if the address has none. Every refusal comes before anything is written."""
+    account first if the address has none. Every refusal comes before anything is written; an address that belongs
+    to an account of another role is refused without saying whose it is (addresses can be guessed)."""
     plan = grants.plans.require_visible(user, plan_id, Action.MANAGE_ACCESS)
     if if_match is not None and plan.version != if_match:
         raise StaleVersion(if_match, plan.version)
     address = _address(name, email, relationship)
     existing = _account_with(accounts, address)
-    if existing is not None:  # the grant's own rules refuse a user of another role, or a disabled one
+    if existing is not None and existing.role != relationship:  # said without naming whose it is
+        raise RuleViolation("grantee_role_mismatch", f"The address {address} already belongs to an account that is "
+                                                     f"not {_A[relationship]}'s; use the address they use as "
+                                                     f"{_A[relationship]}, or ask an administrator")
+    if existing is not None:  # the grant's own rules refuse a disabled account, or one with access already
         result = grants.grant(user, plan_id, user_id=existing.user_id, relationship=relationship, reason=reason,
                               if_match=if_match)
         return Invitation(existing.user_id, existing.name, existing.email or address, False, result)
