@@ -40,7 +40,8 @@ class _PlanByPlan(Projector):
         super().__init__(log, names, generations=generations, batch_size=batch_size)
         low, below = plans
         select = log.notifications_in_plan_order
-        self._pages = Pages(lambda after, limit, _stop: select(head, after, limit, below), key=in_plan_order)
+        self._pages = Pages(lambda after, limit, _stop: self._with_keys(select(head, after, limit, below)),
+                            key=in_plan_order)
         self._after: tuple[UUID, int] = (low or _FIRST_ID, 0)
         self.head = head
 

@@ -87,7 +87,18 @@ class Projector:
         return cls(view, self.plans)
 
     def _select(self, after: int, limit: int, stop: int | None) -> Sequence[Notification]:
-        return self.log.notifications(after, limit, stop)
+        return self._with_keys(self.log.notifications(after, limit, stop))
+
+    def _with_keys(self, page: Sequence[Notification]) -> Sequence[Notification]:
+        """The page, once the data keys of its plans are in memory: fetched in one query for the page (on the
+        thread that reads the page ahead), rather than one query when each plan's first event is opened. (Keyed by
+        the ids' integers, which hash in C, where a UUID's hash is Python code.)"""
+        plans: dict[int, UUID] = {}
+        for notification in page:
+            plan_id = cast(UUID, notification.originator_id)
+            plans[plan_id.int] = plan_id
+        self.log.sealer.load(plans.values())
+        return page
 
     def _load_plan(self, plan_id: UUID, version: int) -> Plan:
         return self.log.get(plan_id, version)

@@ -44,6 +44,7 @@ class Seals:
     def __init__(self, model: str, sealer: Sealer) -> None:
         self.model = model
         self.sealer = sealer
+        self._places: dict[tuple[str, str], str] = {}  # (table, column) -> "model.table.column"
 
     def load(self, plan_ids: Iterable[UUID | str]) -> None:
         """Fetch the keys of these plans at once (a batch's, a listing's) rather than one query per row."""
@@ -55,14 +56,25 @@ class Seals:
         return self.sealer.is_erased(_uuid(plan_id))
 
     def aad(self, plan_id: UUID | str, table: str, column: str, key: tuple[Any, ...] = ()) -> bytes:
-        return row_aad(plan_id, ".".join((self.model, table, column, *(str(k) for k in key))))
+        """``row_aad(plan_id, "model.table.column[.key...]")``, its constant part made once per column (this is
+        on every value a read model seals or opens)."""
+        place = self._places.get((table, column))
+        if place is None:
+            place = self._places[(table, column)] = ".".join((self.model, table, column))
+        if key:
+            place = f"{place}.{'.'.join(map(str, key))}"
+        return row_aad(plan_id, place)
 
     def text(self, plan_id: UUID | str, table: str, column: str, text: str | None,
              key: tuple[Any, ...] = ()) -> str | None:
+        if text is None:
+            return None
         return self.sealer.seal_text(_uuid(plan_id), self.aad(plan_id, table, column, key), text)
 
     def open_text(self, plan_id: UUID | str, table: str, column: str, token: str | None,
                   key: tuple[Any, ...] = ()) -> str | None:
+        if token is None:
+            return None
         return self.sealer.open_text(_uuid(plan_id), self.aad(plan_id, table, column, key), token)
 
     def record(self, plan_id: UUID | str, table: str, column: str, record: dict[str, Any],

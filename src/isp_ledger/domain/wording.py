@@ -12,6 +12,7 @@ shortened at a word boundary, with an ellipsis, and stays whole in the plan docu
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from isp_ledger.domain import codes
@@ -177,8 +178,16 @@ def in_words(day: str | dt.date | None) -> str:
     if day is None:
         return ERASED_WORDS
     if isinstance(day, str):
-        day = dt.date.fromisoformat(day)
+        return _iso_date_in_words(day)
     return f"{day.day} {day:%B %Y}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_date_in_words(day: str) -> str:
+    """:func:`in_words` of a date as stored (``YYYY-MM-DD``), worked out once per date: a timeline's summaries
+    name the same few hundred dates over and over, and formatting a month's name is slow."""
+    date = dt.date.fromisoformat(day)
+    return f"{date.day} {date:%B %Y}"
 
 
 def instant_in_words(instant: str | dt.datetime) -> str:

@@ -77,7 +77,8 @@ class ChainedMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> CanMutateAggregate[UUID]:
         envelope = unseal(stored_event.state)
         plan_id = stored_event.originator_id
-        return event_from_envelope(self.open(envelope, plan_id if isinstance(plan_id, UUID) else None))
+        known = plan_id if isinstance(plan_id, UUID) else None
+        return event_from_envelope(self.open(envelope, known), known)
 
     def open(self, envelope: dict[str, Any], plan_id: UUID | None = None) -> dict[str, Any]:
         """The envelope with its personal values back (``null`` if the plan's key was destroyed); ``plan_id``, its
@@ -129,8 +130,10 @@ def open_envelope(envelope: dict[str, Any], secret: dict[str, Any] | None) -> di
     return opened
 
 
-def event_from_envelope(envelope: dict[str, Any]) -> Plan.Event:
-    """Rebuild a domain event from its stored envelope, upcasting data written by older code."""
+def event_from_envelope(envelope: dict[str, Any], plan_id: UUID | None = None) -> Plan.Event:
+    """Rebuild a domain event from its stored envelope, upcasting data written by older code. ``plan_id``: the id
+    of the plan the event is stored under, if the caller has it as a UUID (used only if the envelope names the
+    same plan: parsing an id costs more than comparing it)."""
     cls = EVENT_TYPES[envelope["type"]]
     data = envelope["data"]
     from_version = envelope.get("class_version", 1)
@@ -142,7 +145,8 @@ def event_from_envelope(envelope: dict[str, Any]) -> Plan.Event:
     recorded_at = envelope["recorded_at"]
     state: dict[str, Any] = {
         **data,
-        "originator_id": UUID(envelope["plan_id"]),
+        "originator_id": plan_id if plan_id is not None and str(plan_id) == envelope["plan_id"]
+        else UUID(envelope["plan_id"]),
         "originator_version": envelope["version"],
         "timestamp": dt.datetime.fromisoformat(recorded_at),
         "event_id": envelope["event_id"],
