@@ -21,6 +21,7 @@ from isp_ledger.access import GRANTEE_ROLES, Action, User
 from isp_ledger.application import Ledger
 from isp_ledger.application.invitations import invite
 from isp_ledger.domain.errors import FieldError, InvalidInput, LedgerError, NotFound, RuleViolation, StaleVersion
+from isp_ledger.domain.stamp import london_day
 from isp_ledger.web.deps import FormFields, LedgerDep, PageUser
 from isp_ledger.web.errors import PageRoute
 from isp_ledger.web.forms import FormErrors
@@ -54,7 +55,8 @@ def _page(request: Request, ledger: Ledger, user: User, plan_id: UUID, *, status
     pupil = plan.state["pupil"]
     people = sorted((a for a in ledger.accounts.visible_to(user) if a.role in GRANTEE_ROLES and a.active),
                     key=lambda a: a.name.casefold())
-    grants = listing["grants"]
+    grants = [{**g, "given_on": london_day(g["granted_at"]),
+               "taken_on": london_day(g["revoked_at"]) if g["revoked_at"] else None} for g in listing["grants"]]
     return render(
         request, "access/plan_access.html", status_code=status, user=user,
         title="Who can see this plan", plan_id=str(plan_id), version=plan.version,
