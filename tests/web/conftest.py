@@ -21,9 +21,13 @@ TOKEN = re.compile(r'name="csrftoken" value="([^"]+)"')
 @dataclass
 class Outbox:
     sent: list[tuple[str, str]] = field(default_factory=list)  # (address, code)
+    invited: list[tuple[str, str, str]] = field(default_factory=list)  # (address, name, sign-in address)
 
     def send_code(self, to: str, code: str, minutes: int) -> None:
         self.sent.append((to, code))
+
+    def send_invitation(self, to: str, name: str, sign_in_url: str) -> None:
+        self.invited.append((to, name, sign_in_url))
 
     def close(self) -> None:
         pass

@@ -51,6 +51,10 @@ class Mailer(Protocol):
         """Send the sign-in code to the address, without keeping the caller waiting for the mail server."""
         ...
 
+    def send_invitation(self, to: str, name: str, sign_in_url: str) -> None:
+        """Tell someone given access to a plan where to sign in (never with a code)."""
+        ...
+
     def close(self) -> None:
         """Finish sending what was handed over."""
         ...

@@ -23,6 +23,7 @@ from isp_ledger.demo import stories
 from isp_ledger.demo.calendar import SchoolYear, school_year, school_year_of
 from isp_ledger.demo.clock import DemoClock
 from isp_ledger.demo.pupils import LOCAL_AUTHORITY_NAME, another_serial, enrol
+from isp_ledger.demo.saved_groups import schedule_saved_groups
 from isp_ledger.demo.sessions import Register
 from isp_ledger.demo.sharing import email_of, schedule_sharing, work_email
 from isp_ledger.demo.state import PlanState, Tally
@@ -92,6 +93,7 @@ class School:
         for s in self.plans:
             stories.schedule(self, s)
         schedule_sharing(self)
+        schedule_saved_groups(self)
         first = self.years[0].first_day
         total = (self.today - first).days + 1
         for offset in range(total):

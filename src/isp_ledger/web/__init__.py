@@ -20,12 +20,15 @@ from isp_ledger.application import Ledger
 from isp_ledger.web import errors
 from isp_ledger.web.csrf import PageForms
 from isp_ledger.web.routes import (
+    access,
     family,
     family_reads,
     forms_corrections,
     forms_entries,
     forms_items,
     forms_open,
+    group_forms,
+    groups,
     home,
     signin,
 )
@@ -44,8 +47,9 @@ def mount(app: FastAPI, ledger: Ledger) -> None:
         log.warning("The pages' stylesheet is not built (%s): run ./dev (npm ci and sass in web-assets/)", STATIC)
     app.mount("/assets", StaticFiles(directory=STATIC, check_dir=False), name="assets")
     # The plan forms before any /plans/{plan_id} page, so that /plans/new is the form and no plan id; the fixed
-    # paths (/plans/{plan_id}/views/new, ...) before the items' /plans/{plan_id}/{kind}/new.
-    for module in (signin, home, forms_open, family, family_reads, forms_entries, forms_corrections, forms_items):
+    # paths (/plans/{plan_id}/views/new, /plans/{plan_id}/access/...) before the items' /plans/{plan_id}/{kind}/new.
+    for module in (signin, home, forms_open, family, family_reads, access, group_forms, groups, forms_entries,
+                   forms_corrections, forms_items):
         app.include_router(module.router)
     errors.install(app)
     app.add_middleware(PageForms, secret=ledger.store.keys.secret("csrf"))
