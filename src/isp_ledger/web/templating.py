@@ -78,7 +78,8 @@ def render(request: Request, name: str, *, status_code: int = 200, user: User | 
            headers: Mapping[str, str] | None = None, **context: Any) -> HTMLResponse:
     """The page ``name`` for this request, with the signed-in ``user`` (if any) and the form's CSRF token."""
     make_token = request.scope.get("csrftoken")
-    notice = notices.take_notice(request)
+    # A page may name its own notice (from its fixed words); otherwise the one a write left for it, if any.
+    notice = context.pop("notice", None) or notices.take_notice(request)
     html = environment.get_template(name).render(
         request=request,
         user=user if user is not None else getattr(request.state, "user", None),
