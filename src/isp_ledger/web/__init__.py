@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 from isp_ledger.application import Ledger
 from isp_ledger.web import errors
 from isp_ledger.web.csrf import PageForms
-from isp_ledger.web.routes import home, read_plan, signin
+from isp_ledger.web.routes import home, read_period, read_plan, read_reports, signin
 from isp_ledger.web.templating import PAGE_CSP
 
 __all__ = ["PAGE_CSP", "mount"]
@@ -34,7 +34,7 @@ def mount(app: FastAPI, ledger: Ledger) -> None:
     if not (STATIC / "app.css").is_file():
         log.warning("The pages' stylesheet is not built (%s): run ./dev (npm ci and sass in web-assets/)", STATIC)
     app.mount("/assets", StaticFiles(directory=STATIC, check_dir=False), name="assets")
-    for module in (signin, home, read_plan):
+    for module in (signin, home, read_plan, read_period, read_reports):
         app.include_router(module.router)
     errors.install(app)
     app.add_middleware(PageForms, secret=ledger.store.keys.secret("csrf"))
