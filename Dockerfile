@@ -1,4 +1,13 @@
-# isp-ledger: the API service and the projector run from this one image.
+# isp-ledger: the API service, the web pages and the projector run from this one image.
+
+# The pages' stylesheet and script: GOV.UK Frontend compiled with Dart Sass (web-assets/), as ./dev does.
+FROM node:20-slim AS assets
+WORKDIR /app/web-assets
+COPY web-assets/package.json web-assets/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY web-assets ./
+RUN npm run --silent build
+
 FROM python:3.11-slim
 
 # WeasyPrint (PDF evidence bundles) needs Pango and fonts.
@@ -10,6 +19,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY src ./src
+COPY --from=assets /app/src/isp_ledger/web/static ./src/isp_ledger/web/static
 COPY projections ./projections
 RUN pip install --no-cache-dir .
 

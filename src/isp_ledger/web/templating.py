@@ -43,7 +43,14 @@ def london_date(value: str | dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def short_date(value: str | dt.date) -> str:
+    """A date in a table, where room is short: 14 May 2026, 12 Feb 2027."""
+    day = dt.date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day.day} {day:%b %Y}"
+
+
 environment.filters["london_date"] = london_date
+environment.filters["short_date"] = short_date
 
 
 def _inline_script_hashes() -> tuple[str, ...]:
