@@ -22,7 +22,7 @@ PROGRESS = ("progress", "Progress towards outcomes")
 
 def value_words(name: str, value: Any) -> str:
     """A field's value as a reader reads it."""
-    if value is None or value == [] or value == "":
+    if value is None or value in ([], ""):
         return "nothing"
     if name in wording.DATE_FIELDS or name.endswith(("_on", "_date")):
         return wording.in_words(str(value))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from isp_ledger.domain import wording
 
@@ -54,32 +54,33 @@ def bar_chart(bars: list[Bar], *, chart_id: str, title: str) -> Markup:
     row_height = LABEL_HEIGHT + 2 * BAR_HEIGHT + BAR_GAP + ROW_GAP
     height = max(row_height * len(bars), 40) + 30
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" '
-        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" class="app-chart" '
-        f'preserveAspectRatio="xMinYMin meet" focusable="false">',
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(description(bars))}</desc>',
+        Markup('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+               'aria-labelledby="{id}-title {id}-desc" class="app-chart" preserveAspectRatio="xMinYMin meet" '
+               'focusable="false">').format(width=WIDTH, height=height, id=chart_id),
+        Markup('<title id="{id}-title">{title}</title>').format(id=chart_id, title=title),
+        Markup('<desc id="{id}-desc">{text}</desc>').format(id=chart_id, text=description(bars)),
         _legend(),
     ]
     y = 30
     for bar in bars:
-        label = wording.shorten(bar.label, LABEL_CHARS)
-        parts.append(f'<text x="{LEFT}" y="{y + 15}" font-size="15" font-weight="bold" fill="#0b0c0c">'
-                     f'{escape(label)}</text>')
+        parts.append(Markup('<text x="{x}" y="{y}" font-size="15" font-weight="bold" fill="#0b0c0c">{label}</text>')
+                     .format(x=LEFT, y=y + 15, label=wording.shorten(bar.label, LABEL_CHARS)))
         y += LABEL_HEIGHT
         for value, colour, word in ((bar.planned, PLANNED, "planned"), (bar.delivered, DELIVERED, "delivered")):
             length = round(value * scale, 1)
-            parts.append(f'<rect x="{LEFT}" y="{y}" width="{length}" height="{BAR_HEIGHT}" fill="{colour}"/>')
-            parts.append(f'<text x="{LEFT + length + 6}" y="{y + 13}" font-size="14" fill="#0b0c0c">'
-                         f'{_figure(value)} {word}</text>')
+            parts.append(Markup('<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{colour}"/>'
+                                '<text x="{tx}" y="{ty}" font-size="14" fill="#0b0c0c">{figure} {word}</text>')
+                         .format(x=LEFT, y=y, w=length, h=BAR_HEIGHT, colour=colour, tx=LEFT + length + 6, ty=y + 13,
+                                 figure=_figure(value), word=word))
             y += BAR_HEIGHT + BAR_GAP
         y += ROW_GAP - BAR_GAP
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
 
 
-def _legend() -> str:
-    return (f'<rect x="{LEFT}" y="4" width="14" height="14" fill="{PLANNED}"/>'
-            f'<text x="{LEFT + 20}" y="16" font-size="14" fill="#0b0c0c">Sessions planned</text>'
-            f'<rect x="{LEFT + 170}" y="4" width="14" height="14" fill="{DELIVERED}"/>'
-            f'<text x="{LEFT + 190}" y="16" font-size="14" fill="#0b0c0c">Sessions delivered</text>')
+def _legend() -> Markup:
+    return Markup('<rect x="{x}" y="4" width="14" height="14" fill="{planned}"/>'
+                  '<text x="{x1}" y="16" font-size="14" fill="#0b0c0c">Sessions planned</text>'
+                  '<rect x="{x2}" y="4" width="14" height="14" fill="{delivered}"/>'
+                  '<text x="{x3}" y="16" font-size="14" fill="#0b0c0c">Sessions delivered</text>').format(
+        x=LEFT, x1=LEFT + 20, x2=LEFT + 170, x3=LEFT + 190, planned=PLANNED, delivered=DELIVERED)

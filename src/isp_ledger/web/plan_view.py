@@ -73,7 +73,7 @@ def pupil_rows(document: dict[str, Any], setting: dict[str, Any]) -> list[Row]:
 
 
 def _status(item: dict[str, Any]) -> str:
-    status = STATUS_NAMES.get(item["status"], item["status"])
+    status = str(STATUS_NAMES.get(item["status"], item["status"]))
     if item.get("ended_on"):
         reason = f" ({item['ended_reason']})" if item.get("ended_reason") else ""
         return f"{status.capitalize()} on {day(item['ended_on'])}{reason}"

@@ -17,6 +17,7 @@ from isp_ledger import queries
 from isp_ledger.domain import privacy, wording
 from isp_ledger.domain.errors import NotFound
 from isp_ledger.domain.records import VOID_EVENT
+from isp_ledger.domain.stamp import LONDON
 from isp_ledger.web import actions, plan_view
 from isp_ledger.web.deps import LedgerDep, PageUser, ReadSideDep
 from isp_ledger.web.errors import PageRoute
@@ -120,7 +121,7 @@ def _entry(entry: dict[str, Any], plan_id: UUID, allowed: frozenset[Any], is_ope
         who = voided.get("actor") or {}
         reason = f" Reason: {voided['reason']}" if voided.get("reason") else ""
         void_note = wording.sentence(
-            f"Marked as recorded in error by {who.get('name') or wording.ERASED_WORDS} on "
+            f"Marked as recorded in error by {who.get('name') or wording.ERASED_WORDS} at "
             f"{wording.instant_in_words(voided['recorded_at'])}") + reason
     links = []
     if is_open and not voided and entry["type"] not in NOT_CORRECTABLE:
@@ -136,4 +137,4 @@ def _entry(entry: dict[str, Any], plan_id: UUID, allowed: frozenset[Any], is_ope
 
 
 def _london_day(instant: str) -> str:
-    return dt.datetime.fromisoformat(instant).astimezone(wording.LONDON).date().isoformat()
+    return dt.datetime.fromisoformat(instant).astimezone(LONDON).date().isoformat()
