@@ -75,12 +75,13 @@ def test_delivery_shows_the_chart_with_its_figures_in_words_and_the_table(
                    **{"from": "2026-11-30", "to": "2026-12-04"})
     assert page.status_code == 200, page.text
     text = page.text
-    assert '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600' in text and 'role="img"' in text
+    assert '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360' in text and 'role="img"' in text
     api_figures = api.get(f"/v1/plans/{plan_id}/delivery", "teacher", **{"from": "2026-11-30", "to": "2026-12-04"})
     planned = api_figures.json()["provisions"][0]["planned_sessions"]
     assert f"Small-group phonics with a trained TA: {planned:g} sessions planned, 2 delivered." in text
-    assert "<caption class=\"govuk-table__caption govuk-table__caption--m\">The figures" in text
-    assert "1 (pupil absent 1)" in text
+    assert "The figures, provision by provision" in text
+    assert '<caption class="govuk-table__caption govuk-table__caption--s">Small-group phonics' in text
+    assert "Sessions missed (pupil absent: 1)" in text
     assert f'href="/plans/{plan_id}/bundle.pdf?from=2026-11-30&amp;to=2026-12-04"' in text
 
 

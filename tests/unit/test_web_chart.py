@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from isp_ledger.web.chart import WIDTH, Bar, bar_chart, description
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -22,7 +24,8 @@ def bar_widths(svg: ET.Element) -> list[float]:
 def test_bars_are_proportional_to_their_figures_and_the_largest_fits_the_width() -> None:
     svg = parsed([Bar("Phonics", 30, 15), Bar("Speech and language", 10, 10)])
     planned_a, delivered_a, planned_b, delivered_b = bar_widths(svg)
-    assert delivered_a == planned_a / 2 and planned_b == planned_a / 3 and delivered_b == planned_b
+    assert delivered_a == pytest.approx(planned_a / 2, abs=0.1)  # drawn to a tenth of a unit
+    assert planned_b == pytest.approx(planned_a / 3, abs=0.1) and delivered_b == planned_b
     assert 0 < planned_a <= WIDTH - 100  # room left for the figure written after the bar
 
 
@@ -38,14 +41,18 @@ def test_the_text_alternative_states_every_figure_and_the_labels_are_drawn() -> 
     assert "Phonics" in texts and "35.4 planned" in texts and "35 delivered" in texts and "0 delivered" in texts
 
 
-def test_it_scales_to_a_phone_through_its_viewbox_and_long_labels_are_shortened_at_a_word() -> None:
-    label = "Small-group phonics catch-up, following the school's systematic synthetic phonics scheme, daily"
+def test_it_scales_to_a_phone_through_its_viewbox_and_long_labels_wrap_then_are_shortened_at_a_word() -> None:
+    label = ("Small-group phonics catch-up, following the school's systematic synthetic phonics scheme, daily, "
+             "with a trained teaching assistant")
     svg = parsed([Bar(label, 3, 2)])
     assert svg.get("width") == "100%" and svg.get("height") is None
     assert re.fullmatch(rf"0 0 {WIDTH} \d+", svg.get("viewBox", ""))
     drawn = [t.text or "" for t in svg.iter(f"{SVG}text")]
-    shortened = next(t for t in drawn if t.startswith("Small-group"))
-    assert shortened.endswith("…") and len(shortened) <= 70 and label.startswith(shortened[:-1])
+    first = drawn.index("Small-group phonics catch-up, following")
+    second = drawn[first + 1]
+    assert second.endswith("…") and all(len(line) <= 42 for line in drawn[first:first + 2])
+    assert label.startswith(f"{drawn[first]} {second[:-1]}")
+    assert drawn[first + 2] == "3 planned"  # two lines at most, then the bars' figures
     for rect in svg.iter(f"{SVG}rect"):
         assert float(rect.get("x", "0")) + float(rect.get("width", "0")) <= WIDTH
 

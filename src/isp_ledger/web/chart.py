@@ -8,20 +8,22 @@ labels sit above their bars, on the full width, so a long description never coll
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
 from isp_ledger.domain import wording
 
-WIDTH = 600  # the viewBox's own units; the browser scales them to the space available
-LABEL_HEIGHT = 22
+WIDTH = 360  # the viewBox's own units, near a phone's width so the words stay legible there when scaled
+LABEL_LINE = 18
 BAR_HEIGHT = 16
 BAR_GAP = 4
 ROW_GAP = 18
 LEFT = 0
-RIGHT_ROOM = 120  # for the figure written after the longer bar
-LABEL_CHARS = 70  # a description is shortened, at a word, to fit the width at the label's size
+RIGHT_ROOM = 110  # for the figure written after the longer bar
+LABEL_CHARS = 42  # a line of a label, at its size, across the width
+LABEL_LINES = 2  # a longer description is shortened, at a word (the table below gives it whole)
 PLANNED = "#505a5f"  # GOV.UK dark grey
 DELIVERED = "#1d70b8"  # GOV.UK blue; both contrast 4.5:1 or more with white, as their text does
 
@@ -51,8 +53,8 @@ def bar_chart(bars: list[Bar], *, chart_id: str, title: str) -> Markup:
     each as long as its figure against the largest figure of the chart."""
     largest = max([max(bar.planned, bar.delivered) for bar in bars] or [0.0]) or 1.0
     scale = (WIDTH - LEFT - RIGHT_ROOM) / largest
-    row_height = LABEL_HEIGHT + 2 * BAR_HEIGHT + BAR_GAP + ROW_GAP
-    height = max(row_height * len(bars), 40) + 30
+    labels = [_label_lines(bar.label) for bar in bars]
+    height = sum(LABEL_LINE * len(lines) + 2 * BAR_HEIGHT + BAR_GAP + ROW_GAP for lines in labels) + 40
     parts = [
         Markup('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
                'aria-labelledby="{id}-title {id}-desc" class="app-chart" preserveAspectRatio="xMinYMin meet" '
@@ -61,15 +63,16 @@ def bar_chart(bars: list[Bar], *, chart_id: str, title: str) -> Markup:
         Markup('<desc id="{id}-desc">{text}</desc>').format(id=chart_id, text=description(bars)),
         _legend(),
     ]
-    y = 30
-    for bar in bars:
-        parts.append(Markup('<text x="{x}" y="{y}" font-size="15" font-weight="bold" fill="#0b0c0c">{label}</text>')
-                     .format(x=LEFT, y=y + 15, label=wording.shorten(bar.label, LABEL_CHARS)))
-        y += LABEL_HEIGHT
+    y = 28
+    for bar, lines in zip(bars, labels, strict=True):
+        for line in lines:
+            parts.append(Markup('<text x="{x}" y="{y}" font-size="14" font-weight="bold" fill="#0b0c0c">{label}'
+                                '</text>').format(x=LEFT, y=y + 14, label=line))
+            y += LABEL_LINE
         for value, colour, word in ((bar.planned, PLANNED, "planned"), (bar.delivered, DELIVERED, "delivered")):
             length = round(value * scale, 1)
             parts.append(Markup('<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="{colour}"/>'
-                                '<text x="{tx}" y="{ty}" font-size="14" fill="#0b0c0c">{figure} {word}</text>')
+                                '<text x="{tx}" y="{ty}" font-size="13" fill="#0b0c0c">{figure} {word}</text>')
                          .format(x=LEFT, y=y, w=length, h=BAR_HEIGHT, colour=colour, tx=LEFT + length + 6, ty=y + 13,
                                  figure=_figure(value), word=word))
             y += BAR_HEIGHT + BAR_GAP
@@ -78,9 +81,18 @@ def bar_chart(bars: list[Bar], *, chart_id: str, title: str) -> Markup:
     return Markup("").join(parts)
 
 
+def _label_lines(label: str) -> list[str]:
+    """A label on at most ``LABEL_LINES`` lines, broken at words; the last shortened with an ellipsis if need be."""
+    lines = textwrap.wrap(" ".join(label.split()), LABEL_CHARS) or [""]
+    if len(lines) > LABEL_LINES:
+        rest = " ".join(lines[LABEL_LINES - 1:])
+        lines = [*lines[:LABEL_LINES - 1], wording.shorten(rest, LABEL_CHARS)]
+    return lines
+
+
 def _legend() -> Markup:
     return Markup('<rect x="{x}" y="4" width="14" height="14" fill="{planned}"/>'
-                  '<text x="{x1}" y="16" font-size="14" fill="#0b0c0c">Sessions planned</text>'
+                  '<text x="{x1}" y="16" font-size="13" fill="#0b0c0c">Sessions planned</text>'
                   '<rect x="{x2}" y="4" width="14" height="14" fill="{delivered}"/>'
-                  '<text x="{x3}" y="16" font-size="14" fill="#0b0c0c">Sessions delivered</text>').format(
-        x=LEFT, x1=LEFT + 20, x2=LEFT + 170, x3=LEFT + 190, planned=PLANNED, delivered=DELIVERED)
+                  '<text x="{x3}" y="16" font-size="13" fill="#0b0c0c">Sessions delivered</text>').format(
+        x=LEFT, x1=LEFT + 20, x2=LEFT + 160, x3=LEFT + 180, planned=PLANNED, delivered=DELIVERED)

@@ -124,7 +124,7 @@ def _entry(entry: dict[str, Any], plan_id: UUID, allowed: frozenset[Any], is_ope
             f"Marked as recorded in error by {who.get('name') or wording.ERASED_WORDS} at "
             f"{wording.instant_in_words(voided['recorded_at'])}") + reason
     links = []
-    if is_open and not voided and entry["type"] not in NOT_CORRECTABLE:
+    if is_open and not voided and entry["type"] not in NOT_CORRECTABLE and entry.get("kind") != "access":
         links = actions.entry_links(allowed, plan_id, entry["event_id"])
     return {
         "version": entry["version"], "summary": entry["summary"] or "(erased)",
