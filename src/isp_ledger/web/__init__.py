@@ -30,6 +30,9 @@ from isp_ledger.web.routes import (
     group_forms,
     groups,
     home,
+    read_period,
+    read_plan,
+    read_reports,
     signin,
 )
 from isp_ledger.web.templating import PAGE_CSP
@@ -48,8 +51,8 @@ def mount(app: FastAPI, ledger: Ledger) -> None:
     app.mount("/assets", StaticFiles(directory=STATIC, check_dir=False), name="assets")
     # The plan forms before any /plans/{plan_id} page, so that /plans/new is the form and no plan id; the fixed
     # paths (/plans/{plan_id}/views/new, /plans/{plan_id}/access/...) before the items' /plans/{plan_id}/{kind}/new.
-    for module in (signin, home, forms_open, family, family_reads, access, group_forms, groups, forms_entries,
-                   forms_corrections, forms_items):
+    for module in (signin, home, forms_open, read_plan, read_period, read_reports, family, family_reads, access,
+                   group_forms, groups, forms_entries, forms_corrections, forms_items):
         app.include_router(module.router)
     errors.install(app)
     app.add_middleware(PageForms, secret=ledger.store.keys.secret("csrf"))
