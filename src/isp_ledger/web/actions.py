@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from isp_ledger import access
 from isp_ledger.access import Action, User
 from isp_ledger.application import Ledger
 from isp_ledger.domain.errors import Forbidden, NotFound
@@ -89,6 +90,15 @@ def may(ledger: Ledger, user: User, plan: Plan, action: Action) -> bool:
     try:
         ledger.plans.authorize(user, plan, action)
     except (Forbidden, NotFound):
+        return False
+    return True
+
+
+def may_open_plans(user: User) -> bool:
+    """Whether ``user`` may open plans (for their own setting; an administrator for any), as ``access.py`` decides."""
+    try:
+        access.require_can_open(user, user.setting_urn or "")
+    except Forbidden:
         return False
     return True
 

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from isp_ledger import access, reading
 from isp_ledger.domain.errors import InvalidInput
 from isp_ledger.domain.validation import Upn
+from isp_ledger.web import actions
 from isp_ledger.web.deps import LedgerDep, PageUser, ReadSideDep
 from isp_ledger.web.errors import PageRoute
 from isp_ledger.web.forms import FormErrors
@@ -39,8 +40,10 @@ def home(request: Request, user: PageUser, ledger: LedgerDep, read_side: ReadSid
                                      limit=PAGE_SIZE, cursor=cursor or None)
     except InvalidInput as e:
         errors = FormErrors.of(e, {"name": "q", "upn": "q", "cursor": "q"})
-    title = "Plans" if user.setting_urn is None else f"Plans of setting {user.setting_urn}"
+    setting = ledger.setting_details.shown(user.setting_urn)["shown_as"] if user.setting_urn else None
+    title = "Plans" if setting is None else f"Plans of {setting}"
     return render(request, "home/plans.html", status_code=200 if not errors else errors.status, title=title,
+                  may_open=actions.may_open_plans(user),
                   search=search, errors=errors, plans=listing.plans if listing else [],
                   next_cursor=listing.next_cursor if listing else None, tiers=TIERS)
 
