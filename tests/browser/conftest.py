@@ -30,6 +30,7 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from isp_ledger.access import User
 from isp_ledger.api.app import create_app
 from isp_ledger.application import Ledger
+from tests.browser.helpers import NO_SCRIPT
 from tests.mailbox import Mailbox, free_port, smtp_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -94,6 +95,8 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
+        if not javascript:
+            NO_SCRIPT.add(page)
         # A script error, or anything the page's Content-Security-Policy blocked, fails the test.
         page.on("console", lambda m: problems.append(f"{m.type}: {m.text}")
                 if m.type == "error" and not m.text.startswith(ANSWERED_WITH_STATUS) else None)

@@ -4,6 +4,7 @@ screenshots of it at a phone's width and a desktop's (``test-results/screenshots
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,13 @@ def sign_in(page: Page, base_url: str, smtp: Mailbox, email: str) -> None:
     page.get_by_text("Signed in as").wait_for()
 
 
+NO_SCRIPT: weakref.WeakSet[Page] = weakref.WeakSet()  # pages opened with JavaScript off (conftest's new_page)
+
+
 def check_a11y(page: Page) -> None:
     """No violation of WCAG 2.2 A and AA, as axe-core checks them, on the page as it is now. axe-core runs in the
-    page: use a page with JavaScript (on one without, Playwright's evaluate never returns)."""
+    page: use a page with JavaScript (on one without, Playwright's evaluate never returns, so it is refused)."""
+    assert page not in NO_SCRIPT, "axe-core runs in the page: check this page in a page with JavaScript on"
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA},
                                        "resultTypes": ["violations"]})
     violations: list[dict[str, Any]] = results.response["violations"]
