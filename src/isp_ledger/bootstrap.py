@@ -89,8 +89,10 @@ def main() -> None:
         ledger.close()
     print("No users yet, so an administrator was created. Its token (shown only now):")
     print(f"\n    {token}\n")
-    print("Use it as 'Authorization: Bearer <token>'. Add people with:")
-    print("    ./dev isp-ledger users add --name 'Sam Senco' --role senco --setting 123456\n")
+    print("Use it as 'Authorization: Bearer <token>'. Add people (with an e-mail address to sign in to the pages at /,")
+    print("the one-time code written to this log without ISP_LEDGER_SMTP_URL) with:")
+    print("    ./dev isp-ledger users add --name 'Sam Senco' --role senco --setting 123456 "
+          "--email sam@school.example.org\n")
 
 
 if __name__ == "__main__":
