@@ -11,6 +11,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from isp_ledger.access import User
@@ -73,6 +74,15 @@ async def form_fields(request: Request) -> dict[str, str]:
 
 
 FormFields = Annotated[dict[str, str], Depends(form_fields)]
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form whole (repeated fields kept), read on the event loop so that the route that takes it can be
+    a plain ``def``, run in the thread pool while it calls the (synchronous) ledger."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
 
 
 def client_address(request: Request) -> str:

@@ -24,7 +24,7 @@ from isp_ledger.domain.record_wording import describe_entry
 from isp_ledger.domain.records import Record, current_value
 from isp_ledger.domain.sections import SECTION_OF_EVENT
 from isp_ledger.domain.state import Located
-from isp_ledger.web.deps import LedgerDep, PageUser
+from isp_ledger.web.deps import LedgerDep, PageUser, PostedForm
 from isp_ledger.web.errors import PageRoute
 from isp_ledger.web.forms import FormErrors
 from isp_ledger.web.notices import redirect_with_notice
@@ -125,9 +125,10 @@ def correct_form(request: Request, plan_id: UUID, event_id: str, user: PageUser,
 
 
 @router.post("/plans/{plan_id}/entries/{event_id}/correct")
-async def correct(request: Request, plan_id: UUID, event_id: str, user: PageUser, ledger: LedgerDep) -> Response:
+def correct(request: Request, form: PostedForm, plan_id: UUID, event_id: str, user: PageUser,
+            ledger: LedgerDep) -> Response:
     plan, entry = _entry(ledger, user, plan_id, event_id)
-    reader = FormReader(await request.form(), labels={**OWN_REASON, **{i.name: i.label for i in _inputs(entry)}})
+    reader = FormReader(form, labels={**OWN_REASON, **{i.name: i.label for i in _inputs(entry)}})
     record, changes, names = entry.record, {}, {"reason": "reason"}
     for key, spec in correctable_fields(record).items():
         name, widget = _input_name(key), _widget(spec)
@@ -177,9 +178,10 @@ def void_form(request: Request, plan_id: UUID, event_id: str, user: PageUser, le
 
 
 @router.post("/plans/{plan_id}/entries/{event_id}/void")
-async def void(request: Request, plan_id: UUID, event_id: str, user: PageUser, ledger: LedgerDep) -> Response:
+def void(request: Request, form: PostedForm, plan_id: UUID, event_id: str, user: PageUser,
+         ledger: LedgerDep) -> Response:
     plan, entry = _entry(ledger, user, plan_id, event_id)
-    reader = FormReader(await request.form())
+    reader = FormReader(form)
     try:
         if error := stopped(reader):
             raise error

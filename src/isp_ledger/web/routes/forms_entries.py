@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from isp_ledger.access import Action
 from isp_ledger.domain.errors import LedgerError
-from isp_ledger.web.deps import LedgerDep, PageUser
+from isp_ledger.web.deps import LedgerDep, PageUser, PostedForm
 from isp_ledger.web.errors import PageRoute
 from isp_ledger.web.forms import FormErrors
 from isp_ledger.web.notices import redirect_with_notice
@@ -79,9 +79,9 @@ def review_form(request: Request, plan_id: UUID, user: PageUser, ledger: LedgerD
 
 
 @router.post("/plans/{plan_id}/reviews/new")
-async def record_review(request: Request, plan_id: UUID, user: PageUser, ledger: LedgerDep) -> Response:
+def record_review(request: Request, form: PostedForm, plan_id: UUID, user: PageUser, ledger: LedgerDep) -> Response:
     plan = plan_form(ledger, user, plan_id, Action.EDIT)
-    reader = FormReader(await request.form(), labels=REVIEW_LABELS)
+    reader = FormReader(form, labels=REVIEW_LABELS)
     fields = {"held_on": reader.date("held_on"), "attendees": attendee_rows(reader),
               "parent_views": reader.form.get("parent_views") or "",
               "pupil_views": reader.form.get("pupil_views") or "",
@@ -115,11 +115,11 @@ def progress_form(request: Request, plan_id: UUID, item_id: str, user: PageUser,
 
 
 @router.post("/plans/{plan_id}/outcomes/{item_id}/progress")
-async def record_progress(request: Request, plan_id: UUID, item_id: str, user: PageUser,
+def record_progress(request: Request, form: PostedForm, plan_id: UUID, item_id: str, user: PageUser,
                           ledger: LedgerDep) -> Response:
     plan = plan_form(ledger, user, plan_id, Action.RECORD_PROGRESS)
     outcome = plan.item("outcomes", item_id)
-    reader = FormReader(await request.form(), labels=PROGRESS_LABELS)
+    reader = FormReader(form, labels=PROGRESS_LABELS)
     fields = {"measured_on": reader.date("measured_on"), "value": reader.number("value"),
               "note": reader.text("note"), "source": reader.text("source")}
     if not reader.errors:
@@ -152,9 +152,9 @@ def close_form(request: Request, plan_id: UUID, user: PageUser, ledger: LedgerDe
 
 
 @router.post("/plans/{plan_id}/close")
-async def close_plan(request: Request, plan_id: UUID, user: PageUser, ledger: LedgerDep) -> Response:
+def close_plan(request: Request, form: PostedForm, plan_id: UUID, user: PageUser, ledger: LedgerDep) -> Response:
     plan = plan_form(ledger, user, plan_id, Action.EDIT)
-    reader = FormReader(await request.form(), labels=CLOSE_LABELS)
+    reader = FormReader(form, labels=CLOSE_LABELS)
     agreed_on = reader.date("agreed_on")
     if not reader.errors:
         try:

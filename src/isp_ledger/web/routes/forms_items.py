@@ -17,7 +17,7 @@ from starlette.responses import Response
 from isp_ledger.access import Action
 from isp_ledger.domain.errors import LedgerError, NotFound
 from isp_ledger.domain.sections import SECTIONS
-from isp_ledger.web.deps import LedgerDep, PageUser
+from isp_ledger.web.deps import LedgerDep, PageUser, PostedForm
 from isp_ledger.web.errors import PageRoute
 from isp_ledger.web.forms import FormErrors
 from isp_ledger.web.notices import redirect_with_notice
@@ -65,10 +65,11 @@ def add_item_form(request: Request, plan_id: UUID, kind: str, user: PageUser, le
 
 
 @router.post("/plans/{plan_id}/{kind}/new")
-async def add_item(request: Request, plan_id: UUID, kind: str, user: PageUser, ledger: LedgerDep) -> Response:
+def add_item(request: Request, form: PostedForm, plan_id: UUID, kind: str, user: PageUser,
+             ledger: LedgerDep) -> Response:
     plan = plan_form(ledger, user, plan_id, Action.EDIT)
     kind = _section(kind)
-    reader = FormReader(await request.form(), labels=form_labels(kind))
+    reader = FormReader(form, labels=form_labels(kind))
     fields = read_fields(reader, kind)
     agreed_on = reader.date("agreed_on")
     if not reader.errors:
@@ -92,11 +93,11 @@ def change_item_form(request: Request, plan_id: UUID, kind: str, item_id: str, u
 
 
 @router.post("/plans/{plan_id}/{kind}/{item_id}/edit")
-async def change_item(request: Request, plan_id: UUID, kind: str, item_id: str, user: PageUser,
+def change_item(request: Request, form: PostedForm, plan_id: UUID, kind: str, item_id: str, user: PageUser,
                       ledger: LedgerDep) -> Response:
     plan = plan_form(ledger, user, plan_id, Action.EDIT)
     item = plan.item(_section(kind), item_id)
-    reader = FormReader(await request.form(), labels=form_labels(kind))
+    reader = FormReader(form, labels=form_labels(kind))
     fields = read_fields(reader, kind)
     agreed_on, reason = reader.date("agreed_on"), reader.text("reason")
     if not reader.errors:
@@ -138,11 +139,11 @@ def end_item_form(request: Request, plan_id: UUID, kind: str, item_id: str, user
 
 
 @router.post("/plans/{plan_id}/{kind}/{item_id}/end")
-async def end_item(request: Request, plan_id: UUID, kind: str, item_id: str, user: PageUser,
+def end_item(request: Request, form: PostedForm, plan_id: UUID, kind: str, item_id: str, user: PageUser,
                    ledger: LedgerDep) -> Response:
     plan = plan_form(ledger, user, plan_id, Action.EDIT)
     item = plan.item(_section(kind), item_id)
-    reader = FormReader(await request.form(), labels=END_LABELS)
+    reader = FormReader(form, labels=END_LABELS)
     agreed_on = reader.date("agreed_on")
     if not reader.errors:
         try:

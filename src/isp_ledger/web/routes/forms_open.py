@@ -14,7 +14,7 @@ from isp_ledger import access
 from isp_ledger.access import User
 from isp_ledger.application import Ledger
 from isp_ledger.domain.errors import LedgerError
-from isp_ledger.web.deps import LedgerDep, PageUser
+from isp_ledger.web.deps import LedgerDep, PageUser, PostedForm
 from isp_ledger.web.errors import PageRoute
 from isp_ledger.web.forms import FormErrors
 from isp_ledger.web.notices import redirect_with_notice
@@ -53,9 +53,9 @@ def open_plan_form(request: Request, user: PageUser, ledger: LedgerDep) -> Respo
 
 
 @router.post("/plans/new")
-async def open_plan(request: Request, user: PageUser, ledger: LedgerDep) -> Response:
+def open_plan(request: Request, form: PostedForm, user: PageUser, ledger: LedgerDep) -> Response:
     _may_open(user)
-    reader = FormReader(await request.form(), labels=LABELS)
+    reader = FormReader(form, labels=LABELS)
     setting = user.setting_urn if user.role != "admin" else (reader.text("setting_urn") or "").strip()
     pupil = {"upn": (reader.text("upn") or "").strip().upper() or None, "given_name": reader.text("given_name"),
              "family_name": reader.text("family_name"), "date_of_birth": reader.date("date_of_birth")}
